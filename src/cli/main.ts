@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+/**
+ * The `tandem` command line. Each subcommand lives in `src/cli/commands/<name>.ts` and exports a
+ * `register(program)` function; this file only wires them together.
+ */
+import { Command } from 'commander';
+
+const program = new Command('tandem')
+  .description('Self-hosted GitOps bot: issues in, test-first pull requests out')
+  .showHelpAfterError();
+
+await program.parseAsync(process.argv);

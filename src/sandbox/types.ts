@@ -1,0 +1,99 @@
+/**
+ * The sandbox contract: where agents' code and the repository's tests run. The Docker implementation is
+ * in this folder; the pair engine only sees these types.
+ */
+
+/** Resource limits of one sandbox container. */
+export interface SandboxLimits {
+  /** CPUs, fractional allowed (Docker NanoCpus = cpus × 1e9). */
+  cpus: number;
+  /** Memory limit in MiB (swap is disabled: memory-swap = memory). */
+  memoryMb: number;
+  /** Maximum processes/threads in the container. */
+  pids: number;
+}
+
+/** What a sandbox is created for. */
+export interface SandboxSpec {
+  /** Docker image reference, e.g. `tandem-sandbox:latest`. */
+  image: string;
+  /** Absolute host directory bind-mounted read-write at /workspace. Must not contain the git directory. */
+  workspaceDir: string;
+  limits: SandboxLimits;
+  /** `none` always; `setup` allows a network only for `exec(..., { network: true })` calls made before the first offline exec. */
+  network: 'none' | 'setup';
+  /** Job id, stored as a container label (for orphan removal and debugging). */
+  jobId: string;
+}
+
+/** Options of one command inside the sandbox. */
+export interface ExecOptions {
+  /** Wall-clock limit in ms; the command (and the process group) is killed when it passes. */
+  timeoutMs: number;
+  /** Extra environment variables. Never put secrets here. */
+  env?: Record<string, string>;
+  /** Working directory inside the container; default `/workspace`. Must be /workspace or below. */
+  cwd?: string;
+  /** Cap on captured stdout and stderr each, in bytes (default 1 MiB); the rest is dropped and `truncated` set. */
+  maxOutputBytes?: number;
+  /** Abort the command early (killed like a timeout, reported with `timedOut: false`). */
+  signal?: AbortSignal;
+}
+
+/** The outcome of one command. Infrastructure failures throw; a failing command is a normal result. */
+export interface ExecResult {
+  /** Process exit code; 137 when killed. */
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** Wall-clock duration in ms. */
+  durationMs: number;
+  timedOut: boolean;
+  /** True when stdout or stderr was cut at `maxOutputBytes`. */
+  truncated: boolean;
+  /** True when the container's memory limit killed a process (cgroup OOM). */
+  oomKilled: boolean;
+}
+
+/** A file tool failure the agent can react to (paths outside the workspace, missing files, too large). */
+export type FileToolErrorType =
+  'outside_workspace' | 'not_found' | 'too_large' | 'invalid_path' | 'not_a_file';
+
+/** One match of `Sandbox.search`. */
+export interface SearchMatch {
+  /** Workspace-relative path with `/` separators. */
+  path: string;
+  /** 1-based line number. */
+  line: number;
+  text: string;
+}
+
+/**
+ * One job's sandbox: a running, hardened container over a workspace directory.
+ * File tools work on the host side of the bind mount but are confined to the workspace: they refuse
+ * `..`, absolute paths, NUL bytes and symlinks that resolve outside it (throwing `WorkspaceEscapeError`).
+ */
+export interface Sandbox {
+  readonly id: string;
+  readonly spec: SandboxSpec;
+  /** Runs argv (never a shell string) as the sandbox user. */
+  exec(argv: readonly string[], options: ExecOptions): Promise<ExecResult>;
+  /** Reads a UTF-8 file, by workspace-relative path. */
+  readFile(path: string): Promise<string>;
+  /** Writes a UTF-8 file (creating parent directories), by workspace-relative path. */
+  writeFile(path: string, content: string): Promise<void>;
+  /** Lists files (not directories) under a workspace-relative directory, recursively, sorted. */
+  list(dir?: string): Promise<string[]>;
+  /** Searches file contents for a regular expression (JavaScript syntax). */
+  search(pattern: string, options?: { dir?: string; maxResults?: number }): Promise<SearchMatch[]>;
+  /** Stops and removes the container. Idempotent. The workspace directory is left in place. */
+  destroy(): Promise<void>;
+}
+
+/** Creates sandboxes (from a warm pool where one is configured). */
+export interface SandboxProvider {
+  create(spec: SandboxSpec): Promise<Sandbox>;
+  /** Removes containers left by earlier processes (by label). Returns how many were removed. */
+  removeOrphans(): Promise<number>;
+  close(): Promise<void>;
+}
