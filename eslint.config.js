@@ -71,7 +71,7 @@ export default tseslint.config(
     'HTTP ingestion must not import models, sandboxes, git or agents (DESIGN.md, dependency rules)',
   ),
   layer(
-    ['src/agents/**', 'src/git/**', 'src/sandbox/**', 'src/llm/**'],
+    ['src/agents/**', 'src/planning/**', 'src/git/**', 'src/sandbox/**', 'src/llm/**'],
     ['**/forge/**', '**/ingest/**', '**/workflow/**'],
     'the pair engine, agents, models and sandboxes never import a forge (DESIGN.md, dependency rules)',
   ),
