@@ -1,0 +1,222 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors/index.js';
+import { redactSecrets } from '../errors/redact-secrets.js';
+import { loadServerConfig, secretValues } from './server-config.js';
+
+const pem = generateKeyPairSync('rsa', { modulusLength: 1024 })
+  .privateKey.export({ type: 'pkcs1', format: 'pem' })
+  .toString();
+
+function fail(env: NodeJS.ProcessEnv, readFile?: (p: string) => string): ConfigError {
+  try {
+    loadServerConfig(env, readFile ? { readFile } : {});
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected loadServerConfig to throw');
+}
+
+describe('loadServerConfig', () => {
+  it('returns the documented defaults for an empty environment, with no forge enabled', () => {
+    expect(loadServerConfig({})).toEqual({
+      port: 3000,
+      host: 'localhost',
+      logLevel: 'info',
+      dataDir: './.tandem',
+      botLogins: [],
+      modelCacheDir: '.tandem/models',
+      sandboxImages: ['tandem-sandbox:latest'],
+      sandboxPoolSize: 1,
+      maxPairJobs: 1,
+      permissionCacheSeconds: 60,
+      shutdownGraceSeconds: 30,
+    });
+  });
+
+  it('parses every variable into typed values', () => {
+    const config = loadServerConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      LOG_LEVEL: 'debug',
+      TANDEM_DATA_DIR: '/var/lib/tandem',
+      DATABASE_URL: 'postgres://tandem:pw@db:5432/tandem',
+      REDIS_URL: 'redis://redis:6379',
+      TANDEM_PUBLIC_URL: 'https://tandem.example.com/',
+      APP_ID: '12345',
+      PRIVATE_KEY: pem,
+      WEBHOOK_SECRET: 'gh-webhook-secret',
+      GHE_HOST: 'github.example.com',
+      GITEA_URL: 'https://gitea.example.com/',
+      GITEA_TOKEN: 'gitea-token-value',
+      GITEA_WEBHOOK_SECRET: 'gitea-hook-secret',
+      GITEA_BOT_LOGIN: 'tandem-bot',
+      TANDEM_BOT_LOGINS: 'renovate[bot], dependabot[bot] ,,',
+      TANDEM_MODEL_CATALOG: '/etc/tandem/models.yml',
+      TANDEM_SANDBOX_IMAGES: 'tandem-sandbox:latest, python-sandbox:3.12',
+      TANDEM_SANDBOX_POOL_SIZE: '0',
+      TANDEM_MAX_PAIR_JOBS: '4',
+      TANDEM_PERMISSION_CACHE_SECONDS: '0',
+      TANDEM_SHUTDOWN_GRACE_SECONDS: '120',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      logLevel: 'debug',
+      dataDir: '/var/lib/tandem',
+      modelCacheDir: '/var/lib/tandem/models',
+      databaseUrl: 'postgres://tandem:pw@db:5432/tandem',
+      redisUrl: 'redis://redis:6379',
+      publicUrl: 'https://tandem.example.com',
+      github: { appId: 12345, webhookSecret: 'gh-webhook-secret', gheHost: 'github.example.com' },
+      gitea: {
+        url: 'https://gitea.example.com',
+        token: 'gitea-token-value',
+        webhookSecret: 'gitea-hook-secret',
+        botLogin: 'tandem-bot',
+      },
+      botLogins: ['renovate[bot]', 'dependabot[bot]'],
+      modelCatalogPath: '/etc/tandem/models.yml',
+      sandboxImages: ['tandem-sandbox:latest', 'python-sandbox:3.12'],
+      sandboxPoolSize: 0,
+      maxPairJobs: 4,
+      permissionCacheSeconds: 0,
+      shutdownGraceSeconds: 120,
+    });
+    expect(config.github?.privateKey).toBe(pem);
+  });
+
+  it('treats blank variables as unset', () => {
+    expect(loadServerConfig({ PORT: '', APP_ID: '  ', GITEA_TOKEN: '' }).port).toBe(3000);
+  });
+
+  it('accepts the private key \\n-escaped, base64-encoded, or from PRIVATE_KEY_PATH', () => {
+    const base = { APP_ID: '1', WEBHOOK_SECRET: 'whsec-123456' };
+    const escaped = pem.trim().replace(/\n/g, '\\n');
+    const b64 = Buffer.from(pem).toString('base64');
+    expect(loadServerConfig({ ...base, PRIVATE_KEY: escaped }).github?.privateKey).toBe(pem);
+    expect(loadServerConfig({ ...base, PRIVATE_KEY: b64 }).github?.privateKey).toBe(pem);
+    const fromFile = loadServerConfig(
+      { ...base, PRIVATE_KEY_PATH: '/keys/app.pem' },
+      { readFile: (p) => (p === '/keys/app.pem' ? pem : '') },
+    );
+    expect(fromFile.github).toMatchObject({ privateKey: pem, privateKeyPath: '/keys/app.pem' });
+  });
+
+  it('throws one error naming every bad variable, without printing any value', () => {
+    const secrets = {
+      WEBHOOK_SECRET: 'super-secret-webhook-value',
+      PRIVATE_KEY: 'not-a-key-but-secret-anyway',
+      GITEA_TOKEN: 'gitea-secret-token-42',
+      DATABASE_URL: 'mysql://root:db-password-77@db/tandem',
+    };
+    const error = fail({
+      ...secrets,
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      REDIS_URL: 'http://cache-password-99@redis',
+      TANDEM_MAX_PAIR_JOBS: '0',
+      TANDEM_SANDBOX_IMAGES: 'Bad Image',
+    });
+    expect(error.code).toBe('config_invalid');
+    expect(error.source).toBe('environment');
+    const paths = error.issues.map((i) => i.path).sort();
+    expect(paths).toEqual(
+      [
+        'APP_ID',
+        'DATABASE_URL',
+        'GITEA_URL',
+        'GITEA_WEBHOOK_SECRET',
+        'LOG_LEVEL',
+        'PORT',
+        'PRIVATE_KEY',
+        'REDIS_URL',
+        'TANDEM_MAX_PAIR_JOBS',
+        'TANDEM_SANDBOX_IMAGES',
+      ].sort(),
+    );
+    for (const value of [...Object.values(secrets), 'cache-password-99', 'db-password-77']) {
+      expect(error.message).not.toContain(value);
+      expect(JSON.stringify(error.issues)).not.toContain(value);
+    }
+    expect(error.message).toMatch(/^invalid environment: 10 problems/);
+    expect(error.message).toContain('PORT: must be a whole number from 1 to 65535');
+  });
+
+  it('names the missing GitHub variables when the App is only partly configured', () => {
+    const error = fail({ APP_ID: '7' });
+    expect(error.issues.map((i) => i.path)).toEqual(['WEBHOOK_SECRET', 'PRIVATE_KEY']);
+    expect(error.message).toContain('PRIVATE_KEY or PRIVATE_KEY_PATH is required');
+    expect(fail({ GHE_HOST: 'ghe.local' }).issues.map((i) => i.path)).toEqual([
+      'APP_ID',
+      'WEBHOOK_SECRET',
+      'PRIVATE_KEY',
+    ]);
+  });
+
+  it('refuses both PRIVATE_KEY and PRIVATE_KEY_PATH, and an unreadable key file', () => {
+    const base = { APP_ID: '1', WEBHOOK_SECRET: 'whsec-123456' };
+    expect(fail({ ...base, PRIVATE_KEY: pem, PRIVATE_KEY_PATH: '/k.pem' }).issues).toEqual([
+      { path: 'PRIVATE_KEY_PATH', message: 'set only one of PRIVATE_KEY and PRIVATE_KEY_PATH' },
+    ]);
+    const missing = fail({ ...base, PRIVATE_KEY_PATH: '/nonexistent/tandem/key.pem' });
+    expect(missing.issues).toEqual([
+      { path: 'PRIVATE_KEY_PATH', message: 'cannot read the key file (ENOENT)' },
+    ]);
+    const notPem = fail({ ...base, PRIVATE_KEY_PATH: '/k.pem' }, () => 'hello');
+    expect(notPem.issues[0]?.message).toBe('the file is not a PEM private key');
+  });
+
+  it('names the missing Gitea variables and refuses credentials in GITEA_URL', () => {
+    expect(fail({ GITEA_BOT_LOGIN: 'bot' }).issues.map((i) => i.path)).toEqual([
+      'GITEA_URL',
+      'GITEA_TOKEN',
+      'GITEA_WEBHOOK_SECRET',
+    ]);
+    const error = fail({
+      GITEA_URL: 'https://admin:hunter22@gitea.local',
+      GITEA_TOKEN: 'tok-123456',
+      GITEA_WEBHOOK_SECRET: 'sec-123456',
+    });
+    expect(error.issues).toEqual([{ path: 'GITEA_URL', message: 'must not contain credentials' }]);
+    expect(error.message).not.toContain('hunter22');
+  });
+});
+
+describe('secretValues', () => {
+  it('returns every secret so redactSecrets can scrub them, but not user names', () => {
+    const config = loadServerConfig({
+      APP_ID: '1',
+      PRIVATE_KEY: pem,
+      WEBHOOK_SECRET: 'gh-hook-secret',
+      GITEA_URL: 'http://gitea:3000',
+      GITEA_TOKEN: 'gitea-token-abc',
+      GITEA_WEBHOOK_SECRET: 'gitea-hook-secret',
+      DATABASE_URL: 'postgresql://postgres:p%40ss-word@db/tandem',
+      REDIS_URL: 'rediss://:redis-pass-1@cache:6380',
+    });
+    const secrets = secretValues(config);
+    expect(secrets).toEqual(
+      expect.arrayContaining([
+        pem.trim(),
+        'gh-hook-secret',
+        'gitea-token-abc',
+        'gitea-hook-secret',
+        'p%40ss-word',
+        'p@ss-word',
+        'redis-pass-1',
+      ]),
+    );
+    expect(secrets).not.toContain('postgres');
+    const line = `token gitea-token-abc failed; pw p@ss-word; key ${pem}`;
+    const clean = redactSecrets(line, secrets);
+    for (const s of ['gitea-token-abc', 'p@ss-word', 'PRIVATE KEY']) {
+      expect(clean).not.toContain(s);
+    }
+  });
+
+  it('is empty when no secret is configured', () => {
+    expect(secretValues(loadServerConfig({ REDIS_URL: 'redis://localhost:6379' }))).toEqual([]);
+  });
+});

@@ -1,0 +1,383 @@
+/**
+ * Server settings from the environment: one pure function, `loadServerConfig(env)`, in the manner of
+ * Probot's `readEnvOptions`, but validated with zod and failing with ONE `ConfigError` (source
+ * `environment`) that names every bad or missing variable. Messages never contain a variable's value,
+ * so a mistyped secret is never printed. docs/configuration.md documents each variable and its default.
+ */
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ConfigError, type ConfigIssue } from '../errors/index.js';
+
+/** pino levels, plus `silent`. */
+export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+  error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+});
+export type LogLevel = z.infer<typeof LogLevel>;
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, `must be a whole number from ${min} to ${max}`)
+        .max(max, `must be a whole number from ${min} to ${max}`),
+    );
+
+/** A URL with one of `protocols` (e.g. `['postgres:', 'postgresql:']`); the value is never echoed. */
+const urlWith = (protocols: readonly string[], what: string) =>
+  z.string().refine(
+    (s) => {
+      try {
+        const u = new URL(s);
+        return protocols.includes(u.protocol) && u.hostname !== '';
+      } catch {
+        return false;
+      }
+    },
+    `must be a ${what} URL (${protocols.map((p) => `${p}//`).join(' or ')})`,
+  );
+
+/** Comma-separated list; blanks dropped; each item must match `item`. */
+const commaList = (item: RegExp, what: string) =>
+  z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== ''),
+    )
+    .pipe(z.array(z.string().regex(item, `each entry must be ${what}`)));
+
+const LOGIN = /^[A-Za-z0-9][A-Za-z0-9._-]*(\[bot\])?$/;
+const IMAGE = /^[a-z0-9][a-z0-9._\-/:@]*$/;
+
+/**
+ * The environment variables Tandem reads, as strings in, typed values out. Blank values count as
+ * unset. Cross-variable rules (the GitHub and Gitea all-or-nothing groups) are checked by
+ * {@link loadServerConfig}, which also reads `PRIVATE_KEY_PATH`.
+ */
+export const ServerEnv = z.object({
+  PORT: int(1, 65_535).optional(),
+  HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address')
+    .optional(),
+  LOG_LEVEL: LogLevel.optional(),
+  TANDEM_DATA_DIR: z.string().optional(),
+  DATABASE_URL: urlWith(['postgres:', 'postgresql:'], 'PostgreSQL').optional(),
+  REDIS_URL: urlWith(['redis:', 'rediss:'], 'Redis').optional(),
+  TANDEM_PUBLIC_URL: urlWith(['http:', 'https:'], 'http(s)').optional(),
+  APP_ID: z
+    .string()
+    .regex(/^\d+$/, 'must be the numeric GitHub App id')
+    .transform(Number)
+    .optional(),
+  PRIVATE_KEY: z.string().optional(),
+  PRIVATE_KEY_PATH: z.string().optional(),
+  WEBHOOK_SECRET: z.string().optional(),
+  GHE_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'must be a host name without scheme, e.g. github.example.com')
+    .optional(),
+  GITEA_URL: urlWith(['http:', 'https:'], 'http(s)')
+    .refine((s) => URL.canParse(s) && new URL(s).username === '', 'must not contain credentials')
+    .optional(),
+  GITEA_TOKEN: z.string().optional(),
+  GITEA_WEBHOOK_SECRET: z.string().optional(),
+  GITEA_BOT_LOGIN: z.string().regex(LOGIN, 'must be a user login').optional(),
+  TANDEM_BOT_LOGINS: commaList(LOGIN, 'a user login').optional(),
+  TANDEM_MODEL_CATALOG: z.string().optional(),
+  TANDEM_MODEL_CACHE_DIR: z.string().optional(),
+  TANDEM_SANDBOX_IMAGES: commaList(IMAGE, 'a Docker image reference such as name:tag')
+    .refine((a) => a.length > 0, 'must name at least one image')
+    .optional(),
+  TANDEM_SANDBOX_POOL_SIZE: int(0, 32).optional(),
+  TANDEM_MAX_PAIR_JOBS: int(1, 64).optional(),
+  TANDEM_PERMISSION_CACHE_SECONDS: int(0, 86_400).optional(),
+  TANDEM_SHUTDOWN_GRACE_SECONDS: int(0, 3_600).optional(),
+});
+export type ServerEnv = z.infer<typeof ServerEnv>;
+
+/** Names of every variable {@link loadServerConfig} reads (docs/configuration.md lists each). */
+export const SERVER_ENV_NAMES = Object.keys(ServerEnv.shape) as (keyof ServerEnv)[];
+
+/** GitHub App credentials (Probot's variable names). */
+export interface GitHubAppConfig {
+  appId: number;
+  /** PEM private key, from `PRIVATE_KEY` (raw, `\n`-escaped or base64) or the file at `PRIVATE_KEY_PATH`. */
+  privateKey: string;
+  /** Where the key was read from, when it came from a file. */
+  privateKeyPath?: string;
+  webhookSecret: string;
+  /** GitHub Enterprise Server host name; absent for github.com. */
+  gheHost?: string;
+}
+
+/** Gitea bot credentials. */
+export interface GiteaConfig {
+  /** Base URL without trailing slash, e.g. `https://gitea.example.com`. */
+  url: string;
+  token: string;
+  webhookSecret: string;
+  /** The bot's login; absent means "look it up with the token" (`GET /api/v1/user`). */
+  botLogin?: string;
+}
+
+/** Typed server settings; see docs/configuration.md for each variable and its default. */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  logLevel: LogLevel;
+  /** Data directory (PGlite database, model cache, workspaces), as given (relative to the cwd). */
+  dataDir: string;
+  /** External PostgreSQL; absent means embedded PGlite in `<dataDir>`. */
+  databaseUrl?: string;
+  /** Redis for the queue; absent means BullMQ's PostgreSQL backend. */
+  redisUrl?: string;
+  /** Public base URL of the server (links in comments, Probot setup flow). */
+  publicUrl?: string;
+  /** Absent when no GitHub variable is set: GitHub is disabled and `start` serves Probot's setup flow. */
+  github?: GitHubAppConfig;
+  /** Absent when no Gitea variable is set. */
+  gitea?: GiteaConfig;
+  /** Extra logins whose events are dropped (the bot's own login is always dropped). */
+  botLogins: string[];
+  /** Model catalog YAML; absent means the built-in default catalog. */
+  modelCatalogPath?: string;
+  /** Where GGUF models are cached. */
+  modelCacheDir: string;
+  /** Images a repository policy may name in `sandbox.image`. */
+  sandboxImages: string[];
+  /** Warm sandbox containers kept ready. */
+  sandboxPoolSize: number;
+  /** Pair jobs running at once in this process. */
+  maxPairJobs: number;
+  /** How long a forge permission lookup is cached, in seconds. */
+  permissionCacheSeconds: number;
+  /** How long SIGTERM waits for running jobs to checkpoint, in seconds. */
+  shutdownGraceSeconds: number;
+}
+
+/** Collaborators of {@link loadServerConfig}; tests pass a fake file reader. */
+export interface LoadServerConfigOptions {
+  /** Reads `PRIVATE_KEY_PATH` as UTF-8; defaults to `fs.readFileSync`. */
+  readFile?: (path: string) => string;
+}
+
+const GITHUB_VARS = ['APP_ID', 'PRIVATE_KEY', 'PRIVATE_KEY_PATH', 'WEBHOOK_SECRET', 'GHE_HOST'];
+const GITEA_VARS = ['GITEA_URL', 'GITEA_TOKEN', 'GITEA_WEBHOOK_SECRET', 'GITEA_BOT_LOGIN'];
+
+/**
+ * Parses server settings from `env`. Blank variables count as unset.
+ *
+ * GitHub (`APP_ID`, `PRIVATE_KEY` or `PRIVATE_KEY_PATH`, `WEBHOOK_SECRET`, optional `GHE_HOST`) and
+ * Gitea (`GITEA_URL`, `GITEA_TOKEN`, `GITEA_WEBHOOK_SECRET`, optional `GITEA_BOT_LOGIN`) are each
+ * all-or-nothing: none set disables that forge, some set is an error naming the missing ones.
+ * The private key is normalised as `@probot/get-private-key` does (base64 or `\n`-escaped accepted)
+ * and must parse as a private key (`crypto.createPrivateKey`).
+ *
+ * @throws ConfigError (source `environment`) listing every problem; messages hold names, never values.
+ */
+export function loadServerConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadServerConfigOptions = {},
+): ServerConfig {
+  const vars: Record<string, string> = {};
+  for (const name of SERVER_ENV_NAMES) {
+    const value = env[name]?.trim();
+    if (value !== undefined && value !== '') {
+      vars[name] = value;
+    }
+  }
+  const issues: ConfigIssue[] = [];
+  const parsed = ServerEnv.safeParse(vars);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      issues.push({ path: String(issue.path[0] ?? '(environment)'), message: issue.message });
+    }
+  }
+  issues.push(...groupIssues(vars));
+  const privateKey = resolvePrivateKey(vars, options.readFile ?? readUtf8, issues);
+  if (issues.length > 0 || !parsed.success) {
+    throw new ConfigError('environment', issues);
+  }
+  return build(parsed.data, privateKey);
+}
+
+function build(e: ServerEnv, privateKey: string | undefined): ServerConfig {
+  const dataDir = e.TANDEM_DATA_DIR ?? './.tandem';
+  const config: ServerConfig = {
+    port: e.PORT ?? 3000,
+    host: e.HOST ?? 'localhost',
+    logLevel: e.LOG_LEVEL ?? 'info',
+    dataDir,
+    botLogins: e.TANDEM_BOT_LOGINS ?? [],
+    modelCacheDir: e.TANDEM_MODEL_CACHE_DIR ?? join(dataDir, 'models'),
+    sandboxImages: e.TANDEM_SANDBOX_IMAGES ?? ['tandem-sandbox:latest'],
+    sandboxPoolSize: e.TANDEM_SANDBOX_POOL_SIZE ?? 1,
+    maxPairJobs: e.TANDEM_MAX_PAIR_JOBS ?? 1,
+    permissionCacheSeconds: e.TANDEM_PERMISSION_CACHE_SECONDS ?? 60,
+    shutdownGraceSeconds: e.TANDEM_SHUTDOWN_GRACE_SECONDS ?? 30,
+  };
+  if (e.DATABASE_URL !== undefined) {
+    config.databaseUrl = e.DATABASE_URL;
+  }
+  if (e.REDIS_URL !== undefined) {
+    config.redisUrl = e.REDIS_URL;
+  }
+  if (e.TANDEM_PUBLIC_URL !== undefined) {
+    config.publicUrl = e.TANDEM_PUBLIC_URL.replace(/\/+$/, '');
+  }
+  if (e.TANDEM_MODEL_CATALOG !== undefined) {
+    config.modelCatalogPath = e.TANDEM_MODEL_CATALOG;
+  }
+  if (e.APP_ID !== undefined && privateKey !== undefined && e.WEBHOOK_SECRET !== undefined) {
+    config.github = { appId: e.APP_ID, privateKey, webhookSecret: e.WEBHOOK_SECRET };
+    if (e.PRIVATE_KEY_PATH !== undefined) {
+      config.github.privateKeyPath = e.PRIVATE_KEY_PATH;
+    }
+    if (e.GHE_HOST !== undefined) {
+      config.github.gheHost = e.GHE_HOST;
+    }
+  }
+  if (e.GITEA_URL && e.GITEA_TOKEN && e.GITEA_WEBHOOK_SECRET) {
+    config.gitea = {
+      url: e.GITEA_URL.replace(/\/+$/, ''),
+      token: e.GITEA_TOKEN,
+      webhookSecret: e.GITEA_WEBHOOK_SECRET,
+    };
+    if (e.GITEA_BOT_LOGIN !== undefined) {
+      config.gitea.botLogin = e.GITEA_BOT_LOGIN;
+    }
+  }
+  return config;
+}
+
+/** All-or-nothing checks for the GitHub and Gitea variable groups. */
+function groupIssues(vars: Record<string, string>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const has = (name: string) => vars[name] !== undefined;
+  if (GITHUB_VARS.some(has)) {
+    const setNames = GITHUB_VARS.filter(has).join(', ');
+    const missing = ['APP_ID', 'WEBHOOK_SECRET'].filter((n) => !has(n));
+    for (const name of missing) {
+      issues.push({ path: name, message: `is required for the GitHub App (set: ${setNames})` });
+    }
+    if (!has('PRIVATE_KEY') && !has('PRIVATE_KEY_PATH')) {
+      issues.push({
+        path: 'PRIVATE_KEY',
+        message: `PRIVATE_KEY or PRIVATE_KEY_PATH is required for the GitHub App (set: ${setNames})`,
+      });
+    }
+    if (has('PRIVATE_KEY') && has('PRIVATE_KEY_PATH')) {
+      issues.push({
+        path: 'PRIVATE_KEY_PATH',
+        message: 'set only one of PRIVATE_KEY and PRIVATE_KEY_PATH',
+      });
+    }
+  }
+  if (GITEA_VARS.some(has)) {
+    const setNames = GITEA_VARS.filter(has).join(', ');
+    for (const name of ['GITEA_URL', 'GITEA_TOKEN', 'GITEA_WEBHOOK_SECRET'].filter(
+      (n) => !has(n),
+    )) {
+      issues.push({ path: name, message: `is required for Gitea (set: ${setNames})` });
+    }
+  }
+  return issues;
+}
+
+/** Returns the normalised PEM key, or undefined (pushing an issue when one was given but is bad). */
+function resolvePrivateKey(
+  vars: Record<string, string>,
+  readFile: (path: string) => string,
+  issues: ConfigIssue[],
+): string | undefined {
+  let raw: string | undefined;
+  let name = 'PRIVATE_KEY';
+  if (vars.PRIVATE_KEY !== undefined) {
+    raw = vars.PRIVATE_KEY;
+  } else if (vars.PRIVATE_KEY_PATH !== undefined) {
+    name = 'PRIVATE_KEY_PATH';
+    try {
+      raw = readFile(vars.PRIVATE_KEY_PATH);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'read error';
+      issues.push({ path: name, message: `cannot read the key file (${code})` });
+      return undefined;
+    }
+  }
+  if (raw === undefined) {
+    return undefined;
+  }
+  const pem = normalisePem(raw);
+  try {
+    createPrivateKey(pem);
+  } catch {
+    issues.push({
+      path: name,
+      message:
+        name === 'PRIVATE_KEY'
+          ? 'is not a PEM private key (raw, with \\n escapes, or base64)'
+          : 'the file is not a PEM private key',
+    });
+    return undefined;
+  }
+  return pem;
+}
+
+/** `@probot/get-private-key`'s normalisation: base64 → text, literal `\n` → newline. */
+function normalisePem(value: string): string {
+  let key = value.trim();
+  if (!key.includes('-----BEGIN') && Buffer.from(key, 'base64').toString('base64') === key) {
+    key = Buffer.from(key, 'base64').toString('utf8').trim();
+  }
+  if (key.includes('\\n')) {
+    key = key.replace(/\\n/g, '\n');
+  }
+  return `${key}\n`;
+}
+
+function readUtf8(path: string): string {
+  return readFileSync(path, 'utf8');
+}
+
+/**
+ * Every secret value held by `config`: the GitHub private key and webhook secret, the Gitea token and
+ * webhook secret, and the passwords (raw and percent-decoded) in `DATABASE_URL` and `REDIS_URL`
+ * (user names are not secret and are often ordinary words such as `postgres`). Pass the result to `redactSecrets(text, known)` so none reaches a log or an error.
+ */
+export function secretValues(config: ServerConfig): string[] {
+  const out = new Set<string>();
+  const add = (v: string | undefined) => {
+    if (v !== undefined && v !== '') {
+      out.add(v);
+    }
+  };
+  add(config.github?.privateKey.trim());
+  add(config.github?.webhookSecret);
+  add(config.gitea?.token);
+  add(config.gitea?.webhookSecret);
+  for (const url of [config.databaseUrl, config.redisUrl]) {
+    if (url !== undefined && URL.canParse(url)) {
+      const { password } = new URL(url);
+      add(password);
+      add(safeDecode(password));
+    }
+  }
+  return [...out];
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
