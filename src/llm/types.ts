@@ -40,6 +40,10 @@ export interface ModelRequest {
   maxTokens?: number;
   temperature?: number;
   signal?: AbortSignal;
+  /** Role making the call; set by `ModelManager`. Only the `scripted` provider looks at it (for matching). */
+  role?: Role;
+  /** Free label of the agent step (e.g. `write-test`, `green`); for logs and scripted matching only. */
+  step?: string;
 }
 
 /** One provider answer. `text` never contains reasoning; that is in `reasoning`. */
