@@ -24,12 +24,31 @@ export const AliasName = z
   );
 
 /** Which model alias each role uses, and the escalation chain tried after it when it keeps failing. */
-export const RoleModels = z.strictObject({
-  /** Alias used first. */
-  alias: AliasName,
-  /** Aliases tried in order when the role escalates; empty means no escalation. */
-  escalation: z.array(AliasName).max(8).default([]),
-});
+export const RoleModels = z
+  .strictObject({
+    /** Alias used first. */
+    alias: AliasName,
+    /** Aliases tried in order when the role escalates; empty means no escalation. */
+    escalation: z.array(AliasName).max(8).default([]),
+  })
+  .superRefine((value, ctx) => {
+    // An escalation chain that names the role's own alias, or one alias twice, would retry a model
+    // that has already failed: a waste of the ticket's budget, so it is rejected here.
+    const seen = new Set([value.alias]);
+    value.escalation.forEach((alias, index) => {
+      if (seen.has(alias)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['escalation', index],
+          message:
+            alias === value.alias
+              ? `repeats the role's own alias "${alias}"`
+              : `names "${alias}" twice in the escalation chain`,
+        });
+      }
+      seen.add(alias);
+    });
+  });
 export type RoleModels = z.infer<typeof RoleModels>;
 
 const roleDefault = (alias: string): RoleModels => ({ alias, escalation: [] });
@@ -108,14 +127,19 @@ const BranchPrefix = z
     'must be a valid git ref prefix',
   );
 
-export const BranchesPolicy = z.strictObject({
-  /** Spec branches are `<spec><issue>`, e.g. `tandem/spec-12`. */
-  spec: BranchPrefix.default('tandem/spec-'),
-  /** Ticket branches are `<ticket><issue>-<slug>`, e.g. `tandem/14-add-parser`. */
-  ticket: BranchPrefix.default('tandem/'),
-  /** Base branch; empty means the repository's default branch. */
-  base: z.string().default(''),
-});
+export const BranchesPolicy = z
+  .strictObject({
+    /** Spec branches are `<spec><issue>`, e.g. `tandem/spec-12`. */
+    spec: BranchPrefix.default('tandem/spec-'),
+    /** Ticket branches are `<ticket><issue>-<slug>`, e.g. `tandem/14-add-parser`. */
+    ticket: BranchPrefix.default('tandem/'),
+    /** Base branch; empty means the repository's default branch. */
+    base: z.string().default(''),
+  })
+  .refine((b) => b.spec !== b.ticket, {
+    path: ['spec'],
+    message: 'must differ from branches.ticket so spec and ticket branches stay apart',
+  });
 export type BranchesPolicy = z.infer<typeof BranchesPolicy>;
 
 export const RepoPolicy = z.strictObject({
