@@ -1,0 +1,175 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { desc, eq, sql } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDatabase, type DatabaseHandle } from '../../src/db/create-database.js';
+import { migrateDatabase } from '../../src/db/migrate-database.js';
+import { findMigrationsFolder } from '../../src/db/migrations-folder.js';
+import { EMBEDDING_DIMENSIONS, memories, repositories } from '../../src/db/schema.js';
+import { ConfigError, MigrationError } from '../../src/errors/index.js';
+import { createTestDatabase } from '../helpers/database.js';
+
+const ALL = ['0000_vector-extension', '0001_core-tables'];
+
+/** A unit vector along `axis` (optionally tilted toward `axis + 1`). */
+function unit(axis: number, tilt = 0): number[] {
+  const v = new Array<number>(EMBEDDING_DIMENSIONS).fill(0);
+  v[axis] = 1;
+  v[axis + 1] = tilt;
+  return v;
+}
+
+describe('migrateDatabase on PGlite', () => {
+  const open: DatabaseHandle[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((h) => h.close()));
+  });
+
+  it('applies every migration on a fresh database, then nothing on the second run', async () => {
+    const handle = await createDatabase({ inMemory: true });
+    open.push(handle);
+    expect(await migrateDatabase(handle)).toEqual({ applied: ALL, total: 2 });
+    expect(await migrateDatabase(handle)).toEqual({ applied: [], total: 2 });
+    const [row] = await handle.db
+      .insert(repositories)
+      .values({ forge: 'github', owner: 'o', name: 'r' })
+      .returning();
+    expect(row?.id).toBe(1);
+  });
+
+  it('persists in the data directory across restarts', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tandem-db-'));
+    try {
+      const first = await createDatabase({ dataDir });
+      expect(first.kind === 'pglite' && first.dataDir).toBe(join(dataDir, 'pglite'));
+      await migrateDatabase(first);
+      await first.db.insert(repositories).values({ forge: 'gitea', owner: 'o', name: 'kept' });
+      await first.close();
+
+      const second = await createDatabase({ dataDir });
+      open.push(second);
+      expect((await migrateDatabase(second)).applied).toEqual([]);
+      const rows = await second.db.select().from(repositories);
+      expect(rows.map((r) => r.name)).toEqual(['kept']);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects contradictory options with a ConfigError that does not echo the URL', async () => {
+    const url = 'postgres://tandem:s3cr3t-pass@db.internal/tandem';
+    const err = await createDatabase({ inMemory: true, databaseUrl: url }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).code).toBe('config_invalid');
+    expect(String((err as Error).message)).not.toContain('s3cr3t');
+    const bad = await createDatabase({ databaseUrl: 'mysql://x' }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(ConfigError);
+  });
+
+  it('wraps a failing migration in MigrationError and applies none of the batch', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'tandem-migrations-'));
+    try {
+      await cp(findMigrationsFolder(), folder, { recursive: true });
+      const journalPath = join(folder, 'meta', '_journal.json');
+      const journal = JSON.parse(await readFile(journalPath, 'utf8'));
+      journal.entries.push({
+        idx: 2,
+        version: '7',
+        when: Date.now(),
+        tag: '0002_broken',
+        breakpoints: true,
+      });
+      await writeFile(journalPath, JSON.stringify(journal));
+      await writeFile(join(folder, '0002_broken.sql'), 'CREATE TABLE broken (id nonsense_type);');
+
+      const handle = await createDatabase({ inMemory: true });
+      open.push(handle);
+      const err = await migrateDatabase(handle, { migrationsFolder: folder }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(MigrationError);
+      expect((err as MigrationError).code).toBe('migration_failed');
+      expect((err as Error).message).toContain('nonsense_type');
+      // Pending migrations run in one transaction: the good ones before the broken one are rolled back too.
+      const tables = await handle.db.execute(sql`select to_regclass('public.repositories') as t`);
+      expect(tables.rows).toEqual([{ t: null }]);
+      // The shipped migrations still apply afterwards.
+      expect((await migrateDatabase(handle)).applied).toEqual(ALL);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a missing migrations folder as MigrationError', async () => {
+    const handle = await createDatabase({ inMemory: true });
+    open.push(handle);
+    const err = await migrateDatabase(handle, { migrationsFolder: '/nonexistent' }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(MigrationError);
+  });
+});
+
+describe('schema features on a migrated database', () => {
+  it('finds the nearest memory by cosine distance through the HNSW index', async () => {
+    const t = await createTestDatabase();
+    try {
+      await t.db.insert(memories).values([
+        { kind: 'spec', ref: 'issue#1', content: 'login page', embedding: unit(0) },
+        { kind: 'spec', ref: 'issue#2', content: 'billing export', embedding: unit(10) },
+        { kind: 'decision', ref: 'issue#3', content: 'use postgres', embedding: unit(20) },
+      ]);
+      const query = unit(10, 0.2);
+      const distance = sql<number>`${memories.embedding} <=> ${JSON.stringify(query)}::vector`;
+      const nearest = await t.db
+        .select({ ref: memories.ref, distance })
+        .from(memories)
+        .orderBy(distance)
+        .limit(1);
+      expect(nearest[0]?.ref).toBe('issue#2');
+      expect(Number(nearest[0]?.distance)).toBeLessThan(0.05);
+
+      // The planner can use the HNSW index for the ordered scan.
+      await t.pglite.exec('set enable_seqscan = off');
+      const plan = await t.pglite.query<{ 'QUERY PLAN': string }>(
+        `explain select id from memories order by embedding <=> '${JSON.stringify(query)}'::vector limit 1`,
+      );
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('memories_embedding_hnsw');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('matches a word (any inflection) through the generated full-text search column', async () => {
+    const t = await createTestDatabase();
+    try {
+      await t.db.insert(memories).values([
+        { kind: 'review', ref: 'pr#4', content: 'Reviewers asked for smaller migrations' },
+        { kind: 'review', ref: 'pr#5', content: 'Rename the webhook handler' },
+      ]);
+      const hits = await t.db
+        .select({ ref: memories.ref })
+        .from(memories)
+        .where(sql`${memories.search} @@ plainto_tsquery('english', ${'migration'})`)
+        .orderBy(desc(memories.id));
+      expect(hits).toEqual([{ ref: 'pr#4' }]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('gives every test database its own rows', async () => {
+    const a = await createTestDatabase();
+    const b = await createTestDatabase();
+    try {
+      await a.db.insert(repositories).values({ forge: 'github', owner: 'a', name: 'only-in-a' });
+      expect(await b.db.select().from(repositories)).toEqual([]);
+      expect(
+        await a.db.select().from(repositories).where(eq(repositories.name, 'only-in-a')),
+      ).toHaveLength(1);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
