@@ -4,9 +4,14 @@
  * `register(program)` function; this file only wires them together.
  */
 import { Command } from 'commander';
+import { register as registerConfig } from './commands/config.js';
+import { register as registerMigrate } from './commands/migrate.js';
 
 const program = new Command('tandem')
   .description('Self-hosted GitOps bot: issues in, test-first pull requests out')
   .showHelpAfterError();
+
+registerConfig(program);
+registerMigrate(program);
 
 await program.parseAsync(process.argv);
