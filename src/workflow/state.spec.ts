@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidTransitionError } from '../errors/invalid-transition-error.js';
 import { REQUEST_TRANSITIONS, RequestState, moveRequest } from './request-state.js';
-import type { TicketState} from './ticket-state.js';
+import type { TicketState } from './ticket-state.js';
 import { columnLabelChanges, moveTicket } from './ticket-state.js';
 
 describe('request state machine', () => {
