@@ -8,7 +8,10 @@ const pem = generateKeyPairSync('rsa', { modulusLength: 1024 })
   .privateKey.export({ type: 'pkcs1', format: 'pem' })
   .toString();
 
-function fail(env: NodeJS.ProcessEnv, readFile?: (p: string) => string): ConfigError {
+function fail(
+  env: Record<string, string | undefined>,
+  readFile?: (p: string) => string,
+): ConfigError {
   try {
     loadServerConfig(env, readFile ? { readFile } : {});
   } catch (error) {

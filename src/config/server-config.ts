@@ -185,7 +185,7 @@ const GITEA_VARS = ['GITEA_URL', 'GITEA_TOKEN', 'GITEA_WEBHOOK_SECRET', 'GITEA_B
  * @throws ConfigError (source `environment`) listing every problem; messages hold names, never values.
  */
 export function loadServerConfig(
-  env: NodeJS.ProcessEnv = process.env,
+  env: Readonly<Record<string, string | undefined>> = process.env,
   options: LoadServerConfigOptions = {},
 ): ServerConfig {
   const vars: Record<string, string> = {};
