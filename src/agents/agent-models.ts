@@ -1,0 +1,37 @@
+/**
+ * The narrow model port the pair engine needs. `src/llm`'s ModelManager session is adapted to it in
+ * `model-manager-port.ts`; unit tests may implement it directly.
+ */
+import type { ModelRequest, ModelResponse } from '../llm/types.js';
+
+/** The two roles of a pair. */
+export type PairRole = 'developer' | 'tester';
+
+/** Tokens and dollars spent so far by one ticket's session. */
+export interface ModelUsage {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  /** Total model latency in ms (for the orchestration-overhead figure). */
+  latencyMs: number;
+  /** Per role: calls, tokens, cost. */
+  byRole: Record<
+    string,
+    { calls: number; inputTokens: number; outputTokens: number; costUsd: number }
+  >;
+}
+
+/** Model access for one ticket. */
+export interface AgentModels {
+  /** Alias currently serving `role`. */
+  alias(role: PairRole): string;
+  /**
+   * One model call for `role`. Budget overruns throw the manager's `BudgetExceededError`
+   * (code `budget_exceeded`); other failures throw typed model errors.
+   */
+  complete(role: PairRole, request: ModelRequest): Promise<ModelResponse>;
+  /** Moves `role` to the next alias of its escalation chain; returns it, or null when exhausted. */
+  escalate(role: PairRole): string | null;
+  /** Usage so far. */
+  usage(): ModelUsage;
+}

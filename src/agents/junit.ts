@@ -1,0 +1,106 @@
+/**
+ * JUnit XML reports (the de-facto format written by pytest `--junitxml`, vitest/jest junit reporters,
+ * `node --test --test-reporter=junit`, go-junit-report): every `<testcase>` at any depth becomes one
+ * {@link TestCase}. A case with `<failure>` failed, with `<error>` errored, with `<skipped>` was skipped.
+ */
+import { XMLParser } from 'fast-xml-parser';
+
+/** One test's outcome. */
+export interface TestCase {
+  /** `classname::name` (or just `name` without a classname); stable across runs. */
+  id: string;
+  name: string;
+  classname: string;
+  /** Source file when the reporter gives it. */
+  file?: string;
+  outcome: 'passed' | 'failed' | 'error' | 'skipped';
+  /** Failure or error message (first 500 characters). */
+  message?: string;
+}
+
+type XmlNode = Record<string, unknown>;
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  isArray: (name) => ['testsuite', 'testcase', 'failure', 'error', 'skipped'].includes(name),
+  processEntities: true,
+  parseTagValue: false,
+});
+
+/**
+ * Parses a JUnit XML document. Returns null when `xml` is not a JUnit report (not XML, or no
+ * `testsuites`/`testsuite` root), so callers fall back to the exit code.
+ */
+export function parseJunit(xml: string): TestCase[] | null {
+  let doc: XmlNode;
+  try {
+    doc = parser.parse(xml) as XmlNode;
+  } catch {
+    return null;
+  }
+  if (!('testsuites' in doc) && !('testsuite' in doc)) {
+    return null;
+  }
+  const cases: TestCase[] = [];
+  collect(doc, cases);
+  return cases;
+}
+
+function collect(node: unknown, out: TestCase[]): void {
+  if (Array.isArray(node)) {
+    for (const child of node) {
+      collect(child, out);
+    }
+    return;
+  }
+  if (node === null || typeof node !== 'object') {
+    return;
+  }
+  for (const [key, value] of Object.entries(node as XmlNode)) {
+    if (key === 'testcase') {
+      for (const tc of value as XmlNode[]) {
+        out.push(toCase(tc));
+      }
+    } else if (!key.startsWith('@')) {
+      collect(value, out);
+    }
+  }
+}
+
+function toCase(tc: XmlNode): TestCase {
+  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+  const name = str(tc['@name']);
+  const classname = str(tc['@classname']);
+  const file = str(tc['@file']);
+  const first = (key: string): XmlNode | string | undefined => {
+    const list = tc[key];
+    return Array.isArray(list) ? (list[0] as XmlNode | string) : undefined;
+  };
+  const messageOf = (el: XmlNode | string | undefined): string | undefined => {
+    if (el === undefined) {
+      return undefined;
+    }
+    const text = typeof el === 'string' ? el : str(el['@message']) || str(el['#text']);
+    return text.slice(0, 500);
+  };
+  let outcome: TestCase['outcome'] = 'passed';
+  let message: string | undefined;
+  if (first('error') !== undefined) {
+    outcome = 'error';
+    message = messageOf(first('error'));
+  } else if (first('failure') !== undefined) {
+    outcome = 'failed';
+    message = messageOf(first('failure'));
+  } else if (first('skipped') !== undefined) {
+    outcome = 'skipped';
+  }
+  return {
+    id: classname ? `${classname}::${name}` : name,
+    name,
+    classname,
+    ...(file ? { file } : {}),
+    outcome,
+    ...(message === undefined ? {} : { message }),
+  };
+}

@@ -1,0 +1,529 @@
+/**
+ * The pair engine: the Developer/Tester test-first protocol on one ticket (DESIGN.md, "The pair protocol").
+ *
+ * State machine, one step per loop turn, checkpointed after every step:
+ *   red (tester writes the smallest failing test; verified red in the sandbox; commit `test(#n)`)
+ *   → green (developer implements; whole suite green; commit `feat(#n)`)
+ *   → refactor (optional, must stay green, commit `refactor(#n)`, dropped when it breaks the suite)
+ *   → red for the next open criterion … → final (full run; every criterion mapped to a passing test) → done.
+ * A failed verification is an attempt; `budgets.attemptsPerPhase` failed attempts escalate the role, an
+ * exhausted chain blocks the ticket with a diagnosis. After every phase the changed files are checked against
+ * the role's boundary (policy test globs); violations are reverted and reported to the agent.
+ * Resume: a commit is announced in the checkpoint (`pending`) before it is made, so a run restarted after a
+ * crash adopts a commit it finds on the branch instead of making it again.
+ */
+import type { Logger } from 'pino';
+import type { ZodType } from 'zod';
+import type { RepoPolicy } from '../config/repo-policy.js';
+import type { GitWorkspace } from '../git/git-workspace.js';
+import type { Sandbox } from '../sandbox/types.js';
+import type { AgentModels, PairRole } from './agent-models.js';
+import { runAgent, type AgentOutcome } from './agent-loop.js';
+import type { ToolContext } from './agent-tools.js';
+import { Checkpoint, type Diagnosis, type RunRecord } from './checkpoint.js';
+import { boundaryViolations } from './file-boundary.js';
+import {
+  applyCommit,
+  GreenResult,
+  RedResult,
+  RefactorResult,
+  unmatchedTests,
+} from './pair-steps.js';
+import { DEVELOPER_SYSTEM, phasePrompt, REFACTOR_SYSTEM, TESTER_SYSTEM } from './prompts.js';
+import { buildRepoMap } from './repo-map.js';
+import { buildRunRecord } from './run-record.js';
+import type { RunStore, StoredRun } from './run-store.js';
+import { runSuite, summarizeRun, type SuiteRun } from './run-suite.js';
+import type { Ticket } from './ticket.js';
+
+/** Live progress, emitted after every step. */
+export interface PairProgress {
+  phase: Checkpoint['phase'];
+  cycle: number;
+  criterion: number;
+  criteria: number;
+  passing: number;
+  failing: number;
+  tokens: number;
+  elapsedMs: number;
+  message: string;
+}
+
+/** Options of {@link runPair}. */
+export interface RunPairOptions {
+  ticket: Ticket;
+  policy: RepoPolicy;
+  models: AgentModels;
+  store: RunStore;
+  /** Stable job id: the same id resumes the same run. */
+  jobId: string;
+  workspace: GitWorkspace;
+  /** Sandbox over `workspace.workTree`. */
+  sandbox: Sandbox;
+  logger?: Logger;
+  /** Clock in ms (default `Date.now`). */
+  now?: () => number;
+  onProgress?: (progress: PairProgress) => void;
+  /** Model calls per phase attempt (default 24). */
+  maxSteps?: number;
+  /** Identical consecutive tool calls that end an attempt (default 3). */
+  loopLimit?: number;
+  /** Push the branch after every commit (default true). */
+  push?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs (or resumes) one ticket to `done` or `blocked` and returns the run record.
+ * Throws only for infrastructure failures (git, sandbox, database, non-budget model errors).
+ */
+export async function runPair(options: RunPairOptions): Promise<RunRecord> {
+  return new PairEngine(options).execute();
+}
+
+class PairEngine {
+  private readonly now: () => number;
+  private readonly started: number;
+  private stored!: StoredRun;
+  private cp!: Checkpoint;
+  private lastRun: SuiteRun | null = null;
+  private testMs = 0;
+
+  constructor(private readonly o: RunPairOptions) {
+    this.now = o.now ?? Date.now;
+    this.started = this.now();
+  }
+
+  private get id(): string {
+    return String(this.o.ticket.id);
+  }
+
+  async execute(): Promise<RunRecord> {
+    const { ticket } = this.o;
+    this.stored = await this.o.store.openRun({
+      jobId: this.o.jobId,
+      ticket: { ...ticket, id: this.id },
+    });
+    const stored = this.stored.checkpoint;
+    if (stored) {
+      this.cp = Checkpoint.parse(stored);
+      for (const e of this.cp.escalations) {
+        this.o.models.escalate(e.role as PairRole);
+      }
+      await this.reconcile();
+      await this.event('pair.resumed', { phase: this.cp.phase, cycle: this.cp.cycle });
+    } else {
+      const head = await this.o.workspace.head();
+      this.cp = Checkpoint.parse({
+        version: 1,
+        phase: 'red',
+        cycle: 1,
+        criterion: 0,
+        attempts: 0,
+        baseCommit: this.o.workspace.baseCommit,
+        lastCommit: head,
+        criteria: ticket.acceptanceCriteria.map((text) => ({ text, status: 'open', tests: [] })),
+        cycles: [],
+      });
+      const baseline = await this.suite();
+      if (baseline.status !== 'passed') {
+        this.block('baseline_not_green', `the suite is ${baseline.status} before any change`);
+      }
+    }
+    while (this.cp.phase !== 'done' && this.cp.phase !== 'blocked') {
+      if (!this.checkBudgets()) {
+        break;
+      }
+      const phase = this.cp.phase;
+      try {
+        if (phase === 'red') {
+          await this.red();
+        } else if (phase === 'green') {
+          await this.green();
+        } else if (phase === 'refactor') {
+          await this.refactor();
+        } else {
+          await this.final();
+        }
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'budget_exceeded') {
+          throw error;
+        }
+        this.block('budget_tokens', `model budget exceeded: ${(error as Error).message}`);
+      }
+      await this.save();
+      this.progress(`${phase} step finished`);
+    }
+    return this.finish();
+  }
+
+  /** Adopts a commit announced in `pending` that reached the branch before the crash. */
+  private async reconcile(): Promise<void> {
+    const head = await this.o.workspace.head();
+    const pending = this.cp.pending;
+    if (head !== this.cp.lastCommit) {
+      const commits = await this.o.workspace.log(this.cp.lastCommit, head);
+      const adopted = pending
+        ? commits.find(
+            (c) =>
+              c.trailers?.['Tandem-Phase'] === pending.phase &&
+              c.trailers['Tandem-Cycle'] === String(pending.cycle),
+          )
+        : undefined;
+      if (pending && adopted) {
+        applyCommit(this.cp, pending, adopted.sha);
+        await this.event('pair.commit_adopted', { sha: adopted.sha, phase: pending.phase });
+      }
+      this.cp.lastCommit = head;
+    }
+    delete this.cp.pending;
+    await this.save();
+  }
+
+  private async red(): Promise<void> {
+    const c = this.cp.criterion;
+    const outcome = await this.agent(
+      'tester',
+      TESTER_SYSTEM,
+      RedResult,
+      `Write the smallest failing test for criterion ${c + 1}: ${this.cp.criteria[c]?.text ?? ''}`,
+    );
+    if (outcome.kind !== 'result') {
+      return this.failAttempt('tester', describeOutcome(outcome), '');
+    }
+    const changed = await this.checkBoundary('tester');
+    if (changed.length === 0) {
+      return this.failAttempt('tester', 'no test file was written', '');
+    }
+    const suite = await this.suite();
+    const output = `${suite.reason ?? ''}\n${suite.output}`.trim();
+    if (suite.status === 'broken') {
+      return this.failAttempt('tester', 'the new test does not compile or collect', output);
+    }
+    if (suite.status === 'passed' && !outcome.result.alreadyMet) {
+      return this.failAttempt(
+        'tester',
+        'the new test passes already: the criterion is met (finish with alreadyMet: true) or the test is too weak',
+        output,
+      );
+    }
+    const alreadyMet = suite.status === 'passed';
+    const failing = (suite.cases ?? [])
+      .filter((t) => t.outcome === 'failed' || t.outcome === 'error')
+      .map((t) => t.id);
+    const subject =
+      suite.status === 'passed'
+        ? `test(#${this.id}): ${outcome.result.summary} (already met)`
+        : `test(#${this.id}): ${outcome.result.summary}`;
+    await this.commit('red', 'tester', subject, { ...outcome.result, alreadyMet, failing });
+    if (suite.status === 'failed') {
+      this.cp.feedback = [`Failing tests:\n${output.slice(-3_000)}`];
+    }
+  }
+
+  private async green(): Promise<void> {
+    const outcome = await this.agent(
+      'developer',
+      DEVELOPER_SYSTEM,
+      GreenResult,
+      'Make the failing tests pass with the minimal change.',
+    );
+    if (outcome.kind !== 'result') {
+      return this.failAttempt('developer', describeOutcome(outcome), '');
+    }
+    await this.checkBoundary('developer');
+    const suite = await this.suite();
+    if (suite.status !== 'passed') {
+      return this.failAttempt(
+        'developer',
+        `the suite is ${suite.status} after the change`,
+        `${suite.reason ?? ''}\n${suite.output}`.trim(),
+      );
+    }
+    await this.commit(
+      'green',
+      'developer',
+      `feat(#${this.id}): ${outcome.result.summary}`,
+      outcome.result,
+    );
+  }
+
+  private async refactor(): Promise<void> {
+    const outcome = await this.agent(
+      'developer',
+      REFACTOR_SYSTEM,
+      RefactorResult,
+      'Refactor without changing behaviour; the suite must stay green.',
+    );
+    await this.checkBoundary('developer');
+    const suite = outcome.kind === 'result' ? await this.suite() : null;
+    if (outcome.kind === 'result' && suite?.status === 'passed') {
+      await this.commit(
+        'refactor',
+        'developer',
+        `refactor(#${this.id}): ${outcome.result.summary}`,
+        outcome.result,
+      );
+      return;
+    }
+    await this.o.workspace.discardChanges();
+    await this.event('pair.refactor_dropped', {
+      reason: suite ? suite.status : describeOutcome(outcome),
+    });
+    applyCommit(
+      this.cp,
+      { phase: 'refactor', cycle: this.cp.cycle, result: { summary: '' } },
+      null,
+    );
+  }
+
+  private async final(): Promise<void> {
+    const suite = await this.suite();
+    if (suite.status !== 'passed') {
+      this.cp.phase = 'green';
+      this.cp.feedback = [`The final full run is ${suite.status}:\n${suite.output.slice(-3_000)}`];
+      return;
+    }
+    const missing = unmatchedTests(this.cp, suite);
+    if (missing === null) {
+      this.cp.phase = 'done';
+      return;
+    }
+    this.cp.criteria[missing]!.status = 'open';
+    this.cp.criterion = missing;
+    this.cp.cycle += 1;
+    this.cp.phase = 'red';
+    this.cp.feedback = [`No passing test found for criterion ${missing + 1}; write one.`];
+  }
+
+  private async agent<T>(
+    role: PairRole,
+    system: string,
+    schema: ZodType<T>,
+    task: string,
+  ): Promise<AgentOutcome<T>> {
+    const files = await this.o.workspace.listFiles();
+    const map = await buildRepoMap(files, (p) => this.o.sandbox.readFile(p));
+    const tools: ToolContext = {
+      role,
+      testGlobs: this.o.policy.sandbox.testGlobs,
+      files: this.o.sandbox,
+      listFiles: (dir) => this.o.workspace.listFiles(dir),
+      grep: (pattern, max) => this.o.workspace.grep(pattern, max),
+      repoMap: () => buildRepoMap(files, (p) => this.o.sandbox.readFile(p)),
+      runTests: () => this.suite(),
+    };
+    return runAgent({
+      models: this.o.models,
+      role,
+      step: `${this.cp.phase}-${this.cp.cycle}`,
+      system,
+      user: phasePrompt(this.o.ticket, this.cp, task, map),
+      tools,
+      resultSchema: schema,
+      maxSteps: this.o.maxSteps ?? 24,
+      loopLimit: this.o.loopLimit ?? 3,
+      onEvent: (e) => this.event(e.kind, { role: e.role, step: e.step, ...e.data }),
+      ...(this.o.signal ? { signal: this.o.signal } : {}),
+    });
+  }
+
+  /** Reverts files outside the role's boundary; returns the changed paths that remain. */
+  private async checkBoundary(role: PairRole): Promise<string[]> {
+    const changed = (await this.o.workspace.changedFiles()).map((f) => f.path);
+    const violations = boundaryViolations(role, changed, this.o.policy.sandbox.testGlobs);
+    if (violations.length > 0) {
+      await this.o.workspace.restore(violations);
+      const note =
+        role === 'developer'
+          ? `Reverted your changes to test files (${violations.join(', ')}): the developer never changes tests.`
+          : `Reverted your changes to non-test files (${violations.join(', ')}): the tester changes tests only.`;
+      this.cp.feedback.push(note);
+      await this.event('pair.boundary_violation', { role, paths: violations });
+    }
+    return changed.filter((p) => !violations.includes(p));
+  }
+
+  private async suite(): Promise<SuiteRun> {
+    const run = await runSuite({
+      sandbox: this.o.sandbox,
+      workTree: this.o.workspace.workTree,
+      command: this.o.policy.sandbox.test,
+      timeoutMs: this.o.policy.sandbox.commandTimeoutSeconds * 1000,
+    });
+    this.testMs += run.durationMs;
+    this.lastRun = run;
+    this.cp.lastTestOutput = `${run.reason ?? ''}\n${run.output}`.trim().slice(-4_000);
+    await this.event('pair.test_run', {
+      status: run.status,
+      exitCode: run.exitCode,
+      durationMs: run.durationMs,
+      summary: summarizeRun(run).text,
+    });
+    return run;
+  }
+
+  private async commit(
+    phase: 'red' | 'green' | 'refactor',
+    role: PairRole,
+    subject: string,
+    result: Record<string, unknown>,
+  ): Promise<void> {
+    const pending = { phase, cycle: this.cp.cycle, result };
+    this.cp.pending = pending;
+    await this.save();
+    const sha = await this.o.workspace.commit({
+      subject,
+      trailers: {
+        'Tandem-Ticket': this.id,
+        'Tandem-Role': role,
+        'Tandem-Model': this.o.models.alias(role),
+        'Tandem-Phase': phase,
+        'Tandem-Cycle': String(this.cp.cycle),
+      },
+    });
+    if (this.o.push !== false && sha) {
+      await this.o.workspace.push();
+    }
+    const log = this.cp.cycles.find((l) => l.cycle === this.cp.cycle);
+    applyCommit(this.cp, pending, sha);
+    if (log) {
+      log.testMs += this.testMs;
+    }
+    this.testMs = 0;
+    delete this.cp.pending;
+    if (sha) {
+      this.cp.lastCommit = sha;
+    }
+    await this.event('git.commit', { sha, subject, phase, cycle: pending.cycle });
+  }
+
+  private async failAttempt(role: PairRole, what: string, output: string): Promise<void> {
+    await this.o.workspace.discardChanges();
+    this.cp.attempts += 1;
+    const alias = this.o.models.alias(role);
+    this.cp.tried.push(
+      `${this.cp.phase} cycle ${this.cp.cycle} attempt ${this.cp.attempts} (${alias}): ${what}`,
+    );
+    this.cp.feedback = [
+      ...this.cp.feedback.filter((f) => f.startsWith('Reverted')),
+      output ? `${what}\n${output.slice(-3_000)}` : what,
+    ];
+    await this.event('pair.attempt_failed', {
+      role,
+      phase: this.cp.phase,
+      what,
+      attempts: this.cp.attempts,
+    });
+    if (this.cp.attempts < this.o.policy.budgets.attemptsPerPhase) {
+      return;
+    }
+    const next = this.o.models.escalate(role);
+    if (next === null) {
+      this.block('escalation_exhausted', what);
+      return;
+    }
+    this.cp.escalations.push({ role, to: next, phase: this.cp.phase });
+    this.cp.tried.push(`escalated ${role} to ${next}`);
+    this.cp.attempts = 0;
+    await this.event('pair.escalated', { role, to: next });
+  }
+
+  private checkBudgets(): boolean {
+    const b = this.o.policy.budgets;
+    const usage = this.o.models.usage();
+    if (this.cp.cycle > b.cycles) {
+      this.block('budget_cycles', `more than ${b.cycles} cycles needed`);
+    } else if (usage.inputTokens + usage.outputTokens >= b.tokens) {
+      this.block('budget_tokens', `token budget of ${b.tokens} used`);
+    } else if (usage.costUsd >= b.costUsd) {
+      this.block('budget_cost', `cost budget of $${b.costUsd} used`);
+    } else if (this.elapsed() >= b.minutes * 60_000) {
+      this.block('budget_time', `time budget of ${b.minutes} min used`);
+    }
+    return this.cp.phase !== 'blocked';
+  }
+
+  private block(reason: Diagnosis['reason'], whatFailed: string): void {
+    this.cp.diagnosis = {
+      reason,
+      phase: this.cp.phase,
+      cycle: this.cp.cycle,
+      ...(this.cp.criteria[this.cp.criterion]
+        ? { criterion: this.cp.criteria[this.cp.criterion]!.text }
+        : {}),
+      whatFailed,
+      lastTestOutput: this.cp.lastTestOutput,
+      tried: [...this.cp.tried],
+    };
+    this.cp.phase = 'blocked';
+  }
+
+  private elapsed(): number {
+    return this.cp.elapsedMs + (this.now() - this.started);
+  }
+
+  private async save(): Promise<void> {
+    await this.o.store.saveCheckpoint(this.stored.runId, { ...this.cp, elapsedMs: this.elapsed() });
+  }
+
+  private event(kind: string, data: Record<string, unknown>): Promise<void> {
+    return this.o.store.appendEvent(this.stored.runId, kind, { ...data, cycle: this.cp.cycle });
+  }
+
+  private progress(message: string): void {
+    const summary = this.lastRun ? summarizeRun(this.lastRun) : { passed: 0, failed: 0 };
+    const usage = this.o.models.usage();
+    this.o.onProgress?.({
+      phase: this.cp.phase,
+      cycle: this.cp.cycle,
+      criterion: this.cp.criterion,
+      criteria: this.cp.criteria.length,
+      passing: summary.passed,
+      failing: summary.failed,
+      tokens: usage.inputTokens + usage.outputTokens,
+      elapsedMs: this.elapsed(),
+      message,
+    });
+  }
+
+  private async finish(): Promise<RunRecord> {
+    const status = this.cp.phase === 'done' ? 'done' : 'blocked';
+    if (status === 'blocked' && !this.cp.diagnosis) {
+      this.block('escalation_exhausted', 'blocked');
+    }
+    if (this.o.push !== false) {
+      await this.o.workspace.push();
+    }
+    const record = await buildRunRecord({
+      ticket: this.o.ticket,
+      checkpoint: this.cp,
+      workspace: this.o.workspace,
+      finalRun: this.lastRun,
+      usage: this.o.models.usage(),
+      durationMs: this.elapsed(),
+      status,
+      ...(this.cp.diagnosis ? { diagnosis: this.cp.diagnosis } : {}),
+    });
+    await this.save();
+    await this.o.store.finishRun(this.stored.runId, {
+      status,
+      record,
+      ...(this.cp.diagnosis ? { diagnosis: this.cp.diagnosis } : {}),
+    });
+    this.o.logger?.info(
+      { ticket: this.id, status, cycles: this.cp.cycles.length },
+      'pair run finished',
+    );
+    return record;
+  }
+}
+
+function describeOutcome(outcome: AgentOutcome<unknown>): string {
+  if (outcome.kind === 'loop') {
+    return `the agent repeated the same ${outcome.call} call; phase ended`;
+  }
+  return outcome.kind === 'step_limit'
+    ? `the agent did not finish within ${outcome.steps} steps`
+    : 'finished';
+}

@@ -1,0 +1,110 @@
+/**
+ * Runs the repository's test suite in the sandbox and classifies the outcome from the exit code and, where
+ * the runner writes one, a JUnit XML report (policy `sandbox.test`, `{junit}` replaced by the report path).
+ *
+ * Classification (runner-agnostic):
+ * - timed out or OOM-killed → `broken`;
+ * - with a report: a collection error (an `<error>` case without a classname, as pytest writes for a module
+ *   that fails to import or compile) → `broken`; any failed or errored case → `failed`; no case at all or
+ *   a non-zero exit code without a failing case → `broken`; else `passed`;
+ * - without a report: exit 0 → `passed`, exit 1 → `failed`, anything else → `broken` (pytest uses 2–5 for
+ *   interrupted, internal, usage and "no tests collected").
+ */
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Sandbox } from '../sandbox/types.js';
+import { parseJunit, type TestCase } from './junit.js';
+
+/** Workspace-relative directory for Tandem's report files (excluded from commits). */
+export const REPORT_DIR = '.tandem';
+
+/** One run of the whole suite. */
+export interface SuiteRun {
+  status: 'passed' | 'failed' | 'broken';
+  exitCode: number;
+  durationMs: number;
+  /** Per-test outcomes from the JUnit report, or null when the runner wrote none. */
+  cases: TestCase[] | null;
+  /** Tail of stdout + stderr (at most 6 000 characters). */
+  output: string;
+  /** Why the run is `broken`, when it is. */
+  reason?: string;
+}
+
+/** What {@link runSuite} needs. */
+export interface RunSuiteOptions {
+  sandbox: Pick<Sandbox, 'exec'>;
+  /** Host path of the workspace (to read the report). */
+  workTree: string;
+  /** Policy `sandbox.test` argv. */
+  command: readonly string[];
+  timeoutMs: number;
+}
+
+const OUTPUT_TAIL = 6_000;
+
+/** Runs the suite once; only infrastructure failures throw. */
+export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
+  const reportDir = join(options.workTree, REPORT_DIR);
+  const reportPath = join(reportDir, 'junit.xml');
+  await mkdir(reportDir, { recursive: true, mode: 0o777 });
+  await rm(reportPath, { force: true });
+  const usesReport = options.command.some((arg) => arg.includes('{junit}'));
+  const argv = options.command.map((arg) =>
+    arg.replaceAll('{junit}', `/workspace/${REPORT_DIR}/junit.xml`),
+  );
+  const result = await options.sandbox.exec(argv, { timeoutMs: options.timeoutMs });
+  const combined = `${result.stdout}${result.stderr ? `\n${result.stderr}` : ''}`;
+  const output = combined.length > OUTPUT_TAIL ? combined.slice(-OUTPUT_TAIL) : combined;
+  const base = { exitCode: result.exitCode, durationMs: result.durationMs, output };
+  if (result.timedOut || result.oomKilled) {
+    const reason = result.timedOut ? 'test command timed out' : 'test command ran out of memory';
+    return { ...base, status: 'broken', cases: null, reason };
+  }
+  const xml = usesReport ? await readFile(reportPath, 'utf8').catch(() => null) : null;
+  const cases = xml === null ? null : parseJunit(xml);
+  return { ...base, cases, ...classify(result.exitCode, cases) };
+}
+
+/** The classification rules of the module comment. */
+export function classify(
+  exitCode: number,
+  cases: readonly TestCase[] | null,
+): { status: SuiteRun['status']; reason?: string } {
+  if (cases === null) {
+    if (exitCode === 0) {
+      return { status: 'passed' };
+    }
+    return exitCode === 1
+      ? { status: 'failed' }
+      : { status: 'broken', reason: `test command exited with ${exitCode}` };
+  }
+  const collection = cases.find((c) => c.outcome === 'error' && c.classname === '');
+  if (collection) {
+    return {
+      status: 'broken',
+      reason: `could not collect ${collection.name}: ${collection.message ?? ''}`,
+    };
+  }
+  if (cases.some((c) => c.outcome === 'failed' || c.outcome === 'error')) {
+    return { status: 'failed' };
+  }
+  if (cases.length === 0) {
+    return exitCode === 0
+      ? { status: 'passed' }
+      : { status: 'broken', reason: 'no tests were collected' };
+  }
+  return exitCode === 0
+    ? { status: 'passed' }
+    : { status: 'broken', reason: `test command exited with ${exitCode} without a failing test` };
+}
+
+/** A short human summary: `3 passed, 1 failed` or the status. */
+export function summarizeRun(run: SuiteRun): { passed: number; failed: number; text: string } {
+  if (run.cases === null) {
+    return { passed: 0, failed: 0, text: `${run.status} (exit ${run.exitCode})` };
+  }
+  const passed = run.cases.filter((c) => c.outcome === 'passed').length;
+  const failed = run.cases.filter((c) => c.outcome === 'failed' || c.outcome === 'error').length;
+  return { passed, failed, text: `${run.status}: ${passed} passed, ${failed} failed` };
+}
