@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { register as registerConfig } from './commands/config.js';
 import { register as registerMigrate } from './commands/migrate.js';
+import { register as registerRun } from './commands/run.js';
 
 const program = new Command('tandem')
   .description('Self-hosted GitOps bot: issues in, test-first pull requests out')
@@ -13,5 +14,6 @@ const program = new Command('tandem')
 
 registerConfig(program);
 registerMigrate(program);
+registerRun(program);
 
 await program.parseAsync(process.argv);

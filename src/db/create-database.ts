@@ -14,6 +14,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { ConfigError, redactSecrets } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
+import { PgliteSessionLock } from './pglite-session-lock.js';
 import * as schema from './schema.js';
 
 /**
@@ -67,10 +68,16 @@ interface HandleBase {
   close(): Promise<void>;
 }
 
-/** An embedded PGlite database. `pglite` is exposed so the queue can serve it over the wire. */
+/** An embedded PGlite database. */
 export interface PgliteDatabaseHandle extends HandleBase {
   readonly kind: 'pglite';
+  /**
+   * The PGlite instance for raw SQL (`pglite.query`, `pglite.exec`), already behind the session lock
+   * (see {@link PgliteSessionLock}); never keep a reference to the unwrapped instance.
+   */
   readonly pglite: PGlite;
+  /** Shares the single PGlite session with wire-protocol clients (`servePglite`). */
+  readonly sessionLock: PgliteSessionLock;
   /** Absolute PGlite data directory, or `null` in memory. */
   readonly dataDir: string | null;
 }
@@ -120,20 +127,29 @@ export async function createDatabase(
     ...(pgliteDir === null ? {} : { dataDir: pgliteDir }),
     extensions: { vector },
   });
-  return wrapPglite(pglite, pgliteDir);
+  return wrapPglite(pglite, pgliteDir, collaborators);
 }
 
 /**
  * Wraps an already open PGlite instance (e.g. a clone) in a handle; the handle owns it and closes it.
  * The instance must have been created with the `vector` extension if the schema is to be migrated.
  */
-export function wrapPglite(pglite: PGlite, dataDir: string | null = null): PgliteDatabaseHandle {
-  const db = drizzlePglite({ client: pglite, schema });
+export function wrapPglite(
+  pglite: PGlite,
+  dataDir: string | null = null,
+  collaborators: DatabaseCollaborators = {},
+): PgliteDatabaseHandle {
+  const sessionLock = new PgliteSessionLock(
+    pglite,
+    collaborators.logger ? { logger: collaborators.logger } : {},
+  );
+  const db = drizzlePglite({ client: sessionLock.inProcess, schema });
   let closing: Promise<void> | undefined;
   return {
     kind: 'pglite',
     db,
-    pglite,
+    pglite: sessionLock.inProcess,
+    sessionLock,
     dataDir,
     close() {
       closing ??= pglite.closed ? Promise.resolve() : pglite.close();
