@@ -38,6 +38,11 @@ export interface ExecOptions {
   maxOutputBytes?: number;
   /** Abort the command early (killed like a timeout, reported with `timedOut: false`). */
   signal?: AbortSignal;
+  /**
+   * Run with the setup network. Allowed only when the spec says `network: 'setup'` and before the first
+   * offline exec (the network is disconnected for good at that point); otherwise `SandboxSpecError`.
+   */
+  network?: boolean;
 }
 
 /** The outcome of one command. Infrastructure failures throw; a failing command is a normal result. */
@@ -57,7 +62,12 @@ export interface ExecResult {
 
 /** A file tool failure the agent can react to (paths outside the workspace, missing files, too large). */
 export type FileToolErrorType =
-  'outside_workspace' | 'not_found' | 'too_large' | 'invalid_path' | 'not_a_file';
+  | 'outside_workspace'
+  | 'not_found'
+  | 'too_large'
+  | 'invalid_path'
+  | 'not_a_file'
+  | 'invalid_pattern';
 
 /** One match of `Sandbox.search`. */
 export interface SearchMatch {
@@ -82,17 +92,46 @@ export interface Sandbox {
   readFile(path: string): Promise<string>;
   /** Writes a UTF-8 file (creating parent directories), by workspace-relative path. */
   writeFile(path: string, content: string): Promise<void>;
-  /** Lists files (not directories) under a workspace-relative directory, recursively, sorted. */
-  list(dir?: string): Promise<string[]>;
-  /** Searches file contents for a regular expression (JavaScript syntax). */
+  /**
+   * Lists files (not directories) under a workspace-relative directory, recursively, sorted. Regular files
+   * and symlinks are listed; `.git` and `node_modules` directories are skipped. At most `maxResults`
+   * (default 5,000) paths.
+   */
+  list(dir?: string, options?: { maxResults?: number }): Promise<string[]>;
+  /**
+   * Searches file contents for a regular expression (JavaScript syntax), line by line. Skips binary files
+   * and files over 1 MiB; a pattern that is invalid or runs too long throws `FileToolError`
+   * (`invalid_pattern`).
+   */
   search(pattern: string, options?: { dir?: string; maxResults?: number }): Promise<SearchMatch[]>;
-  /** Stops and removes the container. Idempotent. The workspace directory is left in place. */
+  /**
+   * Hands every file of the workspace to the sandbox user (lchown, symlinks not followed). A no-op unless
+   * the worker runs as root; call it after filling the workspace from the host so the sandbox may write.
+   */
+  chownWorkspace(): Promise<void>;
+  /**
+   * Stops and removes the container. Idempotent. A workspace the caller passed in (`create`) is left in
+   * place; one the provider made (`acquire`) is removed unless `keepWorkspace` was asked for.
+   */
   destroy(): Promise<void>;
 }
 
-/** Creates sandboxes (from a warm pool where one is configured). */
+/** What `SandboxProvider.acquire` needs: a spec without a workspace (the provider makes a fresh one). */
+export interface SandboxRequest extends Omit<SandboxSpec, 'workspaceDir'> {
+  /** Leave the provider-made workspace directory on disk after `destroy` (default false). */
+  keepWorkspace?: boolean;
+}
+
+/**
+ * Creates sandboxes. Two ways round (docs/sandbox.md):
+ * - `acquire(request)`: fast path, served from the warm pool. The sandbox comes with its own fresh, empty
+ *   `spec.workspaceDir` (a host directory the provider made); the caller fills it, then runs commands.
+ * - `create(spec)`: the caller already has a workspace directory; always a cold container over it.
+ */
 export interface SandboxProvider {
   create(spec: SandboxSpec): Promise<Sandbox>;
+  /** A sandbox with a fresh empty workspace, from the warm pool when one matches (image, limits, network). */
+  acquire(request: SandboxRequest): Promise<Sandbox>;
   /** Removes containers left by earlier processes (by label). Returns how many were removed. */
   removeOrphans(): Promise<number>;
   close(): Promise<void>;
