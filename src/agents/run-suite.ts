@@ -10,7 +10,7 @@
  * - without a report: exit 0 → `passed`, exit 1 → `failed`, anything else → `broken` (pytest uses 2–5 for
  *   interrupted, internal, usage and "no tests collected").
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Sandbox } from '../sandbox/types.js';
 import { parseJunit, type TestCase } from './junit.js';
@@ -47,7 +47,9 @@ const OUTPUT_TAIL = 6_000;
 export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
   const reportDir = join(options.workTree, REPORT_DIR);
   const reportPath = join(reportDir, 'junit.xml');
-  await mkdir(reportDir, { recursive: true, mode: 0o777 });
+  await mkdir(reportDir, { recursive: true });
+  // The sandbox user (not the worker's uid) writes the report.
+  await chmod(reportDir, 0o777);
   await rm(reportPath, { force: true });
   const usesReport = options.command.some((arg) => arg.includes('{junit}'));
   const argv = options.command.map((arg) =>
