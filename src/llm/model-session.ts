@@ -1,0 +1,384 @@
+/**
+ * One ticket's (or one PM/Architect job's) view of the models: role → alias along the escalation chain,
+ * per-ticket token and cost budgets, structured output with one repair attempt. Created by
+ * `ModelManager.forTicket()`.
+ */
+import { z } from 'zod';
+import { ROLES, type Budgets, type ModelsPolicy, type Role } from '../config/repo-policy.js';
+import {
+  BudgetExceededError,
+  InvalidModelOutputError,
+  ModelCallAbortedError,
+  ModelCallError,
+  TandemError,
+} from '../errors/index.js';
+import type { ModelEntry } from './catalog.js';
+import type { ModelCallOutcome } from './model-call-recorder.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
+import type { ConcurrencyGate } from './concurrency-gate.js';
+import type { ModelCallRecorder } from './model-call-recorder.js';
+import type { Logger } from '../log/logger.js';
+import type { ModelCatalog } from './catalog.js';
+import type { ModelProvider } from './types.js';
+import { parseJsonAnswer } from './parse-json-answer.js';
+import type { ModelRequest, ModelResponse } from './types.js';
+
+/** Tokens and dollars used, in all or by one role. */
+export interface UsageTotals {
+  inputTokens: number;
+  outputTokens: number;
+  /** US dollars. */
+  costUsd: number;
+  /** Provider attempts (retries and repairs included). */
+  calls: number;
+}
+
+/** `ModelSession.usage()`: totals plus a breakdown per role. */
+export interface SessionUsage extends UsageTotals {
+  totalTokens: number;
+  byRole: Record<Role, UsageTotals>;
+}
+
+/** A plain completion and the alias that answered. */
+export interface CompletionResult {
+  response: ModelResponse;
+  alias: string;
+}
+
+/** A validated structured completion. */
+export interface StructuredResult<T> extends CompletionResult {
+  value: T;
+  /** True when the first answer was invalid and the repair attempt fixed it. */
+  repaired: boolean;
+}
+
+/** Retry of transient provider errors: exponential backoff with jitter. */
+export interface RetryOptions {
+  /** Attempts in all, first included (default 3). */
+  attempts?: number;
+  /** Delay before the second attempt, in ms (default 500); doubles per attempt. */
+  baseDelayMs?: number;
+  /** Cap on one delay, in ms (default 8 000). */
+  maxDelayMs?: number;
+}
+
+/** What a session needs from a repository policy. */
+export interface SessionPolicy {
+  models: ModelsPolicy;
+  budgets: Pick<Budgets, 'tokens' | 'costUsd'>;
+}
+
+/** Options of {@link ModelManager.forTicket}. */
+export interface ForTicketOptions {
+  policy: SessionPolicy;
+  repositoryId?: number;
+  ticketId?: number;
+  runId?: number;
+  /** Slot priority of this ticket's calls, 1 (highest) to 10 (default 5). */
+  priority?: number;
+  /** Resume: position of each role in its chain (as stored in `tickets.escalation`). */
+  escalation?: Partial<Record<Role, number>>;
+  /** Resume: what the ticket already used (from the checkpoint or `model_calls`). */
+  used?: Pick<SessionUsage, 'inputTokens' | 'outputTokens' | 'costUsd'>;
+}
+
+/** Internal services a session calls back into. */
+export interface ManagerServices {
+  readonly catalog: ModelCatalog;
+  readonly gate: ConcurrencyGate;
+  readonly recorder: ModelCallRecorder | undefined;
+  readonly logger: Logger | undefined;
+  readonly retry: Required<RetryOptions>;
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly random: () => number;
+  entry(alias: string): ModelEntry;
+  provider(alias: string): Promise<ModelProvider>;
+  breaker(alias: string): CircuitBreaker;
+}
+
+const zero = (): UsageTotals => ({ inputTokens: 0, outputTokens: 0, costUsd: 0, calls: 0 });
+
+/** Cost in US dollars of `usage` at the catalog prices (per 1M tokens). */
+export function costOf(entry: ModelEntry, usage: ModelResponse['usage']): number {
+  return (
+    (usage.inputTokens * entry.priceInPerMTok + usage.outputTokens * entry.priceOutPerMTok) /
+    1_000_000
+  );
+}
+
+/** The repair prompt shown to a model whose structured answer was invalid. */
+export function repairPrompt(issues: readonly string[]): string {
+  return (
+    `Your previous answer was not valid: ${issues.join('; ')}.\n` +
+    'Reply again with only the corrected JSON value that matches the requested schema, and nothing else.'
+  );
+}
+
+/** See the module comment. Not thread-safe across processes; one session per running job. */
+export class ModelSession {
+  private readonly position: Record<Role, number>;
+  private readonly totals: UsageTotals;
+  private readonly byRole: Record<Role, UsageTotals>;
+
+  constructor(
+    private readonly services: ManagerServices,
+    private readonly options: ForTicketOptions,
+  ) {
+    this.position = Object.fromEntries(
+      ROLES.map((r) => [r, Math.min(options.escalation?.[r] ?? 0, this.chain(r).length - 1)]),
+    ) as Record<Role, number>;
+    this.totals = { ...zero(), ...options.used };
+    this.byRole = Object.fromEntries(ROLES.map((r) => [r, zero()])) as Record<Role, UsageTotals>;
+  }
+
+  /** The alias `role` uses now. */
+  currentAlias(role: Role): string {
+    const chain = this.chain(role);
+    return chain[this.position[role]] ?? chain[0] ?? '';
+  }
+
+  /** Moves `role` to the next alias of its chain and returns it, or null when the chain is exhausted. */
+  escalate(role: Role): string | null {
+    if (this.position[role] + 1 >= this.chain(role).length) {
+      return null;
+    }
+    this.position[role] += 1;
+    return this.currentAlias(role);
+  }
+
+  /** Chain positions per role, to persist in `tickets.escalation` and pass back on resume. */
+  escalationState(): Record<Role, number> {
+    return { ...this.position };
+  }
+
+  /** What this session (plus `used` on resume) consumed. */
+  usage(): SessionUsage {
+    const byRole = Object.fromEntries(ROLES.map((r) => [r, { ...this.byRole[r] }])) as Record<
+      Role,
+      UsageTotals
+    >;
+    return {
+      ...this.totals,
+      totalTokens: this.totals.inputTokens + this.totals.outputTokens,
+      byRole,
+    };
+  }
+
+  /**
+   * One completion for `role` on its current alias. Waits for a slot (by the session's priority),
+   * retries transient errors with backoff, records every attempt.
+   * @throws BudgetExceededError before the call when the ticket's tokens or dollars are used up
+   * @throws CircuitOpenError when the alias's breaker is open
+   * @throws ModelCallError when the provider keeps failing (or fails permanently)
+   * @throws ModelCallAbortedError when `request.signal` aborts
+   */
+  async complete(role: Role, request: ModelRequest): Promise<CompletionResult> {
+    const alias = this.currentAlias(role);
+    const { response } = await this.call(role, alias, request, () => []);
+    return { response, alias };
+  }
+
+  /**
+   * A completion whose answer must match `schema`: the request carries its JSON Schema (unless
+   * `request.jsonSchema` is given), the answer (reasoning excluded) is parsed and validated; an invalid
+   * answer gets one repair attempt that shows the model the validation error.
+   * @throws InvalidModelOutputError when the repaired answer is still invalid (plus `complete`'s errors)
+   */
+  async completeStructured<T>(
+    role: Role,
+    request: ModelRequest,
+    schema: z.ZodType<T>,
+  ): Promise<StructuredResult<T>> {
+    const alias = this.currentAlias(role);
+    const jsonSchema = request.jsonSchema ?? toJsonSchema(schema);
+    let value: T | undefined;
+    const check = (r: ModelResponse): string[] => {
+      const json =
+        r.json !== undefined ? { ok: true as const, value: r.json } : parseJsonAnswer(r.text);
+      if (!json.ok) {
+        return [json.error];
+      }
+      const parsed = schema.safeParse(json.value);
+      if (parsed.success) {
+        value = parsed.data;
+        return [];
+      }
+      return parsed.error.issues.map(
+        (i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`,
+      );
+    };
+    const first = await this.call(role, alias, { ...request, jsonSchema }, check);
+    if (first.issues.length === 0) {
+      return { value: value as T, response: first.response, alias, repaired: false };
+    }
+    const repair: ModelRequest = {
+      ...request,
+      jsonSchema,
+      messages: [
+        ...request.messages,
+        { role: 'assistant', content: first.response.text },
+        { role: 'user', content: repairPrompt(first.issues) },
+      ],
+    };
+    const second = await this.call(role, alias, repair, check);
+    if (second.issues.length === 0) {
+      return { value: value as T, response: second.response, alias, repaired: true };
+    }
+    throw new InvalidModelOutputError(alias, second.issues, second.response.text);
+  }
+
+  private chain(role: Role): string[] {
+    const r = this.options.policy.models[role];
+    return [r.alias, ...r.escalation];
+  }
+
+  private checkBudget(entry: ModelEntry): void {
+    const { tokens, costUsd } = this.options.policy.budgets;
+    const used = this.totals.inputTokens + this.totals.outputTokens;
+    if (used >= tokens) {
+      throw new BudgetExceededError('tokens', used, tokens);
+    }
+    const paid = entry.priceInPerMTok > 0 || entry.priceOutPerMTok > 0;
+    if (this.totals.costUsd >= costUsd && (this.totals.costUsd > 0 || paid)) {
+      throw new BudgetExceededError('costUsd', this.totals.costUsd, costUsd);
+    }
+  }
+
+  /** Budget check, then attempts with retry; `check` returns validation issues (empty = valid). */
+  private async call(
+    role: Role,
+    alias: string,
+    request: ModelRequest,
+    check: (r: ModelResponse) => string[],
+  ): Promise<{ response: ModelResponse; issues: string[] }> {
+    const s = this.services;
+    const entry = s.entry(alias);
+    this.checkBudget(entry);
+    const provider = await s.provider(alias);
+    const breaker = s.breaker(alias);
+    const { signal } = request;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        breaker.before();
+      } catch (error) {
+        await this.record(role, alias, entry, 'circuit_open', undefined, error);
+        throw error;
+      }
+      let release: (() => void) | undefined;
+      let timeout: AbortSignal | undefined;
+      try {
+        release = await s.gate.acquire(alias, {
+          priority: this.options.priority ?? 5,
+          ...(signal ? { signal } : {}),
+        });
+        timeout = AbortSignal.timeout(entry.timeoutSeconds * 1_000);
+        const response = await provider.complete({
+          ...request,
+          role,
+          maxTokens: request.maxTokens ?? entry.maxOutputTokens,
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        });
+        release();
+        breaker.success();
+        const issues = check(response);
+        this.add(role, entry, response);
+        await this.record(role, alias, entry, issues.length ? 'invalid_output' : 'ok', response);
+        return { response, issues };
+      } catch (raw) {
+        release?.();
+        const error =
+          raw instanceof ModelCallAbortedError && timeout?.aborted && !signal?.aborted
+            ? new ModelCallError(
+                alias,
+                `timed out after ${entry.timeoutSeconds} s`,
+                true,
+                undefined,
+                {
+                  cause: raw,
+                },
+              )
+            : raw;
+        const aborted = error instanceof ModelCallAbortedError;
+        if (aborted) {
+          breaker.neutral();
+        } else {
+          breaker.failure();
+        }
+        const outcome: ModelCallOutcome =
+          (aborted && 'aborted') || (error !== raw && 'timeout') || 'error';
+        await this.record(role, alias, entry, outcome, undefined, error);
+        const retry = error instanceof ModelCallError && error.transient;
+        if (!retry || attempt >= s.retry.attempts || signal?.aborted) {
+          throw error;
+        }
+        const delay =
+          Math.min(s.retry.maxDelayMs, s.retry.baseDelayMs * 2 ** (attempt - 1)) *
+          (0.5 + s.random() / 2);
+        s.logger?.warn(
+          { alias, role, attempt, delayMs: Math.round(delay) },
+          'model call failed, retrying',
+        );
+        try {
+          await s.sleep(delay, signal);
+        } catch (cause) {
+          throw new ModelCallAbortedError(alias, { cause });
+        }
+      }
+    }
+  }
+
+  private add(role: Role, entry: ModelEntry, response: ModelResponse): void {
+    const cost = costOf(entry, response.usage);
+    for (const t of [this.totals, this.byRole[role]]) {
+      t.inputTokens += response.usage.inputTokens;
+      t.outputTokens += response.usage.outputTokens;
+      t.costUsd += cost;
+      t.calls += 1;
+    }
+  }
+
+  private async record(
+    role: Role,
+    alias: string,
+    entry: ModelEntry,
+    outcome: ModelCallOutcome,
+    response?: ModelResponse,
+    error?: unknown,
+  ): Promise<void> {
+    if (response === undefined) {
+      this.totals.calls += 1;
+      this.byRole[role].calls += 1;
+    }
+    const recorder = this.services.recorder;
+    if (recorder === undefined) {
+      return;
+    }
+    const { repositoryId, ticketId, runId } = this.options;
+    await recorder.record({
+      alias,
+      provider: entry.provider,
+      model: entry.model,
+      role,
+      ...(repositoryId === undefined ? {} : { repositoryId }),
+      ...(ticketId === undefined ? {} : { ticketId }),
+      ...(runId === undefined ? {} : { runId }),
+      inputTokens: response?.usage.inputTokens ?? 0,
+      outputTokens: response?.usage.outputTokens ?? 0,
+      latencyMs: response?.latencyMs ?? 0,
+      costUsd: response ? costOf(entry, response.usage) : 0,
+      outcome,
+      ...(error === undefined
+        ? {}
+        : { errorCode: error instanceof TandemError ? error.code : 'unexpected' }),
+    });
+  }
+}
+
+/** JSON Schema (draft 2020-12) of a zod schema, without the `$schema` key some servers reject. */
+export function toJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+    io: 'output',
+    unrepresentable: 'any',
+  });
+  return rest;
+}

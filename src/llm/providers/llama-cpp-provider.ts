@@ -1,0 +1,344 @@
+/**
+ * The `llama-cpp` provider: a GGUF model embedded in the worker through node-llama-cpp.
+ * - The model is a file path or an `hf:` reference, downloaded into the catalog's `modelsDir` on first use
+ *   (progress logged every 10 %); a download failure is a `ModelUnavailableError`.
+ * - Structured output uses a grammar built from the JSON Schema (`llama.createGrammarForJsonSchema`),
+ *   so the answer is always syntactically valid JSON of the schema's shape.
+ * - Tools (without a schema) are offered as node-llama-cpp chat functions; calls are returned, not run.
+ * - Calls to the loaded model are spread over `contextSequences` sequences of one context; more calls wait.
+ * - After `idleTtlSeconds` without calls the model and its context are disposed; the next call reloads.
+ * Docs: https://node-llama-cpp.withcat.ai/guide/ (LlamaChat, grammar, resolveModelFile).
+ */
+import { performance } from 'node:perf_hooks';
+import type {
+  ChatHistoryItem,
+  ChatModelFunctionCall,
+  ChatModelFunctions,
+  GbnfJsonSchema,
+  LLamaChatGenerateResponseOptions,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaModel,
+} from 'node-llama-cpp';
+import {
+  ModelCallAbortedError,
+  ModelCallError,
+  ModelUnavailableError,
+} from '../../errors/index.js';
+import type { Logger } from '../../log/logger.js';
+import type { ModelEntry } from '../catalog.js';
+import { parseJsonAnswer } from '../parse-json-answer.js';
+import { splitReasoning } from '../reasoning.js';
+import type { ChatMessage, ModelProvider, ModelRequest, ModelResponse } from '../types.js';
+import type { LlamaRuntime } from './llama-runtime.js';
+
+/** Options of {@link LlamaCppProvider}. */
+export interface LlamaCppProviderOptions {
+  alias: string;
+  entry: ModelEntry;
+  runtime: LlamaRuntime;
+  /** Download directory for `hf:` models. */
+  modelsDir: string;
+  logger?: Logger;
+  /** Download progress (bytes); default: a log line every 10 %. */
+  onDownloadProgress?: (status: { downloadedSize: number; totalSize: number }) => void;
+}
+
+interface Loaded {
+  model: LlamaModel;
+  context: LlamaContext;
+  free: LlamaContextSequence[];
+}
+
+/** Converts Tandem messages into node-llama-cpp chat history (tool results go into the call items). */
+export function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
+  const results = new Map<string, string>();
+  for (const m of messages) {
+    if (m.role === 'tool') {
+      results.set(m.toolCallId, m.content);
+    }
+  }
+  const history: ChatHistoryItem[] = [];
+  for (const m of messages) {
+    if (m.role === 'system') {
+      history.push({ type: 'system', text: m.content });
+    } else if (m.role === 'user') {
+      history.push({ type: 'user', text: m.content });
+    } else if (m.role === 'assistant') {
+      const calls: ChatModelFunctionCall[] = (m.toolCalls ?? []).map((c) => ({
+        type: 'functionCall',
+        name: c.name,
+        params: c.arguments,
+        result: results.get(c.id) ?? '',
+      }));
+      history.push({ type: 'model', response: [...(m.content ? [m.content] : []), ...calls] });
+    }
+  }
+  return history;
+}
+
+/** Removes keys node-llama-cpp's GBNF converter does not know (`$schema`, `title`, `default`, …). */
+function grammarSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) {
+    return schema.map(grammarSchema);
+  }
+  if (typeof schema !== 'object' || schema === null) {
+    return schema;
+  }
+  const drop = new Set(['$schema', 'title', 'default', 'examples', '$id', 'format', 'pattern']);
+  return Object.fromEntries(
+    Object.entries(schema)
+      .filter(([k]) => !drop.has(k))
+      .map(([k, v]) => [k, k === 'properties' || k === '$defs' ? mapValues(v) : grammarSchema(v)]),
+  );
+}
+
+function mapValues(o: unknown): unknown {
+  return typeof o === 'object' && o !== null
+    ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k, grammarSchema(v)]))
+    : o;
+}
+
+/** See the module comment. */
+export class LlamaCppProvider implements ModelProvider {
+  readonly alias: string;
+  private readonly options: LlamaCppProviderOptions;
+  private loaded: Promise<Loaded> | undefined;
+  private waiting: ((s: LlamaContextSequence) => void)[] = [];
+  private active = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: LlamaCppProviderOptions) {
+    this.alias = options.alias;
+    this.options = options;
+  }
+
+  /** True while the model is loaded (for tests of the idle TTL and for metrics). */
+  get isLoaded(): boolean {
+    return this.loaded !== undefined;
+  }
+
+  async complete(request: ModelRequest): Promise<ModelResponse> {
+    const { signal } = request;
+    if (signal?.aborted) {
+      throw new ModelCallAbortedError(this.alias, { cause: signal.reason });
+    }
+    this.active += 1;
+    clearTimeout(this.idleTimer);
+    let sequence: LlamaContextSequence | undefined;
+    let state: Loaded | undefined;
+    try {
+      state = await this.load();
+      sequence = await this.takeSequence(state);
+      return await this.generate(sequence, request);
+    } finally {
+      if (state && sequence) {
+        this.giveSequence(state, sequence);
+      }
+      this.active -= 1;
+      this.armIdleTimer();
+    }
+  }
+
+  /** Unloads the model now (the next call loads it again). */
+  async close(): Promise<void> {
+    clearTimeout(this.idleTimer);
+    await this.unload();
+  }
+
+  private async generate(
+    sequence: LlamaContextSequence,
+    request: ModelRequest,
+  ): Promise<ModelResponse> {
+    const started = performance.now();
+    const { LlamaChat } = await import('node-llama-cpp');
+    const llama = await this.options.runtime.get();
+    const meter = sequence.tokenMeter;
+    const before = { input: meter.usedInputTokens, output: meter.usedOutputTokens };
+    const chat = new LlamaChat({ contextSequence: sequence, autoDisposeSequence: false });
+    try {
+      const grammar = request.jsonSchema
+        ? await llama.createGrammarForJsonSchema(grammarSchema(request.jsonSchema) as never)
+        : undefined;
+      const functions: ChatModelFunctions | undefined =
+        !grammar && request.tools?.length
+          ? Object.fromEntries(
+              request.tools.map((t) => [
+                t.name,
+                {
+                  description: t.description,
+                  params: grammarSchema(t.parameters) as GbnfJsonSchema,
+                },
+              ]),
+            )
+          : undefined;
+      const history = toChatHistory(request.messages);
+      history.push({ type: 'model', response: [] });
+      const options: LLamaChatGenerateResponseOptions<ChatModelFunctions> = {
+        maxTokens: request.maxTokens ?? this.options.entry.maxOutputTokens,
+      };
+      if (grammar) {
+        options.grammar = grammar;
+      }
+      if (functions) {
+        options.functions = functions;
+      }
+      if (request.temperature !== undefined) {
+        options.temperature = request.temperature;
+      }
+      if (request.signal) {
+        options.signal = request.signal;
+      }
+      const res = await chat.generateResponse(history, options);
+      const thought = res.fullResponse
+        .flatMap((p) => (typeof p !== 'string' && p.segmentType === 'thought' ? [p.text] : []))
+        .join('\n');
+      const { text, reasoning } = splitReasoning(res.response, thought);
+      const response: ModelResponse = {
+        text,
+        reasoning,
+        toolCalls: (res.functionCalls ?? []).map((c, i) => ({
+          id: `call_${i}`,
+          name: c.functionName,
+          arguments: c.params ?? {},
+        })),
+        usage: {
+          inputTokens: meter.usedInputTokens - before.input,
+          outputTokens: meter.usedOutputTokens - before.output,
+        },
+        latencyMs: performance.now() - started,
+      };
+      if (request.jsonSchema) {
+        const json = parseJsonAnswer(text);
+        if (json.ok) {
+          response.json = json.value;
+        }
+      }
+      return response;
+    } catch (error) {
+      if (request.signal?.aborted) {
+        throw new ModelCallAbortedError(this.alias, { cause: error });
+      }
+      throw new ModelCallError(
+        this.alias,
+        `generation failed: ${error instanceof Error ? error.message : String(error)}`,
+        false,
+        undefined,
+        { cause: error },
+      );
+    } finally {
+      chat.dispose({ disposeSequence: false });
+      // The next call brings its whole history: start each call from an empty sequence.
+      await sequence.clearHistory();
+    }
+  }
+
+  private load(): Promise<Loaded> {
+    this.loaded ??= this.doLoad();
+    this.loaded.catch(() => {
+      this.loaded = undefined;
+    });
+    return this.loaded;
+  }
+
+  private async doLoad(): Promise<Loaded> {
+    const { entry, logger } = this.options;
+    const modelPath = await this.resolveFile();
+    const llama = await this.options.runtime.get();
+    let model: LlamaModel;
+    try {
+      model = await llama.loadModel({ modelPath });
+    } catch (error) {
+      throw new ModelUnavailableError(
+        this.alias,
+        entry.model,
+        'the GGUF file could not be loaded',
+        {
+          cause: error,
+        },
+      );
+    }
+    const context = await model.createContext({
+      contextSize: entry.contextSize,
+      sequences: entry.contextSequences,
+    });
+    const free: LlamaContextSequence[] = [];
+    for (let i = 0; i < entry.contextSequences; i += 1) {
+      free.push(context.getSequence());
+    }
+    logger?.info({ alias: this.alias, model: entry.model }, 'llama.cpp model loaded');
+    return { model, context, free };
+  }
+
+  private async resolveFile(): Promise<string> {
+    const { entry, modelsDir, logger } = this.options;
+    const { resolveModelFile } = await import('node-llama-cpp');
+    let lastDecile = -1;
+    const onProgress =
+      this.options.onDownloadProgress ??
+      (({ downloadedSize, totalSize }: { downloadedSize: number; totalSize: number }) => {
+        const decile = totalSize > 0 ? Math.floor((downloadedSize / totalSize) * 10) : 0;
+        if (decile !== lastDecile) {
+          lastDecile = decile;
+          logger?.info(
+            { alias: this.alias, model: entry.model, downloadedSize, totalSize },
+            'downloading model',
+          );
+        }
+      });
+    try {
+      return await resolveModelFile(entry.model, { directory: modelsDir, cli: false, onProgress });
+    } catch (error) {
+      const why = entry.model.startsWith('hf:')
+        ? `cannot download it into ${modelsDir} (no network, or no such file); download it once with network access or point the catalog at a local GGUF path`
+        : 'the GGUF file does not exist';
+      throw new ModelUnavailableError(this.alias, entry.model, why, { cause: error });
+    }
+  }
+
+  private takeSequence(state: Loaded): Promise<LlamaContextSequence> {
+    const s = state.free.pop();
+    if (s) {
+      return Promise.resolve(s);
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private giveSequence(state: Loaded, sequence: LlamaContextSequence): void {
+    const next = this.waiting.shift();
+    if (next) {
+      next(sequence);
+    } else {
+      state.free.push(sequence);
+    }
+  }
+
+  private armIdleTimer(): void {
+    if (this.active > 0 || this.loaded === undefined) {
+      return;
+    }
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.active === 0) {
+        this.options.logger?.info({ alias: this.alias }, 'llama.cpp model idle: unloading');
+        void this.unload();
+      }
+    }, this.options.entry.idleTtlSeconds * 1_000);
+    this.idleTimer.unref();
+  }
+
+  private async unload(): Promise<void> {
+    const pending = this.loaded;
+    this.loaded = undefined;
+    if (pending === undefined) {
+      return;
+    }
+    try {
+      const state = await pending;
+      await state.context.dispose();
+      await state.model.dispose();
+    } catch {
+      // A load that failed has nothing to dispose.
+    }
+  }
+}

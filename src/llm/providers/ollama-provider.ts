@@ -1,0 +1,123 @@
+/**
+ * The `ollama` provider, through the `ollama` package's `/api/chat`. Always sends `options.num_ctx` from
+ * the catalog (Ollama silently truncates the prompt to its small default context otherwise), `format` =
+ * the JSON Schema for structured output, `keep_alive`, and `think: true` for reasoning models; the answer's
+ * `message.thinking` and any `<think>` block are kept apart from the text.
+ * API: https://github.com/ollama/ollama/blob/main/docs/api.md#generate-a-chat-completion
+ */
+import { performance } from 'node:perf_hooks';
+import { Ollama, type Message, type Tool } from 'ollama';
+import type { ModelEntry } from '../catalog.js';
+import { parseJsonAnswer } from '../parse-json-answer.js';
+import { splitReasoning } from '../reasoning.js';
+import type { ChatMessage, ModelProvider, ModelRequest, ModelResponse } from '../types.js';
+import { toModelError } from './provider-errors.js';
+
+/** Options of {@link OllamaProvider}. */
+export interface OllamaProviderOptions {
+  alias: string;
+  entry: ModelEntry;
+  /** fetch implementation (default: global fetch). */
+  fetch?: typeof fetch;
+}
+
+/** Converts Tandem messages to Ollama's chat messages (tool results carry `tool_name`). */
+export function toOllamaMessages(messages: readonly ChatMessage[]): Message[] {
+  return messages.map((m): Message => {
+    switch (m.role) {
+      case 'assistant':
+        return {
+          role: 'assistant',
+          content: m.content,
+          ...(m.toolCalls?.length
+            ? {
+                tool_calls: m.toolCalls.map((c) => ({
+                  function: { name: c.name, arguments: c.arguments },
+                })),
+              }
+            : {}),
+        };
+      case 'tool':
+        return { role: 'tool', content: m.content, tool_name: m.name };
+      default:
+        return { role: m.role, content: m.content };
+    }
+  });
+}
+
+/** See the module comment. One instance per alias; safe for concurrent calls. */
+export class OllamaProvider implements ModelProvider {
+  readonly alias: string;
+  private readonly entry: ModelEntry;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: OllamaProviderOptions) {
+    this.alias = options.alias;
+    this.entry = options.entry;
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  async complete(request: ModelRequest): Promise<ModelResponse> {
+    const started = performance.now();
+    const { signal } = request;
+    let status: number | undefined;
+    // A client per call: the package cannot abort a non-streamed request, so the signal goes into fetch.
+    const client = new Ollama({
+      host: this.entry.endpoint ?? 'http://127.0.0.1:11434',
+      headers: this.entry.headers,
+      fetch: (input, init) => this.fetchImpl(input, { ...init, ...(signal ? { signal } : {}) }),
+    });
+    try {
+      const tools: Tool[] | undefined = request.tools?.map((t) => ({
+        type: 'function',
+        function: {
+          name: t.name,
+          description: t.description,
+          parameters: t.parameters,
+        },
+      }));
+      const res = await client.chat({
+        model: this.entry.model,
+        messages: toOllamaMessages(request.messages),
+        stream: false,
+        keep_alive: this.entry.keepAlive,
+        options: {
+          num_ctx: this.entry.contextSize,
+          ...(request.maxTokens === undefined ? {} : { num_predict: request.maxTokens }),
+          ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+        },
+        ...(request.jsonSchema ? { format: request.jsonSchema } : {}),
+        ...(tools?.length ? { tools } : {}),
+        ...(this.entry.reasoning ? { think: true } : {}),
+      });
+      const { text, reasoning } = splitReasoning(res.message.content, res.message.thinking ?? '');
+      const response: ModelResponse = {
+        text,
+        reasoning,
+        toolCalls: (res.message.tool_calls ?? []).map((c, i) => ({
+          id: `call_${i}`,
+          name: c.function.name,
+          arguments: c.function.arguments ?? {},
+        })),
+        usage: { inputTokens: res.prompt_eval_count ?? 0, outputTokens: res.eval_count ?? 0 },
+        latencyMs: performance.now() - started,
+      };
+      if (request.jsonSchema) {
+        const json = parseJsonAnswer(text);
+        if (json.ok) {
+          response.json = json.value;
+        }
+      }
+      return response;
+    } catch (error) {
+      if (typeof (error as { status_code?: unknown }).status_code === 'number') {
+        status = (error as { status_code: number }).status_code;
+      }
+      throw toModelError(this.alias, error, status, signal, Object.values(this.entry.headers));
+    }
+  }
+
+  async close(): Promise<void> {
+    // HTTP only; the Ollama server unloads models itself after keep_alive.
+  }
+}

@@ -1,0 +1,35 @@
+import type { ModelsPolicy, Role } from '../config/repo-policy.js';
+import { ROLES } from '../config/repo-policy.js';
+import type { ConfigIssue } from '../errors/index.js';
+import type { ModelCatalog } from './catalog.js';
+
+/**
+ * Checks a repository's `models` policy against the server catalog. Returns one issue per problem, with
+ * dotted paths such as `models.developer.escalation[1]`: an alias the catalog does not have, or an alias
+ * marked `remote` while the policy says `privacy: local-only`. Empty list: the policy is usable.
+ * (URLs and provider-qualified names never get this far: `AliasName` in the policy schema refuses them.)
+ */
+export function validatePolicyModels(models: ModelsPolicy, catalog: ModelCatalog): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const known = Object.keys(catalog.models).sort();
+  const check = (alias: string, path: string): void => {
+    const entry = catalog.models[alias];
+    if (entry === undefined) {
+      issues.push({
+        path,
+        message: `unknown model alias "${alias}"; the server catalog has: ${known.join(', ')}`,
+      });
+    } else if (entry.remote && models.privacy === 'local-only') {
+      issues.push({
+        path,
+        message: `model alias "${alias}" is remote, and privacy is local-only`,
+      });
+    }
+  };
+  for (const role of ROLES) {
+    const r = models[role satisfies Role];
+    check(r.alias, `models.${role}.alias`);
+    r.escalation.forEach((alias, i) => check(alias, `models.${role}.escalation[${i}]`));
+  }
+  return issues;
+}
