@@ -114,8 +114,12 @@ describe('parsePolicy', () => {
     const issues = issuesOf(text, {
       server: {
         sandboxImages: ['tandem-sandbox'],
-        modelAliases: ['local-coder', 'gpt-remote'],
-        remoteAliases: ['gpt-remote'],
+        checks: [
+          (p) =>
+            p.models.pm.alias === 'gpt-remote'
+              ? [{ path: 'models.pm.alias', message: 'remote, and privacy is local-only' }]
+              : [],
+        ],
       },
     });
     expect(issues.map((i) => [i.path, i.line])).toEqual([
