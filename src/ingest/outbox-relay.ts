@@ -1,0 +1,205 @@
+/**
+ * Moves outbox rows to BullMQ. Each row becomes a job whose `jobId` is the delivery id
+ * (`<forge>-<delivery id>`, no `:`), so adding the same row twice (a crash between add and mark, two
+ * relays racing) still yields one job: BullMQ ignores an add whose job id exists. Rows are marked
+ * `relayed_at` after the add succeeds. When the queue is unreachable (Redis down) the add times out or
+ * fails, the attempt is recorded on the rows, and the relay retries with exponential backoff until the
+ * queue is back; deliveries keep being accepted meanwhile, since they only need the database.
+ */
+import { and, asc, inArray, isNull, sql } from 'drizzle-orm';
+import type { Database } from '../db/create-database.js';
+import { outbox } from '../db/schema.js';
+import { redactSecrets } from '../errors/redact-secrets.js';
+import type { Logger } from '../log/logger.js';
+
+/** The part of a BullMQ `Queue` the relay uses (`Queue#addBulk`). */
+export interface RelayQueue {
+  addBulk(jobs: { name: string; data: unknown; opts: { jobId: string } }[]): Promise<unknown>;
+}
+
+/** Settings and collaborators of {@link createOutboxRelay}. */
+export interface OutboxRelayOptions {
+  db: Database;
+  /** Queue per outbox `queue` name (today only `events`). */
+  queues: Record<string, RelayQueue>;
+  log: Logger;
+  /** Rows per batch (default 200). */
+  batchSize?: number;
+  /** How long one `addBulk` may take before it counts as failed, in ms (default 5 000). */
+  addTimeoutMs?: number;
+  /** First retry delay after a failure, in ms (default 250); doubles up to `maxBackoffMs`. */
+  initialBackoffMs?: number;
+  /** Longest retry delay, in ms (default 10 000). */
+  maxBackoffMs?: number;
+  /** Poll interval when idle and not nudged, in ms (default 1 000): catches rows of other servers. */
+  idleMs?: number;
+}
+
+export interface OutboxRelay {
+  /** Starts the loop (idempotent). */
+  start(): void;
+  /** Wakes the loop now (call after recording a delivery). */
+  nudge(): void;
+  /** Stops the loop and waits for the batch in flight. */
+  stop(): Promise<void>;
+  /** Relays until no pending row is left; resolves with how many rows were relayed (for tests/CLI). */
+  drain(): Promise<number>;
+  /** Pending (not yet relayed) rows. */
+  pending(): Promise<number>;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`queue add timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Creates a relay; call `start()` to run it in the background. */
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { db, log } = options;
+  const batchSize = options.batchSize ?? 200;
+  const addTimeoutMs = options.addTimeoutMs ?? 5_000;
+  const initialBackoffMs = options.initialBackoffMs ?? 250;
+  const maxBackoffMs = options.maxBackoffMs ?? 10_000;
+  const idleMs = options.idleMs ?? 1_000;
+
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  let nudged = false;
+  let failures = 0;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (nudged && failures === 0) {
+        nudged = false;
+        resolve();
+        return;
+      }
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+
+  /** Relays one batch; returns the number of rows relayed (0: nothing pending). */
+  async function relayBatch(): Promise<number> {
+    const rows = await db
+      .select({
+        id: outbox.id,
+        deliveryId: outbox.deliveryId,
+        queue: outbox.queue,
+        payload: outbox.payload,
+      })
+      .from(outbox)
+      .where(isNull(outbox.relayedAt))
+      .orderBy(asc(outbox.id))
+      .limit(batchSize);
+    if (rows.length === 0) {
+      return 0;
+    }
+    const byQueue = new Map<string, typeof rows>();
+    for (const row of rows) {
+      byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
+    }
+    let relayed = 0;
+    for (const [name, group] of byQueue) {
+      const ids = group.map((r) => r.id);
+      const queue = options.queues[name];
+      try {
+        if (!queue) {
+          throw new Error(`no queue named ${name}`);
+        }
+        await withTimeout(
+          queue.addBulk(
+            group.map((r) => ({
+              name: (r.payload as { type?: string }).type ?? 'event',
+              data: r.payload,
+              opts: { jobId: r.deliveryId },
+            })),
+          ),
+          addTimeoutMs,
+        );
+      } catch (error) {
+        const message = redactSecrets(error instanceof Error ? error.message : String(error));
+        await db
+          .update(outbox)
+          .set({ attempts: sql`${outbox.attempts} + 1`, lastError: message })
+          .where(inArray(outbox.id, ids));
+        throw error;
+      }
+      await db
+        .update(outbox)
+        .set({ relayedAt: sql`now()`, attempts: sql`${outbox.attempts} + 1`, lastError: null })
+        .where(and(inArray(outbox.id, ids), isNull(outbox.relayedAt)));
+      relayed += group.length;
+    }
+    return relayed;
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      try {
+        const n = await relayBatch();
+        if (failures > 0) {
+          log.info({ failures }, 'outbox relay: queue reachable again');
+        }
+        failures = 0;
+        if (n === 0) {
+          await sleep(idleMs);
+        }
+      } catch (error) {
+        failures++;
+        const delay = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (failures - 1));
+        const message = redactSecrets(error instanceof Error ? error.message : String(error));
+        if (failures === 1 || failures % 10 === 0) {
+          log.warn(
+            { failures, delayMs: delay, err: message },
+            'outbox relay: enqueue failed, retrying',
+          );
+        }
+        await sleep(delay);
+      }
+    }
+  }
+
+  return {
+    start() {
+      if (!running) {
+        running = true;
+        loop = run();
+      }
+    },
+    nudge() {
+      nudged = true;
+      if (failures === 0) {
+        wake?.();
+      }
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      loop = undefined;
+    },
+    async drain() {
+      let total = 0;
+      for (let n = await relayBatch(); n > 0; n = await relayBatch()) {
+        total += n;
+      }
+      return total;
+    },
+    async pending() {
+      const [row] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(outbox)
+        .where(isNull(outbox.relayedAt));
+      return row?.n ?? 0;
+    },
+  };
+}
