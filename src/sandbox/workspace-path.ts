@@ -45,9 +45,10 @@ export function isInside(root: string, candidate: string): boolean {
 }
 
 /**
- * Resolves symlinks of an existing path and checks the result stays inside the workspace.
- * Returns the real path, or `undefined` when the path does not exist (ENOENT/ENOTDIR).
- * Throws `WorkspaceEscapeError` (`outside_workspace`) when it resolves outside `rootReal`.
+ * Resolves symlinks of a path and checks the result stays inside the workspace.
+ * Returns the real path, or `undefined` when the path does not exist (ENOENT/ENOTDIR) but its deepest
+ * existing ancestor is inside. Throws `WorkspaceEscapeError` (`outside_workspace`) when the path, or
+ * that ancestor (`link-to-parent/missing`), resolves outside `rootReal`.
  */
 export async function realPathInside(
   rootReal: string,
@@ -60,6 +61,9 @@ export async function realPathInside(
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
+      if (segments.length > 1) {
+        await realPathInside(rootReal, segments.slice(0, -1), requested);
+      }
       return undefined;
     }
     if (code === 'ELOOP') {
