@@ -21,4 +21,5 @@ export function useNock(): void {
 }
 
 /** The JSON body of a request seen by a nock interceptor. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- request bodies are probed freely in assertions
 export type JsonBody = Record<string, any>;

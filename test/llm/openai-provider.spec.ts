@@ -105,7 +105,7 @@ describe('openai-compatible provider (HTTP)', () => {
     const { session } = setup();
     expect((await session.completeStructured('tester', ask, Result)).value.done).toBe(false);
     expect((await session.completeStructured('tester', ask, Result)).value.done).toBe(true);
-    expect(bodies.map((b) => b.response_format.type)).toEqual([
+    expect(bodies.map((b) => String(b.response_format.type))).toEqual([
       'json_schema',
       'json_object',
       'json_object',
