@@ -62,7 +62,7 @@ async function recorded() {
   return { deliveries, rows };
 }
 
-const github = (event: string, payload: unknown, id = randomUUID()) =>
+const github = (event: string, payload: unknown, id: string = randomUUID()) =>
   postDelivery(server.url, { forge: 'github', event, id, payload, secret: GITHUB_SECRET });
 
 describe('webhook server', () => {
