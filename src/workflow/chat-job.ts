@@ -1,0 +1,92 @@
+/**
+ * The `chat` job: the PM answers a free-text comment on a request or its spec PR. While drafting, the
+ * comment is taken as an answer to the PM's questions (questions again, or the spec PR); under review,
+ * the PM replies, revises the spec when asked, and classifies approval: acted upon only when the policy
+ * sets `inferApproval` and the commenter has the approver permission, otherwise the PM asks for
+ * `/approve`. Comments carry a marker per answered comment, so a retried job never posts twice.
+ */
+import { decideOnRequest, replyOnSpec } from '../planning/pm-agent.js';
+import { updateDashboard } from './dashboard.js';
+import { policyForJob } from './policy-guard.js';
+import { getRepository, repoRefOf } from './repository-store.js';
+import { approveRequest, currentSpecFile } from './request-flow.js';
+import { getRequest, transitionRequest } from './request-store.js';
+import { applyDecision } from './spec-job.js';
+import { forgeKind } from './ticket-flow.js';
+import type { ChatJob } from './work-jobs.js';
+import type { WorkflowDeps } from './workflow-deps.js';
+
+/** Runs a `chat` job. */
+export async function runChatJob(deps: WorkflowDeps, data: ChatJob, jobId: string): Promise<void> {
+  let request = await getRequest(deps.db, data.requestId);
+  const repo = await getRepository(deps.db, request.repositoryId);
+  const policy = await policyForJob(deps, repo);
+  if (policy === null || repo.paused) {
+    return;
+  }
+  const forge = deps.forgeFor(forgeKind(repo));
+  const ref = repoRefOf(repo);
+  const issue = await forge.getIssue(ref, request.issueNumber);
+  const model = deps.planningModel({ policy, repositoryId: repo.id });
+  const marker = `pm-reply-${data.comment.id}`;
+  if (request.state === 'new') {
+    request = await transitionRequest(deps.db, request, 'drafting');
+  }
+  if (request.state === 'drafting' && request.specPrNumber === null) {
+    const decision = await decideOnRequest(model, {
+      issue,
+      comments: [{ author: data.comment.author, body: data.comment.body }],
+    });
+    await applyDecision(
+      deps,
+      repo,
+      policy,
+      request,
+      decision,
+      jobId,
+      data.threadNumber,
+      String(data.comment.id),
+    );
+    await updateDashboard(deps.db, forge, repo.id);
+    return;
+  }
+  const spec = await currentSpecFile(deps, repo, policy, request);
+  const reply = await replyOnSpec(model, {
+    issue,
+    comments: [],
+    specMarkdown: spec?.content ?? '(no spec yet)',
+    comment: { author: data.comment.author, body: data.comment.body },
+  });
+  const notes: string[] = [];
+  if (reply.revisedSpec && (request.state === 'spec_review' || request.state === 'drafting')) {
+    if (request.state === 'spec_review') {
+      request = await transitionRequest(deps.db, request, 'drafting', {}, { by: 'comment' });
+    }
+    await applyDecision(
+      deps,
+      repo,
+      policy,
+      request,
+      { action: 'spec', spec: reply.revisedSpec },
+      jobId,
+      data.threadNumber,
+    );
+    request = await getRequest(deps.db, request.id);
+    notes.push(`I updated the spec in #${request.specPrNumber ?? ''}.`);
+  }
+  if (reply.approval === 'approve') {
+    if (policy.inferApproval && data.mayApprove) {
+      const ok = await approveRequest(deps, repo, policy, request, data.comment.author);
+      notes.push(ok ? 'Taking that as approval: the Architect is planning the tickets.' : '');
+    } else {
+      notes.push('If you approve this spec, please comment `/approve` to start the work.');
+    }
+  }
+  await forge.ensureComment(
+    ref,
+    data.threadNumber,
+    marker,
+    [reply.reply, ...notes.filter((n) => n !== '')].join('\n\n'),
+  );
+  await updateDashboard(deps.db, forge, repo.id);
+}

@@ -1,0 +1,258 @@
+/**
+ * The router: one normalized forge event in, state changes and jobs out (DESIGN.md "The flow").
+ * Runs in the `events` queue's processor. Order of work per event: record the repository, guard its
+ * policy (an invalid policy opens the configuration-error issue and stops here), then route:
+ *
+ * | event | on | does |
+ * | --- | --- | --- |
+ * | issue opened / labelled with the trigger label (or any new issue with `allIssues`) | a new issue | request + `spec` job |
+ * | comment with commands | request, spec PR, ticket, ticket PR | `handleCommands` |
+ * | comment without commands | request or spec PR | `chat` job (deduplicated per request, newest wins) |
+ * | review: changes requested (or comments) | ticket PR | `revise` job |
+ * | review: changes requested | spec PR | back to drafting + `spec` job with the review |
+ * | PR merged | ticket PR | ticket done, dependents start, request done when all are |
+ * | PR synchronized / push | spec PR, spec branch or default branch | approved spec edited → on hold |
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { RepoPolicy } from '../config/repo-policy.js';
+import { events } from '../db/schema.js';
+import type { ForgeEvent } from '../forge/forge-event.js';
+import type { Forge, RepoRef } from '../forge/types.js';
+import { hasPermission, handleCommands } from './handle-command.js';
+import { updateDashboard } from './dashboard.js';
+import { recordEvent } from './event-log.js';
+import { CONFIG_ISSUE_TITLE, guardPolicy } from './policy-guard.js';
+import { repoRefOf, upsertRepository, type RepositoryRow } from './repository-store.js';
+import { finishRequestIfDone, holdEditedSpecs } from './request-flow.js';
+import {
+  createRequest,
+  findRequestByIssue,
+  findRequestBySpecPr,
+  getRequest,
+  transitionRequest,
+} from './request-store.js';
+import { DASHBOARD_TITLE } from './dashboard.js';
+import { moveTicketOnForge, scheduleTickets } from './ticket-flow.js';
+import { findTicketByIssue, findTicketByPr } from './ticket-store.js';
+import type { WorkflowDeps } from './workflow-deps.js';
+
+/** Routes one event. Throws on forge/database failures so the `events` job retries. */
+export async function handleEvent(deps: WorkflowDeps, event: ForgeEvent): Promise<void> {
+  if (!('repo' in event)) {
+    for (const r of event.repositories) {
+      await upsertRepository(deps.db, event.forge, { ...r, installationId: event.installationId });
+    }
+    return;
+  }
+  const repo = await upsertRepository(deps.db, event.forge, event.repo);
+  await recordEvent(deps.db, {
+    kind: 'forge.event',
+    repositoryId: repo.id,
+    jobId: event.deliveryId,
+    data: { type: event.type, sender: event.sender.login },
+  });
+  const policy = await guardPolicy(deps, repo);
+  if (policy === null) {
+    return;
+  }
+  const forge = deps.forgeFor(event.forge);
+  const ref = repoRefOf(repo);
+  switch (event.type) {
+    case 'issue.opened':
+    case 'issue.labeled':
+      return onIssue(deps, repo, policy, forge, ref, event);
+    case 'comment.created':
+      return onComment(deps, repo, policy, event);
+    case 'review.submitted':
+      return onReview(deps, repo, policy, event);
+    case 'pull_request.closed':
+      return onPullRequestClosed(deps, repo, policy, forge, event);
+    case 'pull_request.synchronized': {
+      const request = await findRequestBySpecPr(deps.db, repo.id, event.pullRequest.number);
+      if (request) {
+        await holdEditedSpecs(deps, repo, policy, request.id);
+      }
+      return;
+    }
+    case 'push': {
+      const branch = event.ref.replace(/^refs\/heads\//, '');
+      const onSpec = branch.startsWith(policy.branches.spec);
+      const base = policy.branches.base || (await forge.getDefaultBranch(ref));
+      if (onSpec || branch === base) {
+        if ((await holdEditedSpecs(deps, repo, policy)).length > 0) {
+          await updateDashboard(deps.db, forge, repo.id);
+        }
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+async function onIssue(
+  deps: WorkflowDeps,
+  repo: RepositoryRow,
+  policy: RepoPolicy,
+  forge: Forge,
+  _ref: RepoRef,
+  event: Extract<ForgeEvent, { type: 'issue.opened' | 'issue.labeled' }>,
+): Promise<void> {
+  const { issue } = event;
+  const triggered =
+    issue.labels.includes(policy.triggerLabel) ||
+    (event.type === 'issue.opened' && policy.allIssues);
+  const tandemIssue =
+    issue.isPullRequest ||
+    issue.labels.includes('tandem:ticket') ||
+    issue.title === DASHBOARD_TITLE ||
+    issue.title === CONFIG_ISSUE_TITLE ||
+    issue.number === repo.dashboardIssueNumber ||
+    (await findTicketByIssue(deps.db, repo.id, issue.number)) !== null;
+  if (!triggered || tandemIssue || issue.state !== 'open') {
+    return;
+  }
+  const { request, created } = await createRequest(deps.db, repo.id, issue.number, issue.title);
+  if (!created || repo.paused) {
+    return;
+  }
+  await deps.enqueue.enqueue(
+    'spec',
+    { requestId: request.id },
+    { dedupe: { id: `spec-${request.id}` }, priority: policy.priority },
+  );
+  await updateDashboard(deps.db, forge, repo.id);
+}
+
+async function onComment(
+  deps: WorkflowDeps,
+  repo: RepositoryRow,
+  policy: RepoPolicy,
+  event: Extract<ForgeEvent, { type: 'comment.created' }>,
+): Promise<void> {
+  const n = event.issue.number;
+  const request =
+    (await findRequestByIssue(deps.db, repo.id, n)) ??
+    (event.issue.isPullRequest ? await findRequestBySpecPr(deps.db, repo.id, n) : null);
+  const ticket =
+    (await findTicketByIssue(deps.db, repo.id, n)) ??
+    (event.issue.isPullRequest ? await findTicketByPr(deps.db, repo.id, n) : null);
+  if (event.comment.commands.length > 0) {
+    await handleCommands(
+      deps,
+      { repo, policy, threadNumber: n, comment: event.comment, request, ticket },
+      event.comment.commands,
+    );
+    await updateDashboard(deps.db, deps.forgeFor(event.forge), repo.id);
+    return;
+  }
+  if (request === null || repo.paused) {
+    return;
+  }
+  const mayApprove = policy.inferApproval
+    ? hasPermission(
+        await deps.forgeFor(event.forge).getPermission(repoRefOf(repo), event.comment.author),
+        policy.approverPermission,
+      )
+    : false;
+  await deps.enqueue.enqueue(
+    'chat',
+    {
+      requestId: request.id,
+      threadNumber: n,
+      comment: { id: event.comment.id, author: event.comment.author, body: event.comment.body },
+      mayApprove,
+    },
+    {
+      jobId: `chat-${request.id}-${event.comment.id}`,
+      // A burst of comments on one thread runs once, on the newest (DESIGN.md: deduplication).
+      dedupe: { id: `chat-${request.id}`, ttlMs: 5_000, replace: true },
+      priority: policy.priority,
+    },
+  );
+}
+
+async function onReview(
+  deps: WorkflowDeps,
+  repo: RepositoryRow,
+  policy: RepoPolicy,
+  event: Extract<ForgeEvent, { type: 'review.submitted' }>,
+): Promise<void> {
+  const pr = event.pullRequest.number;
+  const forge = deps.forgeFor(event.forge);
+  const ticket = await findTicketByPr(deps.db, repo.id, pr);
+  if (ticket) {
+    if (event.review.state === 'approved' || ticket.state !== 'review') {
+      return;
+    }
+    const comments = (await forge.listReviewComments(repoRefOf(repo), pr)).filter(
+      (c) => event.review.id === null || c.reviewId === event.review.id,
+    );
+    const feedback = [
+      ...(event.review.body.trim() ? [event.review.body.trim()] : []),
+      ...comments.map((c) => `${c.path}${c.line === null ? '' : `:${c.line}`}: ${c.body}`),
+    ];
+    if (feedback.length === 0 || repo.paused) {
+      return;
+    }
+    const moved = await moveTicketOnForge(deps, repo, ticket, 'in_progress', {}, { review: true });
+    const reviews = await reviewCount(deps, ticket.id);
+    await deps.enqueue.enqueue(
+      'revise',
+      { ticketId: moved.id, runKey: `t${moved.id}-rev${reviews}`, feedback },
+      { jobId: `revise-${moved.id}-${reviews}`, priority: policy.priority },
+    );
+    await updateDashboard(deps.db, forge, repo.id);
+    return;
+  }
+  const request = await findRequestBySpecPr(deps.db, repo.id, pr);
+  if (request?.state === 'spec_review' && event.review.state === 'changes_requested') {
+    await transitionRequest(deps.db, request, 'drafting', {}, { review: event.review.author });
+    await deps.enqueue.enqueue(
+      'spec',
+      { requestId: request.id, feedback: event.review.body || 'changes requested' },
+      { dedupe: { id: `spec-${request.id}` }, priority: policy.priority },
+    );
+  }
+}
+
+async function reviewCount(deps: WorkflowDeps, ticketId: number): Promise<number> {
+  const [row] = await deps.db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(events)
+    .where(
+      and(
+        eq(events.ticketId, ticketId),
+        eq(events.kind, 'ticket.transition'),
+        sql`${events.data}->>'review' = 'true'`,
+      ),
+    );
+  return row?.n ?? 0;
+}
+
+async function onPullRequestClosed(
+  deps: WorkflowDeps,
+  repo: RepositoryRow,
+  policy: RepoPolicy,
+  forge: Forge,
+  event: Extract<ForgeEvent, { type: 'pull_request.closed' }>,
+): Promise<void> {
+  if (!event.pullRequest.merged) {
+    return;
+  }
+  const ticket = await findTicketByPr(deps.db, repo.id, event.pullRequest.number);
+  if (!ticket || ticket.state === 'done') {
+    return;
+  }
+  await moveTicketOnForge(deps, repo, ticket, 'done', { blockedReason: null });
+  if (ticket.requestId !== null) {
+    await finishRequestIfDone(
+      deps,
+      repo,
+      ticket.requestId,
+      await getRequest(deps.db, ticket.requestId),
+    );
+  }
+  await scheduleTickets(deps, repo, policy);
+  await updateDashboard(deps.db, forge, repo.id);
+}

@@ -1,0 +1,118 @@
+/**
+ * The `spec` job: the PM's first move on a request (clarifying questions in one comment, or a spec PR),
+ * or a revision of the spec after `/reject <why>` / requested changes. Idempotent: a retried job finds
+ * the request already moved and the comments carry markers.
+ */
+import { join } from 'node:path';
+import { decideOnRequest, reviseSpec } from '../planning/pm-agent.js';
+import type { PmDecision } from '../planning/pm-decision.js';
+import type { RepoPolicy } from '../config/repo-policy.js';
+import { updateDashboard } from './dashboard.js';
+import { policyForJob } from './policy-guard.js';
+import { getRepository, repoRefOf, type RepositoryRow } from './repository-store.js';
+import { currentSpecFile } from './request-flow.js';
+import { getRequest, transitionRequest, type RequestRow } from './request-store.js';
+import { publishSpec } from './spec-publisher.js';
+import { forgeKind } from './ticket-flow.js';
+import type { SpecJob } from './work-jobs.js';
+import type { WorkflowDeps } from './workflow-deps.js';
+
+/** Runs a `spec` job. `jobId` names the scratch directory. */
+export async function runSpecJob(deps: WorkflowDeps, data: SpecJob, jobId: string): Promise<void> {
+  let request = await getRequest(deps.db, data.requestId);
+  const repo = await getRepository(deps.db, request.repositoryId);
+  const policy = await policyForJob(deps, repo);
+  if (policy === null || repo.paused) {
+    return;
+  }
+  const forge = deps.forgeFor(forgeKind(repo));
+  const ref = repoRefOf(repo);
+  const issue = await forge.getIssue(ref, request.issueNumber);
+  const model = deps.planningModel({ policy, repositoryId: repo.id });
+  if (data.feedback === undefined) {
+    if (request.state === 'new') {
+      request = await transitionRequest(deps.db, request, 'drafting');
+    }
+    if (request.state !== 'drafting' || request.specPrNumber !== null) {
+      return;
+    }
+    const decision = await decideOnRequest(model, { issue, comments: [] });
+    await applyDecision(deps, repo, policy, request, decision, jobId, issue.number);
+    await updateDashboard(deps.db, forge, repo.id);
+    return;
+  }
+  if (request.state !== 'drafting') {
+    return;
+  }
+  const current = await currentSpecFile(deps, repo, policy, request);
+  const spec = await reviseSpec(model, {
+    issue,
+    comments: [],
+    specMarkdown: current?.content ?? '',
+    feedback: data.feedback,
+  });
+  await applyDecision(deps, repo, policy, request, { action: 'spec', spec }, jobId, issue.number);
+  await updateDashboard(deps.db, forge, repo.id);
+}
+
+/**
+ * Acts on a PM decision for a drafting request: questions → one comment on the issue (marker
+ * `pm-questions-<key>`); spec → commit + push + PR, request → `spec_review`, link comment.
+ */
+export async function applyDecision(
+  deps: WorkflowDeps,
+  repo: RepositoryRow,
+  policy: RepoPolicy,
+  request: RequestRow,
+  decision: PmDecision,
+  jobId: string,
+  replyTo: number,
+  markerKey = jobId,
+): Promise<RequestRow> {
+  const forge = deps.forgeFor(forgeKind(repo));
+  const ref = repoRefOf(repo);
+  if (decision.action === 'ask') {
+    await forge.ensureComment(
+      ref,
+      replyTo,
+      `pm-questions-${markerKey}`,
+      [
+        'Before I write a spec, a few questions:',
+        '',
+        ...decision.questions.map((q, i) => `${i + 1}. ${q}`),
+        '',
+        'Answer in a comment and I will continue.',
+      ].join('\n'),
+    );
+    return request;
+  }
+  const { pullRequest, path } = await publishSpec({
+    forge,
+    repo: ref,
+    remote: deps.remoteUrl(forgeKind(repo), ref),
+    policy,
+    issueNumber: request.issueNumber,
+    spec: decision.spec,
+    existingPath: request.specPath,
+    alias: policy.models.pm.alias,
+    jobDir: join(deps.workDir, `spec-${request.id}-${safe(jobId)}`),
+    revision: request.specPath !== null,
+  });
+  const moved = await transitionRequest(
+    deps.db,
+    request,
+    'spec_review',
+    { specPrNumber: pullRequest.number, specPath: path },
+    { pr: pullRequest.number },
+  );
+  await forge.ensureComment(
+    ref,
+    request.issueNumber,
+    'spec-pr',
+    `I drafted a spec in #${pullRequest.number} (\`${path}\`). Comment there or here to change it; ` +
+      '`/approve` starts the work.',
+  );
+  return moved;
+}
+
+const safe = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');

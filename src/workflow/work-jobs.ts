@@ -1,0 +1,93 @@
+/**
+ * The BullMQ jobs of the workflow: names, queues and data shapes (zod; job data crosses a process
+ * boundary through Redis or Postgres, so it is parsed on the way out). Job data carries database ids
+ * and the little text a job needs (a comment body, review feedback): never a token or a secret.
+ *
+ * Queues: `events` holds normalized forge events (filled by the ingestion outbox relay, job id = delivery
+ * id); `tandem-work` runs the planning jobs (`spec`, `chat`, `plan`); `tandem-pairs` runs the pair jobs
+ * (`ticket`, `revise`) with a global concurrency cap.
+ */
+import { z } from 'zod';
+
+export const EVENTS_QUEUE = 'events';
+export const WORK_QUEUE = 'tandem-work';
+export const PAIRS_QUEUE = 'tandem-pairs';
+
+const Id = z.number().int().positive();
+
+/** `spec`: the PM's first move on a request (questions or a spec PR), or a revision after `/reject`. */
+export const SpecJob = z.object({
+  requestId: Id,
+  /** `/reject <why>` text or requested changes; absent for the first draft. */
+  feedback: z.string().max(20_000).optional(),
+});
+export type SpecJob = z.infer<typeof SpecJob>;
+
+/** `chat`: a free-text comment on a request or its spec PR, for the PM to answer. */
+export const ChatJob = z.object({
+  requestId: Id,
+  /** Issue or PR number the comment was made on (where the PM answers). */
+  threadNumber: Id,
+  comment: z.object({
+    id: z.number().int(),
+    author: z.string(),
+    body: z.string().max(65_536),
+  }),
+  /** Whether the commenter has the approver permission (for inferred approval). */
+  mayApprove: z.boolean(),
+});
+export type ChatJob = z.infer<typeof ChatJob>;
+
+/** `plan`: the Architect turns an approved spec into ticket issues. */
+export const PlanJob = z.object({ requestId: Id });
+export type PlanJob = z.infer<typeof PlanJob>;
+
+/** `ticket`: a pair works a ticket; `runKey` names the engine run (same key = resume its checkpoint). */
+export const TicketJob = z.object({ ticketId: Id, runKey: z.string().regex(/^[A-Za-z0-9_-]+$/) });
+export type TicketJob = z.infer<typeof TicketJob>;
+
+/** `revise`: the pair addresses review feedback on the ticket's branch. */
+export const ReviseJob = TicketJob.extend({
+  feedback: z.array(z.string().max(20_000)).min(1).max(50),
+});
+export type ReviseJob = z.infer<typeof ReviseJob>;
+
+/** Every work job by name. */
+export const WORK_JOB_SCHEMAS = {
+  spec: SpecJob,
+  chat: ChatJob,
+  plan: PlanJob,
+  ticket: TicketJob,
+  revise: ReviseJob,
+} as const;
+export type WorkJobName = keyof typeof WORK_JOB_SCHEMAS;
+export type WorkJobData<N extends WorkJobName> = z.infer<(typeof WORK_JOB_SCHEMAS)[N]>;
+
+/** Scheduling options of one job (mapped onto BullMQ's job options by the worker). */
+export interface EnqueueOptions {
+  /** Stable job id; BullMQ ids may not contain `:` nor be all digits. */
+  jobId?: string;
+  /**
+   * Deduplication key: while a job with this key is waiting (or within `ttlMs`), another add is
+   * folded into it; with `replace`, the newest data wins (a burst of comments runs once, on the last).
+   */
+  dedupe?: { id: string; ttlMs?: number; replace?: boolean };
+  /** 1 (highest) to 10, the repository policy's `priority`. */
+  priority?: number;
+  /** Start no earlier than this many ms from now. */
+  delayMs?: number;
+}
+
+/** Adds work jobs; the worker implements it with BullMQ queues, tests may record the calls. */
+export interface WorkEnqueuer {
+  enqueue<N extends WorkJobName>(
+    name: N,
+    data: WorkJobData<N>,
+    options?: EnqueueOptions,
+  ): Promise<void>;
+}
+
+/** Which queue a job name goes to. */
+export function queueOf(name: WorkJobName): string {
+  return name === 'ticket' || name === 'revise' ? PAIRS_QUEUE : WORK_QUEUE;
+}

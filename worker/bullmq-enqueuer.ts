@@ -1,0 +1,71 @@
+/**
+ * `WorkEnqueuer` on BullMQ: each job name goes to its queue (`queueOf`), with Tandem's scheduling
+ * options mapped to BullMQ's: `jobId`, `deduplication` (`replace` becomes BullMQ's debounce mode: the
+ * job is delayed by the window, and a newer add within it replaces the data and restarts the delay),
+ * `priority`, `delay`; three attempts with exponential backoff; finished jobs are removed so a stable
+ * job id can be added again later.
+ */
+import type { JobsOptions } from 'bullmq';
+import type { QueueBackend, TandemQueue } from '../src/queue/queue-backend.js';
+import {
+  queueOf,
+  WORK_JOB_SCHEMAS,
+  type EnqueueOptions,
+  type WorkEnqueuer,
+  type WorkJobData,
+  type WorkJobName,
+} from '../src/workflow/work-jobs.js';
+
+/** A `WorkEnqueuer` plus access to its queues (for shutdown and tests). */
+export interface BullmqEnqueuer extends WorkEnqueuer {
+  queue(name: string): TandemQueue;
+}
+
+/** Maps {@link EnqueueOptions} to BullMQ job options. */
+export function toJobsOptions(options: EnqueueOptions = {}): JobsOptions {
+  const delay = options.dedupe?.replace ? (options.dedupe.ttlMs ?? 5_000) : options.delayMs;
+  return {
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 2_000 },
+    removeOnComplete: true,
+    removeOnFail: 100,
+    ...(options.jobId ? { jobId: options.jobId } : {}),
+    ...(options.priority ? { priority: options.priority } : {}),
+    ...(delay ? { delay } : {}),
+    ...(options.dedupe ? { deduplication: dedupeOptions(options.dedupe, delay) } : {}),
+  };
+}
+
+function dedupeOptions(
+  dedupe: NonNullable<EnqueueOptions['dedupe']>,
+  delay: number | undefined,
+): NonNullable<JobsOptions['deduplication']> {
+  if (dedupe.replace) {
+    return { id: dedupe.id, ttl: delay ?? 5_000, extend: true, replace: true };
+  }
+  return dedupe.ttlMs ? { id: dedupe.id, ttl: dedupe.ttlMs } : { id: dedupe.id };
+}
+
+/** Creates the enqueuer; queues are created on first use with `prefix` (per test, or `bull`). */
+export function createBullmqEnqueuer(backend: QueueBackend, prefix?: string): BullmqEnqueuer {
+  const queues = new Map<string, TandemQueue>();
+  const queue = (name: string): TandemQueue => {
+    let q = queues.get(name);
+    if (!q) {
+      q = backend.createQueue(name, prefix ? { prefix } : {});
+      queues.set(name, q);
+    }
+    return q;
+  };
+  return {
+    queue,
+    async enqueue<N extends WorkJobName>(
+      name: N,
+      data: WorkJobData<N>,
+      options?: EnqueueOptions,
+    ): Promise<void> {
+      const parsed: unknown = WORK_JOB_SCHEMAS[name].parse(data);
+      await queue(queueOf(name)).add(name, parsed, toJobsOptions(options));
+    },
+  };
+}
