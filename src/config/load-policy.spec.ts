@@ -74,6 +74,25 @@ describe('parsePolicy', () => {
     expect(issues[2]?.message).toBe('names "big" twice in the escalation chain');
   });
 
+  it('refuses test globs leaving the repository and a base that is not a branch name', () => {
+    const text =
+      "sandbox:\n  testGlobs: ['**/*.spec.ts', '../x/**', /etc/*]\nbranches:\n  base: 'a..b'\n";
+    expect(issuesOf(text).map((i) => [i.path, i.line, i.message])).toEqual([
+      [
+        'sandbox.testGlobs[1]',
+        2,
+        'must be relative to the repository root (no leading "/", no "..")',
+      ],
+      [
+        'sandbox.testGlobs[2]',
+        2,
+        'must be relative to the repository root (no leading "/", no "..")',
+      ],
+      ['branches.base', 4, 'must be empty or a valid branch name'],
+    ]);
+    expect(parsePolicy('branches:\n  base: release/2.x\n', 'a').branches.base).toBe('release/2.x');
+  });
+
   it('refuses identical spec and ticket branch prefixes', () => {
     expect(issuesOf('branches:\n  spec: t/\n  ticket: t/\n')).toEqual([
       {

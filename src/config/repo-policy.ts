@@ -96,7 +96,15 @@ export const SandboxPolicy = z.strictObject({
   test: z.array(z.string().min(1)).min(1).default(['npm', 'test']),
   /** Globs (minimatch, relative to the repository root) that identify test files. */
   testGlobs: z
-    .array(z.string().min(1))
+    .array(
+      z
+        .string()
+        .min(1)
+        .refine(
+          (g) => !g.startsWith('/') && !g.split('/').includes('..'),
+          'must be relative to the repository root (no leading "/", no "..")',
+        ),
+    )
     .min(1)
     .default([
       '**/*.test.*',
@@ -134,7 +142,13 @@ export const BranchesPolicy = z
     /** Ticket branches are `<ticket><issue>-<slug>`, e.g. `tandem/14-add-parser`. */
     ticket: BranchPrefix.default('tandem/'),
     /** Base branch; empty means the repository's default branch. */
-    base: z.string().default(''),
+    base: z
+      .string()
+      .refine(
+        (s) => s === '' || (BranchPrefix.safeParse(s).success && !s.endsWith('/')),
+        'must be empty or a valid branch name',
+      )
+      .default(''),
   })
   .refine((b) => b.spec !== b.ticket, {
     path: ['spec'],
