@@ -27,7 +27,7 @@ export interface TestRedis {
 /** Creates (but does not start) a test Redis on a free port. */
 export async function createTestRedis(): Promise<TestRedis> {
   const port = await freePort();
-  let child: ResultPromise | undefined;
+  let child: ResultPromise<{ reject: false; buffer: false }> | undefined;
   return {
     port,
     async start() {
