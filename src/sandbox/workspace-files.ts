@@ -10,7 +10,7 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileToolError, WorkspaceEscapeError } from '../errors/index.js';
-import { regexSearch } from './regex-search.js';
+import { LineMatcher } from './regex-search.js';
 import type { SearchMatch } from './types.js';
 import { SKIPPED_DIRS, isInside, parseWorkspacePath, realPathInside } from './workspace-path.js';
 
@@ -190,6 +190,7 @@ export class WorkspaceFiles {
     const files = (await this.walk(options.dir ?? '', 100_000, false)).sort((a, b) =>
       a.path < b.path ? -1 : 1,
     );
+    const matcher = new LineMatcher(regex);
     const deadline = Date.now() + this.options.searchBudgetMs;
     const matches: SearchMatch[] = [];
     for (const file of files) {
@@ -200,7 +201,7 @@ export class WorkspaceFiles {
       if (text === undefined) {
         continue;
       }
-      const found = regexSearch(regex, text, maxResults - matches.length, deadline - Date.now());
+      const found = matcher.match(text, maxResults - matches.length, deadline - Date.now());
       if (found === 'timeout') {
         throw new FileToolError(
           'invalid_pattern',

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { LABELS, containerOptions, type ContainerInput } from './container-options.js';
+
+const input: ContainerInput = {
+  image: 'tandem-sandbox:latest',
+  workspaceDir: '/srv/ws/job-1',
+  limits: { cpus: 1.5, memoryMb: 512, pids: 128 },
+  networkMode: 'none',
+  user: { uid: 1000, gid: 1000 },
+  labels: { [LABELS.sandbox]: '1', [LABELS.job]: 'job-1' },
+  name: 'tandem-x',
+};
+
+describe('containerOptions', () => {
+  it('hardens every container', () => {
+    const options = containerOptions(input);
+    expect(options.User).toBe('1000:1000');
+    expect(options.Labels).toEqual(input.labels);
+    expect(options.HostConfig).toMatchObject({
+      NetworkMode: 'none',
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      ReadonlyRootfs: true,
+      Memory: 512 * 1024 * 1024,
+      MemorySwap: 512 * 1024 * 1024,
+      NanoCpus: 1_500_000_000,
+      PidsLimit: 128,
+      Init: true,
+      Privileged: false,
+      Mounts: [{ Type: 'bind', Source: '/srv/ws/job-1', Target: '/workspace', ReadOnly: false }],
+    });
+    expect(Object.keys(options.HostConfig?.Tmpfs ?? {})).toEqual(['/tmp', '/home/sandbox']);
+    expect(options.HostConfig?.Tmpfs?.['/home/sandbox']).toContain('uid=1000');
+  });
+
+  it('never runs as root', () => {
+    expect(() => containerOptions({ ...input, user: { uid: 0, gid: 0 } })).toThrow(/root/);
+  });
+});
