@@ -2,7 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors/index.js';
 import { redactSecrets } from '../errors/redact-secrets.js';
-import { loadServerConfig, secretValues } from './server-config.js';
+import { secretValues } from './secret-values.js';
+import { loadServerConfig } from './server-config.js';
 
 const pem = generateKeyPairSync('rsa', { modulusLength: 1024 })
   .privateKey.export({ type: 'pkcs1', format: 'pem' })

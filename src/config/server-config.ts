@@ -4,11 +4,10 @@
  * `environment`) that names every bad or missing variable. Messages never contain a variable's value,
  * so a mistyped secret is never printed. docs/configuration.md documents each variable and its default.
  */
-import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors/index.js';
+import { readUtf8, resolvePrivateKey } from './resolve-private-key.js';
 
 /** pino levels, plus `silent`. */
 export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -291,93 +290,4 @@ function groupIssues(vars: Record<string, string>): ConfigIssue[] {
     }
   }
   return issues;
-}
-
-/** Returns the normalised PEM key, or undefined (pushing an issue when one was given but is bad). */
-function resolvePrivateKey(
-  vars: Record<string, string>,
-  readFile: (path: string) => string,
-  issues: ConfigIssue[],
-): string | undefined {
-  let raw: string | undefined;
-  let name = 'PRIVATE_KEY';
-  if (vars.PRIVATE_KEY !== undefined) {
-    raw = vars.PRIVATE_KEY;
-  } else if (vars.PRIVATE_KEY_PATH !== undefined) {
-    name = 'PRIVATE_KEY_PATH';
-    try {
-      raw = readFile(vars.PRIVATE_KEY_PATH);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'read error';
-      issues.push({ path: name, message: `cannot read the key file (${code})` });
-      return undefined;
-    }
-  }
-  if (raw === undefined) {
-    return undefined;
-  }
-  const pem = normalisePem(raw);
-  try {
-    createPrivateKey(pem);
-  } catch {
-    issues.push({
-      path: name,
-      message:
-        name === 'PRIVATE_KEY'
-          ? 'is not a PEM private key (raw, with \\n escapes, or base64)'
-          : 'the file is not a PEM private key',
-    });
-    return undefined;
-  }
-  return pem;
-}
-
-/** `@probot/get-private-key`'s normalisation: base64 → text, literal `\n` → newline. */
-function normalisePem(value: string): string {
-  let key = value.trim();
-  if (!key.includes('-----BEGIN') && Buffer.from(key, 'base64').toString('base64') === key) {
-    key = Buffer.from(key, 'base64').toString('utf8').trim();
-  }
-  if (key.includes('\\n')) {
-    key = key.replace(/\\n/g, '\n');
-  }
-  return `${key}\n`;
-}
-
-function readUtf8(path: string): string {
-  return readFileSync(path, 'utf8');
-}
-
-/**
- * Every secret value held by `config`: the GitHub private key and webhook secret, the Gitea token and
- * webhook secret, and the passwords (raw and percent-decoded) in `DATABASE_URL` and `REDIS_URL`
- * (user names are not secret and are often ordinary words such as `postgres`). Pass the result to `redactSecrets(text, known)` so none reaches a log or an error.
- */
-export function secretValues(config: ServerConfig): string[] {
-  const out = new Set<string>();
-  const add = (v: string | undefined) => {
-    if (v !== undefined && v !== '') {
-      out.add(v);
-    }
-  };
-  add(config.github?.privateKey.trim());
-  add(config.github?.webhookSecret);
-  add(config.gitea?.token);
-  add(config.gitea?.webhookSecret);
-  for (const url of [config.databaseUrl, config.redisUrl]) {
-    if (url !== undefined && URL.canParse(url)) {
-      const { password } = new URL(url);
-      add(password);
-      add(safeDecode(password));
-    }
-  }
-  return [...out];
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
