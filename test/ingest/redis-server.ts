@@ -3,7 +3,18 @@
  * shared one on 6379). No persistence: a restarted server starts empty.
  */
 import { createServer } from 'node:net';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
+
+function spawn(port: number) {
+  return execa(
+    'redis-server',
+    [
+      ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ...['--maxmemory-policy', 'noeviction'],
+    ],
+    { reject: false, buffer: false },
+  );
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -27,26 +38,11 @@ export interface TestRedis {
 /** Creates (but does not start) a test Redis on a free port. */
 export async function createTestRedis(): Promise<TestRedis> {
   const port = await freePort();
-  let child: ResultPromise<{ reject: false; buffer: false }> | undefined;
+  let child: ReturnType<typeof spawn> | undefined;
   return {
     port,
     async start() {
-      const proc = execa(
-        'redis-server',
-        [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          '--maxmemory-policy',
-          'noeviction',
-        ],
-        { reject: false, buffer: false },
-      );
+      const proc = spawn(port);
       child = proc;
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('redis-server did not start')), 10_000);
