@@ -1,0 +1,316 @@
+/**
+ * The workflow end to end on real infrastructure: PGlite, BullMQ on the local Redis, a real bare git
+ * remote, the real ModelManager with a scripted model. Only the forge is in memory.
+ * issue → spec PR → /approve refused (reader) then accepted (writer) → two tickets, the second depending
+ * on the first → PRs with red-before-green history → merges → request done, dashboard right; an edited
+ * spec puts the request on hold; an invalid policy opens one error issue, closed when fixed.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseCommands } from '../../src/commands/parse-commands.js';
+import type { ForgeEvent } from '../../src/forge/forge-event.js';
+import { parseModelCatalog } from '../../src/llm/catalog.js';
+import { ModelManager } from '../../src/llm/model-manager.js';
+import { createLogger } from '../../src/log/logger.js';
+import { createQueueBackend } from '../../src/queue/create-queue-backend.js';
+import type { QueueBackend } from '../../src/queue/queue-backend.js';
+import { getRequest } from '../../src/workflow/request-store.js';
+import { ticketsOfRequest } from '../../src/workflow/ticket-store.js';
+import { EVENTS_QUEUE } from '../../src/workflow/work-jobs.js';
+import { startWorkers, type RunningWorkers } from '../../worker/start-workers.js';
+import { createTestDatabase, type PgliteDatabaseHandle } from '../helpers/database.js';
+import { createGitPairRunner } from './git-pair-runner.js';
+import {
+  createBareRepo,
+  createMemoryForge,
+  pushAsPerson,
+  type MemoryForge,
+} from './memory-forge.js';
+
+const POLICY = `models:\n  pm: { alias: script }\n  architect: { alias: script }\n`;
+const SCRIPT = `
+- match: { role: pm, step: decide }
+  json:
+    action: spec
+    spec:
+      title: CSV export
+      slug: csv-export
+      summary: Export the report as CSV.
+      userStories: [As a user I can download the report as CSV]
+      acceptanceCriteria: [exportCsv returns a header line, exportCsv quotes commas]
+- match: { role: architect, step: plan }
+  json:
+    tickets:
+      - { key: T1, title: CSV writer, description: Write rows as CSV, acceptanceCriteria: [header line first], dependsOn: [], likelyFiles: [src/csv.js] }
+      - { key: T2, title: Export command, description: Wire the writer, acceptanceCriteria: [command writes a file], dependsOn: [T1], likelyFiles: [src/cli.js] }
+`;
+
+const repo = { owner: 'octo', name: 'app', installationId: 1 };
+let seq = 0;
+const base = () => ({ forge: 'github' as const, deliveryId: `d-${++seq}`, repo });
+const issueInfo = (n: number, labels: string[], isPullRequest = false) => ({
+  number: n,
+  title: 'Export the report as CSV',
+  body: 'Please add CSV export.',
+  state: 'open' as const,
+  labels,
+  author: 'alice',
+  isPullRequest,
+  url: `https://forge.test/issues/${n}`,
+});
+const comment = (n: number, author: string, body: string, isPr = false): ForgeEvent => ({
+  ...base(),
+  type: 'comment.created',
+  sender: { login: author, bot: false },
+  issue: issueInfo(n, [], isPr),
+  comment: { id: 5000 + seq, body, author, url: '', commands: parseCommands(body) },
+});
+const prInfo = (n: number, head: string) => ({
+  number: n,
+  title: '',
+  body: '',
+  state: 'closed' as const,
+  merged: true,
+  draft: false,
+  labels: [],
+  author: 'tandem[bot]',
+  headRef: head,
+  headSha: '',
+  baseRef: 'main',
+  url: '',
+});
+
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  ms = 30_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) {
+      return v;
+    }
+    if (Date.now() > end) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('workflow on real PGlite, BullMQ/Redis and git', () => {
+  let dir: string;
+  let database: PgliteDatabaseHandle;
+  let backend: QueueBackend;
+  let running: RunningWorkers;
+  let forge: MemoryForge;
+  let bare: string;
+  let models: ModelManager;
+  const prefix = `test-${randomUUID()}`;
+
+  async function setUp(files: Record<string, string>): Promise<void> {
+    bare = await createBareRepo(dir, files);
+    forge = createMemoryForge(bare);
+    forge.permissions.set('reader', 'read');
+    forge.permissions.set('maria', 'write');
+    await writeFile(join(dir, 'script.yaml'), SCRIPT);
+    const catalog = parseModelCatalog(
+      `models:\n  script: { provider: scripted, model: demo, script: ${join(dir, 'script.yaml')} }\n`,
+      {},
+    );
+    models = new ModelManager({ catalog });
+    const pairs = createGitPairRunner();
+    running = await startWorkers({
+      backend,
+      prefix,
+      maxPairJobs: 2,
+      deps: {
+        db: database.db,
+        forgeFor: () => forge,
+        planningModel: ({ policy, repositoryId }) => models.forTicket({ policy, repositoryId }),
+        pairs,
+        remoteUrl: () => bare,
+        workDir: join(dir, 'jobs'),
+        logger: createLogger({ level: 'silent' }),
+      },
+    });
+  }
+
+  const send = async (event: ForgeEvent): Promise<void> => {
+    await backend
+      .createQueue(EVENTS_QUEUE, { prefix })
+      .add(event.type, event, { jobId: event.deliveryId, removeOnComplete: true });
+  };
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tandem-flow-'));
+    database = await createTestDatabase();
+    backend = await createQueueBackend({ redisUrl: 'redis://127.0.0.1:6379' });
+  });
+
+  afterEach(async () => {
+    await running?.close();
+    await backend.close();
+    await models?.close();
+    await database.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('takes an issue to merged, tested PRs and a done request', async () => {
+    await setUp({ '.github/tandem.yml': POLICY, 'package.json': '{"name":"app"}\n' });
+    const request = forge.issues.size + 1;
+    forge.issues.set(request, { ...issueInfo(request, ['tandem']), author: 'alice' });
+    await send({
+      ...base(),
+      type: 'issue.labeled',
+      sender: { login: 'alice', bot: false },
+      issue: issueInfo(request, ['tandem']),
+      label: 'tandem',
+    });
+
+    const specPr = await until('spec PR', () =>
+      [...forge.pulls.values()].find((p) => p.headRef === `tandem/spec-${request}`),
+    );
+    const specFile = await forge.getFile(repo, 'docs/specs/1-csv-export.md', specPr.headRef);
+    expect(specFile?.content).toContain('**AC1**: exportCsv returns a header line');
+    expect(specPr.body).toContain(`#${request}`);
+
+    await send(comment(specPr.number, 'reader', '/approve', true));
+    await until('refusal', () =>
+      forge.comments.find((c) => c.body.includes('needs write permission')),
+    );
+    const held = await getRequest(database.db, 1);
+    expect(held.state).toBe('spec_review');
+
+    await send(comment(specPr.number, 'maria', '/approve', true));
+    const tickets = await until('two tickets in progress or todo', async () => {
+      const t = await ticketsOfRequest(database.db, 1);
+      return t.length === 2 && t[0]!.state === 'review' ? t : undefined;
+    });
+    expect(forge.pulls.get(specPr.number)?.merged).toBe(true);
+    expect(tickets[1]!.state).toBe('backlog');
+    expect(tickets[1]!.dependsOn).toEqual([tickets[0]!.id]);
+    const tasks = forge.comments.find(
+      (c) => c.number === request && c.body.includes('tandem:tasks'),
+    );
+    expect(tasks?.body).toContain(`#${tickets[0]!.issueNumber} CSV writer`);
+
+    const pr1 = forge.pulls.get(tickets[0]!.prNumber!)!;
+    expect(pr1.body).toContain(`Closes #${tickets[0]!.issueNumber}`);
+    expect(pr1.body).toContain('| AC1 | header line first |');
+    const log = (
+      await execa('git', ['--git-dir', bare, 'log', '--format=%s', `main..${pr1.headRef}`])
+    ).stdout.split('\n');
+    expect(log).toEqual([
+      `feat(#${tickets[0]!.issueNumber}): make it pass`,
+      `test(#${tickets[0]!.issueNumber}): failing test`,
+    ]);
+    expect(forge.statuses).toContainEqual({
+      sha: pr1.headSha,
+      state: 'success',
+      context: 'tandem/tdd',
+    });
+    expect(forge.issues.get(tickets[0]!.issueNumber!)?.labels).toContain('tandem:review');
+
+    await forge.mergePullRequest(repo, pr1.number);
+    await send({
+      ...base(),
+      type: 'pull_request.closed',
+      sender: { login: 'maria', bot: false },
+      pullRequest: prInfo(pr1.number, pr1.headRef),
+    });
+    const second = await until('second ticket PR', async () => {
+      const t = await ticketsOfRequest(database.db, 1);
+      return t[1]!.state === 'review' ? t[1] : undefined;
+    });
+    const pr2 = forge.pulls.get(second.prNumber!)!;
+    await forge.mergePullRequest(repo, pr2.number);
+    await send({
+      ...base(),
+      type: 'pull_request.closed',
+      sender: { login: 'maria', bot: false },
+      pullRequest: prInfo(pr2.number, pr2.headRef),
+    });
+    await until('request done', async () => (await getRequest(database.db, 1)).state === 'done');
+
+    const dashboard = [...forge.issues.values()].find((i) => i.title === 'Tandem dashboard')!;
+    expect(dashboard.body).toMatch(/### Done \(2\)/);
+    expect(dashboard.body).toContain(`#${request} Export the report as CSV: \`done\``);
+    expect(forge.calls.filter((c) => c.startsWith('createPull'))).toHaveLength(3);
+    expect(forge.calls.filter((c) => c === 'createIssue Tandem dashboard')).toHaveLength(1);
+  }, 90_000);
+
+  it('puts an approved request on hold when its spec is edited, until /approve again', async () => {
+    await setUp({ '.github/tandem.yml': `${POLICY}mergeSpec: false\nmaxActiveTickets: 1\n` });
+    forge.issues.set(1, issueInfo(1, ['tandem']));
+    await send({
+      ...base(),
+      type: 'issue.opened',
+      sender: { login: 'alice', bot: false },
+      issue: issueInfo(1, ['tandem']),
+    });
+    const specPr = await until('spec PR', () => [...forge.pulls.values()][0]);
+    await send(comment(1, 'maria', '/approve'));
+    await until(
+      'in progress',
+      async () => (await getRequest(database.db, 1)).state === 'in_progress',
+    );
+    expect(forge.issues.get(specPr.number) ?? forge.pulls.get(specPr.number)).toBeDefined();
+    await pushAsPerson(bare, specPr.headRef, { 'docs/specs/1-csv-export.md': '# changed\n' });
+    await send({
+      ...base(),
+      type: 'pull_request.synchronized',
+      sender: { login: 'alice', bot: false },
+      pullRequest: { ...prInfo(specPr.number, specPr.headRef), state: 'open', merged: false },
+    });
+    await until('on hold', async () => (await getRequest(database.db, 1)).state === 'on_hold');
+    expect(forge.comments.some((c) => c.number === 1 && c.body.includes('on hold'))).toBe(true);
+    await send(comment(1, 'maria', '/approve'));
+    await until(
+      'approved again',
+      async () => (await getRequest(database.db, 1)).state === 'in_progress',
+    );
+  }, 90_000);
+
+  it('opens one configuration-error issue for an invalid policy and closes it when fixed', async () => {
+    await setUp({ '.github/tandem.yml': 'budgets:\n  cycles: lots\n' });
+    forge.issues.set(1, issueInfo(1, ['tandem']));
+    await send({
+      ...base(),
+      type: 'issue.opened',
+      sender: { login: 'alice', bot: false },
+      issue: issueInfo(1, ['tandem']),
+    });
+    await send({
+      ...base(),
+      type: 'issue.labeled',
+      sender: { login: 'alice', bot: false },
+      issue: issueInfo(1, ['tandem']),
+      label: 'tandem',
+    });
+    const errorIssue = await until('config issue', () =>
+      [...forge.issues.values()].find((i) => i.title === 'Tandem configuration error'),
+    );
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(errorIssue.body).toContain('`budgets.cycles` (line 2)');
+    expect(
+      [...forge.issues.values()].filter((i) => i.title === 'Tandem configuration error'),
+    ).toHaveLength(1);
+    expect(forge.pulls.size).toBe(0);
+    await pushAsPerson(bare, 'main', { '.github/tandem.yml': POLICY });
+    await send({
+      ...base(),
+      type: 'push',
+      sender: { login: 'alice', bot: false },
+      ref: 'refs/heads/main',
+      before: '',
+      after: '',
+      commitCount: 1,
+    });
+    await until('config issue closed', () => errorIssue.state === 'closed');
+  }, 60_000);
+});
