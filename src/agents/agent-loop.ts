@@ -6,6 +6,7 @@
  * is made `loopLimit` times in a row.
  */
 import { z } from 'zod';
+import { parseJsonAnswer } from '../llm/parse-json-answer.js';
 import type { ChatMessage, ToolCall } from '../llm/types.js';
 import type { AgentModels, PairRole } from './agent-models.js';
 import { executeTool, toolDefinitions, type ToolContext } from './agent-tools.js';
@@ -58,7 +59,8 @@ export async function runAgent<T>(options: RunAgentOptions<T>): Promise<AgentOut
   let repeats = 0;
   for (let steps = 1; steps <= options.maxSteps; steps++) {
     const response = await options.models.complete(options.role, {
-      messages,
+      // A snapshot: the loop keeps appending to `messages`, a provider may keep the request.
+      messages: [...messages],
       tools,
       step: options.step,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -120,7 +122,7 @@ function toolMessage(call: ToolCall, result: unknown): ChatMessage {
   return { role: 'tool', toolCallId: call.id, name: call.name, content: JSON.stringify(result) };
 }
 
-/** Parses a final answer: the provider's parsed JSON, else the first JSON object in the text. */
+/** Parses a final answer: the provider's parsed JSON, else JSON read from the text (`parseJsonAnswer`). */
 function parseAnswer<T>(
   json: unknown,
   text: string,
@@ -128,16 +130,11 @@ function parseAnswer<T>(
 ): { ok: true; value: T } | { ok: false; error: string } {
   let value = json;
   if (value === undefined) {
-    const start = text.indexOf('{');
-    const end = text.lastIndexOf('}');
-    if (start < 0 || end <= start) {
-      return { ok: false, error: 'no JSON object in the answer' };
+    const parsed = parseJsonAnswer(text);
+    if (!parsed.ok) {
+      return parsed;
     }
-    try {
-      value = JSON.parse(text.slice(start, end + 1));
-    } catch (error) {
-      return { ok: false, error: `invalid JSON (${(error as Error).message})` };
-    }
+    value = parsed.value;
   }
   const parsed = schema.safeParse(value);
   return parsed.success

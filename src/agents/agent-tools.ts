@@ -2,7 +2,9 @@
  * The tools a pair agent may call, and their executor. A tool reports failure inside its result
  * (`{ ok: false, error: { type, message } }`) so the agent can react; only infrastructure failures throw.
  */
+import { posix } from 'node:path';
 import { z } from 'zod';
+import { FileToolError, WorkspaceEscapeError } from '../errors/index.js';
 import type { ToolCall, ToolDefinition } from '../llm/types.js';
 import type { PairRole } from './agent-models.js';
 import { mayWrite } from './file-boundary.js';
@@ -121,7 +123,8 @@ export async function executeTool(call: ToolCall, ctx: ToolContext): Promise<Too
         return { ok: true, map: await ctx.repoMap() };
       case 'write_file': {
         const args = WriteArgs.parse(call.arguments);
-        const path = args.path.replace(/^\.\//, '');
+        // Checked in the form git reports it, so `tests//x` or `src/../tests/x` cannot dodge the globs.
+        const path = normalizeRelative(args.path);
         if (!mayWrite(ctx.role, path, ctx.testGlobs)) {
           return fail(
             'forbidden',
@@ -154,16 +157,20 @@ export async function executeTool(call: ToolCall, ctx: ToolContext): Promise<Too
     if (error instanceof z.ZodError) {
       return fail('invalid_arguments', z.prettifyError(error));
     }
-    const code = (error as { code?: unknown }).code;
-    if (
-      typeof code === 'string' &&
-      /workspace|not_found|ENOENT|EISDIR|invalid_path|too_large/i.test(code)
-    ) {
-      return fail(code, (error as Error).message);
-    }
-    if ((error as { name?: string }).name === 'WorkspaceEscapeError') {
-      return fail('outside_workspace', (error as Error).message);
+    // The sandbox's file tools report what the agent can fix with these two classes; anything else
+    // (Docker, git, the database) is an infrastructure failure and ends the run.
+    if (error instanceof WorkspaceEscapeError || error instanceof FileToolError) {
+      return fail(error.type, error.message);
     }
     throw error;
   }
+}
+
+/**
+ * A repository-relative path in git's form: `\\` as `/`, `.` and `..` segments and repeated slashes
+ * resolved, no leading `./`. A path that leaves the root keeps its leading `..` (the sandbox refuses it).
+ */
+export function normalizeRelative(path: string): string {
+  const normal = posix.normalize(path.replaceAll('\\', '/'));
+  return normal === '.' ? '' : normal.replace(/^\.\//, '').replace(/\/$/, '');
 }

@@ -15,6 +15,7 @@
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
 import type { RepoPolicy } from '../config/repo-policy.js';
+import { BudgetExceededError } from '../errors/index.js';
 import type { GitWorkspace } from '../git/git-workspace.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { AgentModels, PairRole } from './agent-models.js';
@@ -146,10 +147,13 @@ class PairEngine {
           await this.final();
         }
       } catch (error) {
-        if ((error as { code?: unknown }).code !== 'budget_exceeded') {
+        if (!(error instanceof BudgetExceededError)) {
           throw error;
         }
-        this.block('budget_tokens', `model budget exceeded: ${(error as Error).message}`);
+        this.block(
+          error.budget === 'costUsd' ? 'budget_cost' : 'budget_tokens',
+          `model budget exceeded: ${error.message}`,
+        );
       }
       await this.save();
       this.progress(`${phase} step finished`);
@@ -191,12 +195,15 @@ class PairEngine {
     if (outcome.kind !== 'result') {
       return this.failAttempt('tester', describeOutcome(outcome), '');
     }
-    const changed = await this.checkBoundary('tester');
+    const { changed } = await this.checkBoundary('tester');
     if (changed.length === 0) {
       return this.failAttempt('tester', 'no test file was written', '');
     }
     const suite = await this.suite();
     const output = `${suite.reason ?? ''}\n${suite.output}`.trim();
+    if (await this.tamperedDuringRun('tester')) {
+      return this.failAttempt('tester', TAMPERED, output);
+    }
     if (suite.status === 'broken') {
       return this.failAttempt('tester', 'the new test does not compile or collect', output);
     }
@@ -233,6 +240,13 @@ class PairEngine {
     }
     await this.checkBoundary('developer');
     const suite = await this.suite();
+    if (await this.tamperedDuringRun('developer')) {
+      return this.failAttempt(
+        'developer',
+        TAMPERED,
+        `${suite.reason ?? ''}\n${suite.output}`.trim(),
+      );
+    }
     if (suite.status !== 'passed') {
       return this.failAttempt(
         'developer',
@@ -257,7 +271,8 @@ class PairEngine {
     );
     await this.checkBoundary('developer');
     const suite = outcome.kind === 'result' ? await this.suite() : null;
-    if (outcome.kind === 'result' && suite?.status === 'passed') {
+    const tampered = suite !== null && (await this.tamperedDuringRun('developer'));
+    if (outcome.kind === 'result' && suite?.status === 'passed' && !tampered) {
       await this.commit(
         'refactor',
         'developer',
@@ -328,20 +343,36 @@ class PairEngine {
     });
   }
 
-  /** Reverts files outside the role's boundary; returns the changed paths that remain. */
-  private async checkBoundary(role: PairRole): Promise<string[]> {
+  /**
+   * Reverts files outside the role's boundary and tells the agent (feedback of its next attempt).
+   * Returns the changed paths that remain and the violations found.
+   */
+  private async checkBoundary(
+    role: PairRole,
+    during: 'phase' | 'test_run' = 'phase',
+  ): Promise<{ changed: string[]; violations: string[] }> {
     const changed = (await this.o.workspace.changedFiles()).map((f) => f.path);
     const violations = boundaryViolations(role, changed, this.o.policy.sandbox.testGlobs);
     if (violations.length > 0) {
       await this.o.workspace.restore(violations);
+      const how = during === 'test_run' ? ' (made by your code while the tests ran)' : '';
       const note =
         role === 'developer'
-          ? `Reverted your changes to test files (${violations.join(', ')}): the developer never changes tests.`
-          : `Reverted your changes to non-test files (${violations.join(', ')}): the tester changes tests only.`;
+          ? `Reverted your changes to test files${how} (${violations.join(', ')}): the developer never changes tests.`
+          : `Reverted your changes to non-test files${how} (${violations.join(', ')}): the tester changes tests only.`;
       this.cp.feedback.push(note);
-      await this.event('pair.boundary_violation', { role, paths: violations });
+      await this.event('pair.boundary_violation', { role, paths: violations, during });
     }
-    return changed.filter((p) => !violations.includes(p));
+    return { changed: changed.filter((p) => !violations.includes(p)), violations };
+  }
+
+  /**
+   * The boundary check again after a verification run: code run by the suite can write any file of the
+   * workspace (e.g. rewrite a test at import time). Such changes are reverted and the run's verdict is not
+   * trusted (the attempt fails).
+   */
+  private async tamperedDuringRun(role: PairRole): Promise<boolean> {
+    return (await this.checkBoundary(role, 'test_run')).violations.length > 0;
   }
 
   private async suite(): Promise<SuiteRun> {
@@ -518,6 +549,9 @@ class PairEngine {
     return record;
   }
 }
+
+const TAMPERED =
+  'files outside your role changed while the tests ran; they were reverted and the run does not count';
 
 function describeOutcome(outcome: AgentOutcome<unknown>): string {
   if (outcome.kind === 'loop') {

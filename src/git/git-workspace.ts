@@ -5,6 +5,7 @@
  */
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FileToolError } from '../errors/file-tool-error.js';
 import { GitCommandError } from '../errors/git-command-error.js';
 import { askpassEnv, writeAskpassScript, type GitCredentials } from './askpass.js';
 import {
@@ -288,6 +289,8 @@ export class GitWorkspace {
   /**
    * `git grep` over the work tree (tracked and untracked files, binary skipped): at most `maxResults`
    * matches as `{path, line, text}`. `pattern` is an extended regular expression.
+   * @throws FileToolError (`invalid_pattern`) when git refuses the pattern (exit 128: git grep's fatal
+   *   exit; the repository itself was usable a moment before, so the pattern is what it rejects).
    */
   async grep(
     pattern: string,
@@ -295,8 +298,15 @@ export class GitWorkspace {
   ): Promise<{ path: string; line: number; text: string }[]> {
     const result = await runGit(
       ['grep', '-n', '-I', '--untracked', '-z', '-E', '-e', pattern, '--'],
-      { ...this.git, okExitCodes: [1] },
+      { ...this.git, okExitCodes: [1, 128] },
     );
+    if (result.exitCode === 128) {
+      throw new FileToolError(
+        'invalid_pattern',
+        pattern,
+        `invalid search pattern: ${result.stderr.trim().slice(0, 300)}`,
+      );
+    }
     const matches: { path: string; line: number; text: string }[] = [];
     for (const row of result.stdout.split('\n')) {
       const [path, line, ...rest] = row.split('\0');

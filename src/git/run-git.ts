@@ -55,6 +55,8 @@ export interface RunGitOptions {
 /** Outcome of a git command that did not fail. */
 export interface GitResult {
   stdout: string;
+  /** stderr, redacted like error messages. */
+  stderr: string;
   exitCode: number;
 }
 
@@ -92,10 +94,10 @@ export async function runGit(
     },
   });
   const exitCode = result.exitCode ?? -1;
-  if (exitCode === 0 || options.okExitCodes?.includes(exitCode)) {
-    return { stdout: result.stdout, exitCode };
-  }
   const known = [...(options.secrets ?? []), ...Object.values(options.env ?? {})];
+  if (exitCode === 0 || options.okExitCodes?.includes(exitCode)) {
+    return { stdout: result.stdout, stderr: redactSecrets(result.stderr, known), exitCode };
+  }
   const stderr = redactSecrets(
     result.timedOut ? `timed out: ${result.stderr}` : result.stderr,
     known,

@@ -1,0 +1,147 @@
+/**
+ * Test harness for in-process pair-engine runs: one real Docker sandbox shared by the tests of a file
+ * (container start-up is the slow part), and per test its own fixture repository, git directory, PGlite
+ * database, job id and ModelManager with the scripted provider. The shared sandbox's workspace directory
+ * is emptied and re-filled by each test's `GitWorkspace.open` (its git dir stays outside, per test).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AgentModels } from '../../src/agents/agent-models.js';
+import type { RunRecord } from '../../src/agents/checkpoint.js';
+import { createDbRunStore } from '../../src/agents/db-run-store.js';
+import { runPair, type RunPairOptions } from '../../src/agents/pair-engine.js';
+import { sessionModels } from '../../src/agents/session-models.js';
+import { Ticket } from '../../src/agents/ticket.js';
+import { loadPolicy } from '../../src/config/load-policy.js';
+import type { RepoPolicy } from '../../src/config/repo-policy.js';
+import { GitWorkspace } from '../../src/git/git-workspace.js';
+import { ticketBranchName } from '../../src/git/ref-name.js';
+import { loadModelCatalog } from '../../src/llm/catalog.js';
+import { ModelManager } from '../../src/llm/model-manager.js';
+import type { ScriptedProvider } from '../../src/llm/providers/scripted-provider.js';
+import { createLogger } from '../../src/log/logger.js';
+import { DockerSandboxProvider } from '../../src/sandbox/docker-sandbox-provider.js';
+import type { Sandbox } from '../../src/sandbox/types.js';
+import { createTestDatabase, type PgliteDatabaseHandle } from '../helpers/database.js';
+import { makeLocalRepo } from './local-repo.js';
+
+/** A sandbox container kept for the tests of one file. */
+export interface SharedSandbox {
+  sandbox: Sandbox;
+  /** Host directory mounted at /workspace. */
+  workTree: string;
+  close(): Promise<void>;
+}
+
+const logger = createLogger({ level: 'silent' });
+
+/** Starts one sandbox (policy defaults of the calc fixture) over a fresh host directory. */
+export async function startSharedSandbox(): Promise<SharedSandbox> {
+  const root = await mkdtemp(join(tmpdir(), 'tandem-shared-'));
+  const workTree = join(root, 'work');
+  await mkdir(workTree);
+  const provider = new DockerSandboxProvider({ logger, poolSize: 0 });
+  const sandbox = await provider.create({
+    image: 'tandem-sandbox:latest',
+    workspaceDir: workTree,
+    limits: { cpus: 1, memoryMb: 512, pids: 256 },
+    network: 'none',
+    jobId: `test-${randomUUID()}`,
+  });
+  return {
+    sandbox,
+    workTree,
+    async close() {
+      await sandbox.destroy();
+      await provider.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One prepared engine run. */
+export interface EngineRun {
+  /** The fixture repository (remote of the workspace). */
+  repo: string;
+  branch: string;
+  jobId: string;
+  policy: RepoPolicy;
+  workspace: GitWorkspace;
+  db: PgliteDatabaseHandle;
+  /** The `script` alias's provider, for `received` assertions. */
+  scripted: () => Promise<ScriptedProvider>;
+  models: AgentModels;
+  /** Runs (or resumes) the pair; `overrides` replace any option. */
+  run(overrides?: Partial<RunPairOptions>): Promise<RunRecord>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link prepareRun}. */
+export interface PrepareRunOptions {
+  /** Script file under test/fixtures/engine. */
+  script: string;
+  /** Ticket file under test/fixtures/engine (default `ticket.yaml`). */
+  ticket?: string;
+  /** Changes to the fixture's policy. */
+  policy?: (policy: RepoPolicy) => RepoPolicy;
+}
+
+/** A fresh repository, git dir, database and ModelManager for one test, over the shared sandbox. */
+export async function prepareRun(
+  shared: SharedSandbox,
+  options: PrepareRunOptions,
+): Promise<EngineRun> {
+  const local = await makeLocalRepo(options.script);
+  for (const entry of await readdir(shared.workTree)) {
+    await rm(join(shared.workTree, entry), { recursive: true, force: true });
+  }
+  const ticket = Ticket.parse(
+    (await import('yaml')).parse(
+      await readFile(join('test/fixtures/engine', options.ticket ?? 'ticket.yaml'), 'utf8'),
+    ),
+  );
+  const loaded = await loadPolicy((p) =>
+    readFile(join(local.repo, p), 'utf8').catch(() => undefined),
+  );
+  const policy = options.policy ? options.policy(loaded.policy) : loaded.policy;
+  const branch = ticketBranchName(policy.branches.ticket, ticket.id, ticket.title);
+  const workspace = await GitWorkspace.open({
+    remote: local.repo,
+    branch,
+    gitDir: join(local.dir, 'git'),
+    workTree: shared.workTree,
+  });
+  const db = await createTestDatabase();
+  const manager = new ModelManager({ catalog: await loadModelCatalog(local.catalog), logger });
+  const models = sessionModels(manager.forTicket({ policy, priority: policy.priority }));
+  const jobId = `test-${randomUUID()}`;
+  return {
+    repo: local.repo,
+    branch,
+    jobId,
+    policy,
+    workspace,
+    db,
+    scripted: async () => (await manager.provider('script')) as ScriptedProvider,
+    models,
+    run: (overrides = {}) =>
+      runPair({
+        ticket,
+        policy,
+        models,
+        store: createDbRunStore(db.db),
+        jobId,
+        workspace,
+        sandbox: shared.sandbox,
+        logger,
+        ...overrides,
+      }),
+    async close() {
+      await manager.close();
+      await db.close();
+      await rm(local.dir, { recursive: true, force: true });
+    },
+  };
+}
