@@ -112,7 +112,10 @@ export class PgliteSessionLock {
   }
 
   #releaseForSocketUnlessInTransaction(): void {
-    if (this.#socketRelease !== undefined && !this.pglite.isInTransaction()) {
+    if (
+      this.#socketRelease !== undefined &&
+      (this.pglite.closed || !this.pglite.isInTransaction())
+    ) {
       const release = this.#socketRelease;
       this.#socketRelease = undefined;
       release();
@@ -135,14 +138,14 @@ export class PgliteSessionLock {
         }
         if (prop === 'isInTransaction') {
           // Only a transaction the socket side opened counts; an in-process one is behind the lock.
-          return () => this.#socketRelease !== undefined && t.isInTransaction();
+          return () => this.#socketRelease !== undefined && !t.closed && t.isInTransaction();
         }
         if (prop === 'exec') {
           // pglite-socket calls exec('ROLLBACK') when a client disconnects mid-transaction.
           return async (query: string, options?: Parameters<PGlite['exec']>[1]) => {
             await this.#acquireForSocket();
             try {
-              return t.isInTransaction() ? await t.exec(query, options) : [];
+              return !t.closed && t.isInTransaction() ? await t.exec(query, options) : [];
             } finally {
               this.#releaseForSocketUnlessInTransaction();
             }

@@ -20,3 +20,4 @@ export { WorkspaceEscapeError } from './workspace-escape-error.js';
 export { FileToolError } from './file-tool-error.js';
 export { SandboxError } from './sandbox-error.js';
 export { SandboxSpecError } from './sandbox-spec-error.js';
+export { QueueBackendError } from './queue-backend-error.js';
