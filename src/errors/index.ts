@@ -20,4 +20,6 @@ export { WorkspaceEscapeError } from './workspace-escape-error.js';
 export { FileToolError } from './file-tool-error.js';
 export { SandboxError } from './sandbox-error.js';
 export { SandboxSpecError } from './sandbox-spec-error.js';
+export { InvalidPlanError } from './invalid-plan-error.js';
+export { StaleStateError } from './stale-state-error.js';
 export { QueueBackendError } from './queue-backend-error.js';
