@@ -10,7 +10,7 @@
 #   - else an offline build from Debian's packages: debootstrap (minbase) into a temporary root, provision.sh
 #     in a chroot, then `tar | docker import` with the Dockerfile's ENV, USER and WORKDIR lines. The
 #     provisioned root is cached as /var/cache/tandem-sandbox/rootfs-<hash2>.tar (hash2: provision.sh and
-#     this script, the inputs of the root filesystem) so a rebuild after
+#     the debootstrap arguments, the inputs of the root filesystem) so a rebuild after
 #     `docker rmi` is an import of about ten seconds.
 #
 # Environment (all optional):
@@ -30,9 +30,13 @@ start=$SECONDS
 say() { printf '[sandbox] %s (%ss)\n' "$*" "$((SECONDS - start))"; }
 die() { printf '[sandbox] error: %s\n' "$*" >&2; exit 1; }
 
+# What debootstrap is asked for; with provision.sh, the only inputs of the offline root filesystem.
+debootstrap_args=(--variant=minbase --include=nodejs,git,python3,ca-certificates bookworm)
+
 hash="$(cat "$here/Dockerfile" "$here/provision.sh" "$here/build-image.sh" | sha256sum | cut -c1-12)"
-# The root filesystem does not depend on the Dockerfile's ENV/USER/WORKDIR lines: key its cache apart.
-rootfs_hash="$(cat "$here/provision.sh" "$here/build-image.sh" | sha256sum | cut -c1-12)"
+# The root filesystem depends neither on the Dockerfile's ENV/USER/WORKDIR lines nor on the rest of this
+# script: key its cache on its own inputs so such edits cost an import, not a rebuild.
+rootfs_hash="$( (cat "$here/provision.sh"; echo "${debootstrap_args[*]}") | sha256sum | cut -c1-12)"
 image="$repo_name:$hash"
 
 docker info >/dev/null 2>&1 || die 'the Docker engine is not reachable (start it: dockerd, or systemctl start docker)'
@@ -78,12 +82,16 @@ build_offline() {
     mirror="${mirror:-http://deb.debian.org/debian}"
     local security="${TANDEM_DEBIAN_SECURITY_MIRROR:-$(apt_uri_for bookworm-security | head -1)}"
     security="${security:-http://deb.debian.org/debian-security}"
+    local stale
+    for stale in "$cache"/root.*; do
+      if [ -d "$stale" ] && ! mountpoint -q "$stale/proc"; then rm -rf "$stale"; fi
+    done
     local root
     root="$(mktemp -d "$cache/root.XXXXXX")"
     # shellcheck disable=SC2064 # expand now: the variable is local
     trap "umount '$root/proc' 2>/dev/null || true; rm -rf '$root'" EXIT
     say "debootstrap bookworm from $mirror (about a minute)"
-    debootstrap --variant=minbase --include=nodejs,git,python3,ca-certificates bookworm "$root" "$mirror" \
+    debootstrap "${debootstrap_args[@]}" "$root" "$mirror" \
       >"$cache/debootstrap.log" 2>&1 || { tail -20 "$cache/debootstrap.log" >&2; die 'debootstrap failed'; }
     rm -f "$root/etc/apt/sources.list"
     cat >"$root/etc/apt/sources.list.d/debian.sources" <<SOURCES
@@ -122,9 +130,11 @@ SOURCES
   say "docker import as $image"
   docker import "${changes[@]}" --message "tandem sandbox $hash (offline build)" "$tarball" "$image" >/dev/null
   if [ -n "${root:-}" ]; then
-    say 'removing the temporary root'
-    rm -rf "$root"
+    # Deleting ~30,000 small files can take a minute on a busy disk: do it after this script is done
+    # (a leftover root.* directory is removed by the next offline build).
+    say 'removing the temporary root in the background'
     trap - EXIT
+    nohup rm -rf "$root" >/dev/null 2>&1 &
   fi
 }
 
@@ -148,4 +158,7 @@ else
   esac
 fi
 docker tag "$image" "$repo_name:latest"
+# Drop older content-hash tags (best effort: an image a container still uses stays).
+docker image ls --format '{{.Repository}}:{{.Tag}}' "$repo_name" | grep -E ":[0-9a-f]{12}$" | grep -vx "$image" |
+  while IFS= read -r old; do docker rmi "$old" >/dev/null 2>&1 && say "removed the older image $old" || true; done
 say "built $image; $repo_name:latest points at it"
