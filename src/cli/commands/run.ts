@@ -58,7 +58,7 @@ export async function runLocalTicket(options: RunLocalTicketOptions): Promise<Ru
   const { policy } = await loadPolicy((p) =>
     readFile(join(repo, p), 'utf8').catch(() => undefined),
   );
-  const jobId = `local-${ticket.id}-${createHash('sha256').update(repo).digest('hex').slice(0, 12)}`;
+  const jobId = localJobId(ticket.id, repo);
   const jobDir = join(resolve(options.dataDir), 'workspaces', jobId);
   const workspace = await GitWorkspace.open({
     remote: repo,
@@ -102,6 +102,14 @@ export async function runLocalTicket(options: RunLocalTicketOptions): Promise<Ru
     await provider.close();
     await handle.close();
   }
+}
+
+/**
+ * The job id of a local run: `local-<ticket>-<first 12 hex of sha256(real repo path)>`, so rerunning the
+ * same ticket on the same repository resumes its run.
+ */
+export function localJobId(ticketId: string | number, realRepoPath: string): string {
+  return `local-${ticketId}-${createHash('sha256').update(realRepoPath).digest('hex').slice(0, 12)}`;
 }
 
 /** One progress line: phase, cycle, tests passing/failing, tokens, elapsed. */
