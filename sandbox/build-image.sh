@@ -11,7 +11,7 @@
 #     in a chroot, then `tar | docker import` with the Dockerfile's ENV, USER and WORKDIR lines. The
 #     provisioned root is cached as /var/cache/tandem-sandbox/rootfs-<hash2>.tar (hash2: provision.sh and
 #     the debootstrap arguments, the inputs of the root filesystem) so a rebuild after
-#     `docker rmi` is an import of about ten seconds.
+#     `docker rmi` is only an import (15-60 s on a busy 2-core machine).
 #
 # Environment (all optional):
 #   TANDEM_SANDBOX_BUILD            auto (default) | docker | offline
@@ -160,5 +160,5 @@ fi
 docker tag "$image" "$repo_name:latest"
 # Drop older content-hash tags (best effort: an image a container still uses stays).
 docker image ls --format '{{.Repository}}:{{.Tag}}' "$repo_name" | grep -E ":[0-9a-f]{12}$" | grep -vx "$image" |
-  while IFS= read -r old; do docker rmi "$old" >/dev/null 2>&1 && say "removed the older image $old" || true; done
+  while IFS= read -r old; do docker rmi "$old" </dev/null >/dev/null 2>&1 && say "removed the older image $old" || true; done
 say "built $image; $repo_name:latest points at it"
