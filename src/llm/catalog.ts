@@ -54,6 +54,11 @@ export const CatalogEntry = z
     keepAlive: z.union([z.string().min(1), z.number()]).default('10m'),
     /** llama-cpp: unload the model after this many idle seconds. */
     idleTtlSeconds: z.number().int().min(1).max(86_400).default(300),
+    /**
+     * llama-cpp: CPU threads per call; 0 lets node-llama-cpp decide. Set it at or below the cores left
+     * free: llama.cpp's threads spin-wait, and on an oversubscribed machine generation slows down 100×.
+     */
+    threads: z.number().int().min(0).max(256).default(0),
     /** llama-cpp: context sequences (parallel calls on one loaded model). */
     contextSequences: z.number().int().min(1).max(16).default(1),
     /** openai: how structured output is requested; `json_object` for servers without json_schema. */
@@ -87,6 +92,8 @@ export type ModelEntry = Omit<CatalogEntry, 'remote'> & { remote: boolean };
 export const CatalogFile = z.strictObject({
   /** Where `hf:` models are downloaded (llama-cpp). */
   modelsDir: z.string().min(1).default('.tandem/models'),
+  /** Hugging Face endpoint for `hf:` downloads (a mirror); default `https://huggingface.co/`. */
+  huggingFaceEndpoint: HttpUrl.optional(),
   /** Keep the built-in aliases (an alias in the file replaces a built-in one of the same name). */
   includeDefaults: z.boolean().default(true),
   models: z.record(AliasName, CatalogEntry).default({}),
@@ -96,6 +103,7 @@ export type CatalogFile = z.infer<typeof CatalogFile>;
 /** A loaded catalog. */
 export interface ModelCatalog {
   modelsDir: string;
+  huggingFaceEndpoint?: string;
   models: Readonly<Record<string, ModelEntry>>;
 }
 
@@ -153,7 +161,13 @@ function resolveCatalog(file: CatalogFile, baseDir?: string): ModelCatalog {
     }
     models[alias] = entry;
   }
-  return { modelsDir: at(file.modelsDir), models };
+  return {
+    modelsDir: at(file.modelsDir),
+    ...(file.huggingFaceEndpoint === undefined
+      ? {}
+      : { huggingFaceEndpoint: file.huggingFaceEndpoint }),
+    models,
+  };
 }
 
 const dotted = (path: readonly PropertyKey[]): string =>

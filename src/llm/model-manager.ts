@@ -65,6 +65,9 @@ export class ModelManager implements ManagerServices {
       options.providerFactory ??
       createProviderFactory({
         modelsDir: options.catalog.modelsDir,
+        ...(options.catalog.huggingFaceEndpoint === undefined
+          ? {}
+          : { huggingFaceEndpoint: options.catalog.huggingFaceEndpoint }),
         ...(options.logger ? { logger: options.logger } : {}),
       });
     this.gate =
@@ -132,10 +135,11 @@ export class ModelManager implements ManagerServices {
     return this.breaker(alias).state;
   }
 
-  /** Closes every provider (unloads embedded models). The manager is unusable afterwards. */
+  /** Closes every provider (unloads embedded models, disposes llama.cpp). Unusable afterwards. */
   async close(): Promise<void> {
     const all = [...this.providers.values()];
     this.providers.clear();
     await Promise.allSettled(all.map(async (p) => (await p).close()));
+    await this.factory.close?.();
   }
 }

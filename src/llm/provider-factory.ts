@@ -11,13 +11,20 @@ import { OpenAiProvider } from './providers/openai-provider.js';
 import { ScriptedProvider, loadModelScript } from './providers/scripted-provider.js';
 import type { ModelProvider } from './types.js';
 
-/** Creates the provider for `alias` (called once per alias by `ModelManager`). */
-export type ProviderFactory = (alias: string, entry: ModelEntry) => Promise<ModelProvider>;
+/**
+ * Creates the provider for `alias` (called once per alias by `ModelManager`); the optional `close`
+ * releases what the factory shares between providers (the `Llama` instance), after the providers closed.
+ */
+export type ProviderFactory = ((alias: string, entry: ModelEntry) => Promise<ModelProvider>) & {
+  close?: () => Promise<void>;
+};
 
 /** Options of {@link createProviderFactory}. */
 export interface ProviderFactoryOptions {
   /** Download directory of `hf:` models (the catalog's `modelsDir`). */
   modelsDir: string;
+  /** Hugging Face endpoint (mirror) for `hf:` downloads. */
+  huggingFaceEndpoint?: string;
   logger?: Logger;
   /** node-llama-cpp settings (CPU only by default). */
   llama?: LlamaRuntimeOptions;
@@ -35,7 +42,7 @@ export interface ProviderFactoryOptions {
 export function createProviderFactory(options: ProviderFactoryOptions): ProviderFactory {
   const runtime = new LlamaRuntime(options.llama ?? {});
   const logger = options.logger ? { logger: options.logger } : {};
-  return async (alias, entry) => {
+  const factory: ProviderFactory = async (alias, entry) => {
     switch (entry.provider) {
       case 'scripted': {
         if (entry.script === undefined) {
@@ -57,10 +64,15 @@ export function createProviderFactory(options: ProviderFactoryOptions): Provider
           entry,
           runtime,
           modelsDir: options.modelsDir,
+          ...(options.huggingFaceEndpoint === undefined
+            ? {}
+            : { huggingFaceEndpoint: options.huggingFaceEndpoint }),
           ...logger,
           ...(progress ? { onDownloadProgress: (s) => progress(alias, s) } : {}),
         });
       }
     }
   };
+  factory.close = () => runtime.dispose();
+  return factory;
 }

@@ -39,7 +39,11 @@ export interface LlamaCppProviderOptions {
   runtime: LlamaRuntime;
   /** Download directory for `hf:` models. */
   modelsDir: string;
+  /** Hugging Face endpoint (mirror) for `hf:` downloads; default node-llama-cpp's (huggingface.co). */
+  huggingFaceEndpoint?: string;
   logger?: Logger;
+  /** How long to wait for the Hugging Face endpoint before a download, in ms (default 10 000). */
+  probeTimeoutMs?: number;
   /** Download progress (bytes); default: a log line every 10 %. */
   onDownloadProgress?: (status: { downloadedSize: number; totalSize: number }) => void;
 }
@@ -261,6 +265,7 @@ export class LlamaCppProvider implements ModelProvider {
     const context = await model.createContext({
       contextSize: entry.contextSize,
       sequences: entry.contextSequences,
+      ...(entry.threads > 0 ? { threads: entry.threads } : {}),
     });
     const free: LlamaContextSequence[] = [];
     for (let i = 0; i < entry.contextSequences; i += 1) {
@@ -286,13 +291,47 @@ export class LlamaCppProvider implements ModelProvider {
           );
         }
       });
+    const hf = this.options.huggingFaceEndpoint;
+    const common = {
+      directory: modelsDir,
+      cli: false,
+      ...(hf === undefined ? {} : { endpoints: { huggingFace: hf } }),
+    };
     try {
-      return await resolveModelFile(entry.model, { directory: modelsDir, cli: false, onProgress });
+      // Already downloaded (or a local path that exists)?
+      return await resolveModelFile(entry.model, { ...common, download: false });
     } catch (error) {
-      const why = entry.model.startsWith('hf:')
-        ? `cannot download it into ${modelsDir} (no network, or no such file); download it once with network access or point the catalog at a local GGUF path`
-        : 'the GGUF file does not exist';
-      throw new ModelUnavailableError(this.alias, entry.model, why, { cause: error });
+      if (!entry.model.startsWith('hf:')) {
+        throw new ModelUnavailableError(this.alias, entry.model, 'the GGUF file does not exist', {
+          cause: error,
+        });
+      }
+    }
+    // node-llama-cpp's downloader retries an unreachable host for minutes and ignores abort signals
+    // before the transfer starts: probe the endpoint first so an offline worker fails fast and clearly.
+    const endpoint = hf ?? 'https://huggingface.co/';
+    try {
+      await fetch(endpoint, {
+        method: 'HEAD',
+        signal: AbortSignal.timeout(this.options.probeTimeoutMs ?? 10_000),
+      });
+    } catch (error) {
+      throw new ModelUnavailableError(
+        this.alias,
+        entry.model,
+        `it is not in ${modelsDir} and ${endpoint} cannot be reached to download it; download it once with network access, or point the catalog at a local GGUF path`,
+        { cause: error },
+      );
+    }
+    try {
+      return await resolveModelFile(entry.model, { ...common, onProgress });
+    } catch (error) {
+      throw new ModelUnavailableError(
+        this.alias,
+        entry.model,
+        `the download into ${modelsDir} failed (unknown repository or file?)`,
+        { cause: error },
+      );
     }
   }
 

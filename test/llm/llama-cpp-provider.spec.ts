@@ -1,0 +1,132 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { RepoPolicy } from '../../src/config/repo-policy.js';
+import { ModelUnavailableError } from '../../src/errors/index.js';
+import { parseModelCatalog } from '../../src/llm/catalog.js';
+import { MemoryModelCallRecorder } from '../../src/llm/model-call-recorder.js';
+import { ModelManager } from '../../src/llm/model-manager.js';
+import type { LlamaCppProvider } from '../../src/llm/providers/llama-cpp-provider.js';
+import { writeTinyGguf, type TinyGgufInfo } from '../helpers/tiny-gguf.js';
+
+const Verdict = z.object({ verdict: z.enum(['approve', 'reject']), n: z.number().int() });
+
+describe('llama-cpp provider (embedded, real node-llama-cpp)', () => {
+  let dir: string;
+  let gguf: TinyGgufInfo;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tandem-llama-'));
+    gguf = await writeTinyGguf(join(dir, 'tiny.gguf'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes a small, deterministic GGUF v3 file', async () => {
+    const again = await writeTinyGguf(join(dir, 'again.gguf'));
+    const [a, b] = await Promise.all([readFile(gguf.path), readFile(again.path)]);
+    expect(a.equals(b)).toBe(true);
+    expect(a.subarray(0, 4).toString('latin1')).toBe('GGUF');
+    expect(a.readUInt32LE(4)).toBe(3);
+    expect(gguf.bytes).toBeGreaterThan(300_000);
+    expect(gguf.bytes).toBeLessThan(1_000_000);
+    const other = await writeTinyGguf(join(dir, 'other.gguf'), { seed: 7 });
+    expect((await readFile(other.path)).equals(a)).toBe(false);
+  });
+
+  it('loads the model, answers against a JSON schema, serializes calls, unloads after the idle TTL', async () => {
+    const catalog = parseModelCatalog(
+      JSON.stringify({
+        modelsDir: dir,
+        models: {
+          tiny: {
+            provider: 'llama-cpp',
+            model: gguf.path,
+            contextSize: 512,
+            maxOutputTokens: 48,
+            idleTtlSeconds: 1,
+            threads: 1,
+          },
+        },
+      }),
+      {},
+    );
+    const recorder = new MemoryModelCallRecorder();
+    const manager = new ModelManager({ catalog, recorder });
+    try {
+      const policy = RepoPolicy.parse({ models: { reviewer: { alias: 'tiny' } } });
+      const session = manager.forTicket({ policy, ticketId: 5 });
+      const request = {
+        messages: [
+          { role: 'system' as const, content: 'You review code.' },
+          { role: 'user' as const, content: 'Verdict?' },
+        ],
+        temperature: 0,
+      };
+      // Two calls at once on one context sequence: the provider queues the second.
+      const [a, b] = await Promise.all([
+        session.completeStructured('reviewer', request, Verdict),
+        session.completeStructured('reviewer', request, Verdict),
+      ]);
+      for (const r of [a, b]) {
+        expect(Verdict.parse(r.value)).toEqual(r.value);
+        expect(r.repaired).toBe(false);
+        expect(r.response.usage.outputTokens).toBeGreaterThan(0);
+        expect(r.response.usage.inputTokens).toBeGreaterThan(0);
+      }
+      expect(a.value).toEqual(b.value); // temperature 0 and a fresh sequence per call: same answer
+      expect(recorder.rows.map((r) => [r.provider, r.outcome, r.costUsd])).toEqual([
+        ['llama-cpp', 'ok', 0],
+        ['llama-cpp', 'ok', 0],
+      ]);
+
+      const provider = (await manager.provider('tiny')) as LlamaCppProvider;
+      expect(provider.isLoaded).toBe(true);
+      await sleep(1_600);
+      expect(provider.isLoaded).toBe(false);
+
+      const again = await session.completeStructured('reviewer', request, Verdict);
+      expect(again.value).toEqual(a.value);
+      expect(provider.isLoaded).toBe(true);
+    } finally {
+      await manager.close();
+    }
+  });
+
+  it('a missing file or an unreachable hf: download is a clear ModelUnavailableError', async () => {
+    const catalog = parseModelCatalog(
+      JSON.stringify({
+        modelsDir: dir,
+        huggingFaceEndpoint: 'http://127.0.0.1:9/',
+        models: {
+          gone: { provider: 'llama-cpp', model: join(dir, 'missing.gguf') },
+          hf: { provider: 'llama-cpp', model: 'hf:nobody/none-GGUF/none.Q4_K_M.gguf' },
+        },
+      }),
+      {},
+    );
+    const manager = new ModelManager({ catalog });
+    try {
+      const policy = RepoPolicy.parse({
+        models: { pm: { alias: 'gone' }, architect: { alias: 'hf' } },
+      });
+      const session = manager.forTicket({ policy });
+      const ask = { messages: [{ role: 'user' as const, content: 'hi' }] };
+      const missing = await session.complete('pm', ask).catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(ModelUnavailableError);
+      expect((missing as Error).message).toContain('does not exist');
+      const started = Date.now();
+      const offline = await session.complete('architect', ask).catch((e: unknown) => e);
+      expect(offline).toBeInstanceOf(ModelUnavailableError);
+      expect(offline).toMatchObject({ code: 'model_unavailable' });
+      expect((offline as Error).message).toContain('cannot be reached');
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      await manager.close();
+    }
+  });
+});
