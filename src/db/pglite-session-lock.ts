@@ -46,17 +46,14 @@ class FifoLock {
 const IN_PROCESS_GUARDED = new Set<PropertyKey>(['query', 'sql', 'exec', 'transaction']);
 
 /**
- * Owns the lock and hands out two views of one PGlite instance: {@link inProcess} for drizzle and
- * {@link forSocket} for `PGLiteSocketServer`. Both views are the PGlite type, so they drop in anywhere.
+ * Owns the lock and hands out views of one PGlite instance: {@link inProcess} for drizzle and one
+ * {@link createSocketView} per `PGLiteSocketServer`. Views are the PGlite type, so they drop in anywhere.
  */
 export class PgliteSessionLock {
   /** The view drizzle (and any in-process code) must use. */
   readonly inProcess: PGlite;
-  /** The view to give `new PGLiteSocketServer({ db })`. */
-  readonly forSocket: PGlite;
 
   readonly #lock = new FifoLock();
-  #socketRelease: Release | undefined;
   readonly #warnAfterMs: number;
   readonly #logger: Logger | undefined;
 
@@ -67,7 +64,6 @@ export class PgliteSessionLock {
     this.#warnAfterMs = options.warnAfterMs ?? 5000;
     this.#logger = options.logger;
     this.inProcess = this.#inProcessView();
-    this.forSocket = this.#socketView();
   }
 
   #inProcessView(): PGlite {
@@ -94,60 +90,61 @@ export class PgliteSessionLock {
     });
   }
 
-  async #acquireForSocket(): Promise<void> {
-    if (this.#socketRelease !== undefined) {
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.#logger?.warn(
-        { waitedMs: this.#warnAfterMs },
-        'pglite: wire client waits for an in-process transaction (enqueue after commit, not inside)',
-      );
-    }, this.#warnAfterMs);
-    try {
-      this.#socketRelease = await this.#lock.acquire();
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  #releaseForSocketUnlessInTransaction(): void {
-    if (
-      this.#socketRelease !== undefined &&
-      (this.pglite.closed || !this.pglite.isInTransaction())
-    ) {
-      const release = this.#socketRelease;
-      this.#socketRelease = undefined;
-      release();
-    }
-  }
-
-  #socketView(): PGlite {
+  /**
+   * A view to give `new PGLiteSocketServer({ db })`. Each server needs its own: pglite-socket keeps a
+   * server's transactions exclusive among that server's clients only, and the view tracks whether *its*
+   * server holds the session.
+   */
+  createSocketView(): PGlite {
     const target = this.pglite;
+    let held: Release | undefined;
+    const acquire = async (): Promise<void> => {
+      if (held !== undefined) {
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.#logger?.warn(
+          { waitedMs: this.#warnAfterMs },
+          'pglite: wire client waits for an in-process transaction (enqueue after commit, not inside)',
+        );
+      }, this.#warnAfterMs);
+      try {
+        held = await this.#lock.acquire();
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const releaseUnlessInTransaction = (): void => {
+      if (held !== undefined && (target.closed || !target.isInTransaction())) {
+        const release = held;
+        held = undefined;
+        release();
+      }
+    };
     return new Proxy(target, {
       get: (t, prop) => {
         if (prop === 'runExclusive') {
           return async <T>(fn: () => Promise<T>): Promise<T> => {
-            await this.#acquireForSocket();
+            await acquire();
             try {
               return await t.runExclusive(fn);
             } finally {
-              this.#releaseForSocketUnlessInTransaction();
+              releaseUnlessInTransaction();
             }
           };
         }
         if (prop === 'isInTransaction') {
-          // Only a transaction the socket side opened counts; an in-process one is behind the lock.
-          return () => this.#socketRelease !== undefined && !t.closed && t.isInTransaction();
+          // Only a transaction this view's clients opened counts; any other one is behind the lock.
+          return () => held !== undefined && !t.closed && t.isInTransaction();
         }
         if (prop === 'exec') {
           // pglite-socket calls exec('ROLLBACK') when a client disconnects mid-transaction.
           return async (query: string, options?: Parameters<PGlite['exec']>[1]) => {
-            await this.#acquireForSocket();
+            await acquire();
             try {
               return !t.closed && t.isInTransaction() ? await t.exec(query, options) : [];
             } finally {
-              this.#releaseForSocketUnlessInTransaction();
+              releaseUnlessInTransaction();
             }
           };
         }

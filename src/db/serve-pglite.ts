@@ -53,7 +53,7 @@ export async function servePglite(
   const transport = options.transport ?? 'unix';
   const socketDir = transport === 'unix' ? await mkdtemp(join(tmpdir(), 'tandem-pg-')) : null;
   const server = new PGLiteSocketServer({
-    db: handle.sessionLock.forSocket,
+    db: handle.sessionLock.createSocketView(),
     maxConnections,
     ...(socketDir === null
       ? { host: '127.0.0.1', port: 0 }

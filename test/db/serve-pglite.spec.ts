@@ -114,6 +114,30 @@ describe('PGlite session shared between drizzle and wire clients', () => {
     expect(rows).toEqual([{ name: 'kept' }]);
   });
 
+  it('keeps two servers on one database out of each other’s transactions', async () => {
+    await setup();
+    const second = await servePglite(served.handle);
+    cleanups.push(() => second.stop());
+    const a = new pg.Client(served.server.connection);
+    const b = new pg.Client(second.connection);
+    await Promise.all([a.connect(), b.connect()]);
+    cleanups.push(async () => {
+      await Promise.all([a.end(), b.end()]);
+    });
+    await a.query('begin');
+    await a.query(
+      `insert into repositories (forge, owner, name) values ('github', 'a', 'rolled-back')`,
+    );
+    const fromB = b.query(
+      `insert into repositories (forge, owner, name) values ('github', 'b', 'kept')`,
+    );
+    await sleep(200);
+    await a.query('rollback');
+    await fromB;
+    const rows = await served.handle.db.select({ name: repositories.name }).from(repositories);
+    expect(rows).toEqual([{ name: 'kept' }]);
+  });
+
   it('rolls back the open transaction of a wire client that disconnects', async () => {
     await setup();
     const client = new pg.Client(served.server.connection);
