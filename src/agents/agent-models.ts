@@ -32,6 +32,12 @@ export interface AgentModels {
   complete(role: PairRole, request: ModelRequest): Promise<ModelResponse>;
   /** Moves `role` to the next alias of its escalation chain; returns it, or null when exhausted. */
   escalate(role: PairRole): string | null;
-  /** Usage so far. */
+  /** Usage so far, including what {@link AgentModels.restoreUsage} carried over. */
   usage(): ModelUsage;
+  /**
+   * Resume: counts what the ticket used before a restart (from the checkpoint) as used by this session,
+   * so token and cost budgets hold across restarts. Called once, before any other call of a resumed run;
+   * escalation positions are restored afterwards by replaying `escalate`.
+   */
+  restoreUsage(usage: ModelUsage): void;
 }

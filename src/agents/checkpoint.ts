@@ -65,6 +65,27 @@ export const Diagnosis = z.object({
 });
 export type Diagnosis = z.infer<typeof Diagnosis>;
 
+/** Per-role model usage (see `ModelUsage` in agent-models.ts). */
+export const RoleUsage = z.object({
+  calls: z.number().int().min(0),
+  inputTokens: z.number().min(0),
+  outputTokens: z.number().min(0),
+  /** US dollars. */
+  costUsd: z.number().min(0),
+});
+
+/** Model usage so far, carried across restarts so budgets hold (`AgentModels.restoreUsage`). */
+export const UsageState = z.object({
+  inputTokens: z.number().min(0),
+  outputTokens: z.number().min(0),
+  /** US dollars. */
+  costUsd: z.number().min(0),
+  /** Provider latency, in ms. */
+  latencyMs: z.number().min(0),
+  byRole: z.record(z.string(), RoleUsage),
+});
+export type UsageState = z.infer<typeof UsageState>;
+
 /** The engine's whole resumable state. */
 export const Checkpoint = z.object({
   version: z.literal(1),
@@ -87,6 +108,14 @@ export const Checkpoint = z.object({
   pending: PendingCommit.optional(),
   /** Wall time spent across restarts, in ms. */
   elapsedMs: z.number().default(0),
+  /** Model usage across restarts (tokens, cost, latency; per role). */
+  usage: UsageState.default({
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: 0,
+    latencyMs: 0,
+    byRole: {},
+  }),
   lastTestOutput: z.string().default(''),
   /** Set when the run is blocked. */
   diagnosis: Diagnosis.optional(),

@@ -108,6 +108,7 @@ class PairEngine {
     const stored = this.stored.checkpoint;
     if (stored) {
       this.cp = Checkpoint.parse(stored);
+      this.o.models.restoreUsage(this.cp.usage);
       for (const e of this.cp.escalations) {
         this.o.models.escalate(e.role as PairRole);
       }
@@ -495,7 +496,11 @@ class PairEngine {
   }
 
   private async save(): Promise<void> {
-    await this.o.store.saveCheckpoint(this.stored.runId, { ...this.cp, elapsedMs: this.elapsed() });
+    await this.o.store.saveCheckpoint(this.stored.runId, {
+      ...this.cp,
+      elapsedMs: this.elapsed(),
+      usage: this.o.models.usage(),
+    });
   }
 
   private event(kind: string, data: Record<string, unknown>): Promise<void> {

@@ -1,10 +1,25 @@
 /** Adapts `src/llm`'s {@link ModelSession} (ModelManager.forTicket) to the engine's {@link AgentModels} port. */
-import type { ModelSession } from '../llm/model-session.js';
+import type { ModelSession, SessionUsage } from '../llm/model-session.js';
 import type { AgentModels, ModelUsage } from './agent-models.js';
 
-/** Wraps a ticket's model session; adds up provider latency for the orchestration-overhead figure. */
-export function sessionModels(session: ModelSession): AgentModels {
+/** What a resumed ticket had used before the restart (passed to `ModelManager.forTicket` as `used`). */
+export type UsedBefore = Pick<SessionUsage, 'inputTokens' | 'outputTokens' | 'costUsd'>;
+
+/**
+ * Opens the ticket's session; called once at once (`used` absent) and again by `restoreUsage` with the
+ * usage carried over, e.g. `(used) => manager.forTicket({ policy, priority, ...(used ? { used } : {}) })`.
+ */
+export type OpenSession = (used?: UsedBefore) => ModelSession;
+
+/**
+ * Wraps a ticket's model session; adds up provider latency for the orchestration-overhead figure.
+ * `restoreUsage` re-opens the session with the carried-over totals (so the manager's own budget check sees
+ * them) and adds the per-role figures and latency to what `usage()` reports.
+ */
+export function sessionModels(open: OpenSession): AgentModels {
+  let session = open();
   let latencyMs = 0;
+  let before: ModelUsage | undefined;
   return {
     alias: (role) => session.currentAlias(role),
     async complete(role, request) {
@@ -13,24 +28,33 @@ export function sessionModels(session: ModelSession): AgentModels {
       return response;
     },
     escalate: (role) => session.escalate(role),
+    restoreUsage(usage) {
+      before = structuredClone(usage);
+      session = open({
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        costUsd: usage.costUsd,
+      });
+    },
     usage(): ModelUsage {
       const u = session.usage();
-      const byRole: ModelUsage['byRole'] = {};
+      const byRole: ModelUsage['byRole'] = structuredClone(before?.byRole ?? {});
       for (const [role, t] of Object.entries(u.byRole)) {
-        if (t.calls > 0) {
-          byRole[role] = {
-            calls: t.calls,
-            inputTokens: t.inputTokens,
-            outputTokens: t.outputTokens,
-            costUsd: t.costUsd,
-          };
+        if (t.calls === 0) {
+          continue;
         }
+        const sum = (byRole[role] ??= { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 });
+        sum.calls += t.calls;
+        sum.inputTokens += t.inputTokens;
+        sum.outputTokens += t.outputTokens;
+        sum.costUsd += t.costUsd;
       }
+      // The session's totals already include what `open(used)` was given.
       return {
         inputTokens: u.inputTokens,
         outputTokens: u.outputTokens,
         costUsd: u.costUsd,
-        latencyMs,
+        latencyMs: (before?.latencyMs ?? 0) + latencyMs,
         byRole,
       };
     },

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import type { AgentModels } from '../../src/agents/agent-models.js';
 import type { RunRecord } from '../../src/agents/checkpoint.js';
 import { createDbRunStore } from '../../src/agents/db-run-store.js';
@@ -70,11 +71,16 @@ export interface EngineRun {
   policy: RepoPolicy;
   workspace: GitWorkspace;
   db: PgliteDatabaseHandle;
-  /** The `script` alias's provider, for `received` assertions. */
+  /** The `script` alias's provider of the current process, for `received` assertions. */
   scripted: () => Promise<ScriptedProvider>;
   models: AgentModels;
   /** Runs (or resumes) the pair; `overrides` replace any option. */
   run(overrides?: Partial<RunPairOptions>): Promise<RunRecord>;
+  /**
+   * What a restarted worker does: a new ModelManager and session (nothing carried in memory), the
+   * workspace re-opened from the same git dir and work tree; the database and job id stay.
+   */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -98,7 +104,7 @@ export async function prepareRun(
     await rm(join(shared.workTree, entry), { recursive: true, force: true });
   }
   const ticket = Ticket.parse(
-    (await import('yaml')).parse(
+    parseYaml(
       await readFile(join('test/fixtures/engine', options.ticket ?? 'ticket.yaml'), 'utf8'),
     ),
   );
@@ -107,41 +113,55 @@ export async function prepareRun(
   );
   const policy = options.policy ? options.policy(loaded.policy) : loaded.policy;
   const branch = ticketBranchName(policy.branches.ticket, ticket.id, ticket.title);
-  const workspace = await GitWorkspace.open({
-    remote: local.repo,
-    branch,
-    gitDir: join(local.dir, 'git'),
-    workTree: shared.workTree,
-  });
+  const openWorkspace = () =>
+    GitWorkspace.open({
+      remote: local.repo,
+      branch,
+      gitDir: join(local.dir, 'git'),
+      workTree: shared.workTree,
+    });
+  const catalog = await loadModelCatalog(local.catalog);
+  const openModels = () => {
+    const manager = new ModelManager({ catalog, logger });
+    const models = sessionModels((used) =>
+      manager.forTicket({ policy, priority: policy.priority, ...(used ? { used } : {}) }),
+    );
+    return { manager, models };
+  };
   const db = await createTestDatabase();
-  const manager = new ModelManager({ catalog: await loadModelCatalog(local.catalog), logger });
-  const models = sessionModels(manager.forTicket({ policy, priority: policy.priority }));
-  const jobId = `test-${randomUUID()}`;
-  return {
+  let current = openModels();
+  const run: EngineRun = {
     repo: local.repo,
     branch,
-    jobId,
+    jobId: `test-${randomUUID()}`,
     policy,
-    workspace,
+    workspace: await openWorkspace(),
     db,
-    scripted: async () => (await manager.provider('script')) as ScriptedProvider,
-    models,
+    scripted: async () => (await current.manager.provider('script')) as ScriptedProvider,
+    models: current.models,
     run: (overrides = {}) =>
       runPair({
         ticket,
         policy,
-        models,
+        models: run.models,
         store: createDbRunStore(db.db),
-        jobId,
-        workspace,
+        jobId: run.jobId,
+        workspace: run.workspace,
         sandbox: shared.sandbox,
         logger,
         ...overrides,
       }),
+    async restart() {
+      await current.manager.close();
+      current = openModels();
+      run.models = current.models;
+      run.workspace = await openWorkspace();
+    },
     async close() {
-      await manager.close();
+      await current.manager.close();
       await db.close();
       await rm(local.dir, { recursive: true, force: true });
     },
   };
+  return run;
 }

@@ -75,7 +75,6 @@ export async function runLocalTicket(options: RunLocalTicketOptions): Promise<Ru
       catalog: await loadModelCatalog(options.catalogPath),
       logger: options.logger,
     });
-    const session = manager.forTicket({ policy, priority: policy.priority });
     const sandbox = await provider.create({
       image: policy.sandbox.image,
       workspaceDir: workspace.workTree,
@@ -87,7 +86,9 @@ export async function runLocalTicket(options: RunLocalTicketOptions): Promise<Ru
       return await runPair({
         ticket,
         policy,
-        models: sessionModels(session),
+        models: sessionModels((used) =>
+          manager.forTicket({ policy, priority: policy.priority, ...(used ? { used } : {}) }),
+        ),
         store: createDbRunStore(handle.db),
         jobId,
         workspace,

@@ -1,0 +1,108 @@
+/**
+ * Resume through the engine API: a run interrupted at a checkpoint, or between a commit and the checkpoint
+ * that records it, continues in a "new process" (new ModelManager and session, workspace re-opened) with
+ * budgets and commits intact. Real sandbox, git, PGlite and scripted ModelManager.
+ */
+import { rename } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Checkpoint } from '../../src/agents/checkpoint.js';
+import { events, runs } from '../../src/db/schema.js';
+import { GitCommandError } from '../../src/errors/index.js';
+import {
+  prepareRun,
+  startSharedSandbox,
+  type EngineRun,
+  type SharedSandbox,
+} from './engine-harness.js';
+import { branchLog } from './local-repo.js';
+
+let shared: SharedSandbox;
+let run: EngineRun | undefined;
+
+beforeAll(async () => {
+  shared = await startSharedSandbox();
+}, 60_000);
+
+afterAll(async () => {
+  await shared.close();
+});
+
+afterEach(async () => {
+  await run?.close();
+  run = undefined;
+});
+
+const BRANCH = 'tandem/7-multiply-and-subtract';
+
+describe('pair engine resume (real sandbox, git, PGlite, scripted ModelManager)', () => {
+  it('carries model usage across a restart, so the token budget still holds', async () => {
+    run = await prepareRun(shared, {
+      script: 'budget.yaml',
+      policy: (p) => ({ ...p, budgets: { ...p.budgets, tokens: 9_000 } }),
+    });
+    // First process: stopped once cycle 1 is committed (4 000 tokens used).
+    const stop = new AbortController();
+    await expect(
+      run.run({
+        signal: stop.signal,
+        onProgress: (p) => {
+          if (p.cycle === 2) {
+            stop.abort();
+          }
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'model_call_aborted' });
+    const [stopped] = await run.db.db.select().from(runs);
+    const saved = Checkpoint.parse(stopped!.checkpoint);
+    expect(saved).toMatchObject({ phase: 'red', cycle: 2 });
+    expect(saved.usage).toMatchObject({ inputTokens: 3_600, outputTokens: 400 });
+
+    // Second process: a fresh session that alone would have 9 000 tokens left.
+    await run.restart();
+    const record = await run.run();
+    expect(record.status).toBe('blocked');
+    expect(record.diagnosis).toMatchObject({ reason: 'budget_tokens', phase: 'green', cycle: 2 });
+    expect(record.diagnosis!.whatFailed).toContain('used 9000 of 9000');
+    expect(record.usage).toEqual({
+      tester: { calls: 4, inputTokens: 3_600, outputTokens: 400, costUsd: 0 },
+      developer: { calls: 5, inputTokens: 4_500, outputTokens: 500, costUsd: 0 },
+    });
+    const [finished] = await run.db.db.select().from(runs);
+    expect(Checkpoint.parse(finished!.checkpoint).usage).toMatchObject({
+      inputTokens: 8_100,
+      outputTokens: 900,
+    });
+    expect(await branchLog(run.repo, BRANCH)).toHaveLength(3);
+  }, 180_000);
+
+  it('adopts a commit made just before a crash instead of making it again', async () => {
+    run = await prepareRun(shared, { script: 'two-cycles.yaml' });
+    // The remote disappears: the first commit is made, its push fails, the checkpoint still says pending.
+    const away = `${run.repo}-away`;
+    await rename(run.repo, away);
+    await expect(run.run()).rejects.toBeInstanceOf(GitCommandError);
+    const made = await run.workspace.head();
+    const [crashed] = await run.db.db.select().from(runs);
+    expect(Checkpoint.parse(crashed!.checkpoint).pending).toMatchObject({ phase: 'red', cycle: 1 });
+    await rename(away, run.repo);
+
+    await run.restart();
+    expect(run.workspace.source).toBe('local');
+    const record = await run.run();
+    expect(record.status).toBe('done');
+    expect(await branchLog(run.repo, BRANCH)).toEqual([
+      'test(#7): multiply returns the product|tester|red|1',
+      'feat(#7): add multiply|developer|green|1',
+      'test(#7): subtract returns the difference|tester|red|2',
+      'feat(#7): add subtract|developer|green|2',
+    ]);
+    expect(record.commits[0]!.sha).toBe(made);
+    expect(record.cycles[0]!.red!.commit).toBe(made);
+    const adopted = (await run.db.db.select().from(events)).filter(
+      (e) => e.kind === 'pair.commit_adopted',
+    );
+    expect(adopted.map((e) => e.data)).toEqual([
+      expect.objectContaining({ sha: made, phase: 'red' }),
+    ]);
+  }, 180_000);
+});
