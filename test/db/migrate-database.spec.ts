@@ -111,6 +111,15 @@ describe('migrateDatabase on PGlite', () => {
   });
 });
 
+describe('findMigrationsFolder', () => {
+  it('finds the package migrations from src/db (tsx) and from dist/src/db (build)', () => {
+    const root = join(findMigrationsFolder(), '..');
+    expect(findMigrationsFolder(join(root, 'src', 'db'))).toBe(join(root, 'migrations'));
+    expect(findMigrationsFolder(join(root, 'dist', 'src', 'db'))).toBe(join(root, 'migrations'));
+    expect(() => findMigrationsFolder('/')).toThrow(MigrationError);
+  });
+});
+
 describe('schema features on a migrated database', () => {
   it('finds the nearest memory by cosine distance through the HNSW index', async () => {
     const t = await createTestDatabase();
