@@ -1,12 +1,33 @@
 /**
- * Records an accepted delivery: the `webhook_deliveries` row (its primary key `<forge>-<delivery id>` is
- * the dedupe) and the normalized event in the `outbox`, in ONE transaction, so a delivery is either
+ * Records accepted deliveries: the `webhook_deliveries` row (its primary key `<forge>-<delivery id>` is
+ * the dedupe) and the normalized event in the `outbox`, in ONE atomic statement, so a delivery is either
  * fully recorded or not at all, and a redelivery records nothing. Redis is not involved: the relay moves
  * outbox rows to BullMQ afterwards (transactional outbox pattern, microservices.io "Transactional outbox").
+ *
+ * Group commit: deliveries that arrive while a write is in flight are written together in the next
+ * one (multi-row inserts), as databases batch WAL flushes. A BEGIN/insert/insert/COMMIT transaction cost
+ * ~6 ms on PGlite under load (ingestion capped near 150/s); one statement per batch keeps the cost per
+ * delivery small while each caller still learns its own outcome only after its rows are committed.
  */
+import { sql } from 'drizzle-orm';
 import type { Database } from '../db/create-database.js';
 import { outbox, webhookDeliveries } from '../db/schema.js';
 import type { ForgeEvent } from '../forge/forge-event.js';
+
+/** Rows of `db.execute`: node-postgres and PGlite both answer `{ rows }`. */
+function rowsOf<T>(result: unknown): T[] {
+  const rows = (result as { rows?: unknown }).rows;
+  return Array.isArray(rows) ? (rows as T[]) : [];
+}
+
+/**
+ * JSON text for a jsonb column. PostgreSQL's jsonb rejects the escape `\u0000`, which a comment body
+ * may contain; it is replaced by U+FFFD so the delivery is kept rather than refused.
+ */
+function toJsonb(value: unknown): string {
+  // Only a real escape: `\u0000` preceded by an even number of backslashes (`\\u0000` is text).
+  return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\uFFFD');
+}
 
 /** The BullMQ queue that receives normalized forge events. */
 export const EVENTS_QUEUE = 'events';
@@ -19,36 +40,111 @@ export interface DeliveryFacts {
   action: string | null;
 }
 
+export type RecordResult = 'recorded' | 'duplicate';
+
 export interface DeliveryRecorder {
   /**
+   * Resolves once the delivery's rows are committed (or found to exist).
    * @returns `recorded` when the delivery is new (outbox row written), `duplicate` when its id was seen.
-   * @throws the database error when the transaction fails (the HTTP layer answers 500; nothing is kept).
+   * @throws the database error when its transaction fails (the HTTP layer answers 500; nothing is kept).
    */
-  record(event: ForgeEvent, facts: DeliveryFacts): Promise<'recorded' | 'duplicate'>;
+  record(event: ForgeEvent, facts: DeliveryFacts): Promise<RecordResult>;
+}
+
+/** Options of {@link createDeliveryRecorder}. */
+export interface DeliveryRecorderOptions {
+  /** Most deliveries written in one transaction (default 128). */
+  maxBatch?: number;
+}
+
+interface Pending {
+  event: ForgeEvent;
+  facts: DeliveryFacts;
+  resolve: (result: RecordResult) => void;
+  reject: (error: unknown) => void;
 }
 
 /** Creates the recorder over Tandem's database. */
-export function createDeliveryRecorder(db: Database): DeliveryRecorder {
-  return {
-    record: (event, facts) =>
-      db.transaction(async (tx) => {
-        const inserted = await tx
-          .insert(webhookDeliveries)
-          .values({
-            id: event.deliveryId,
-            forge: event.forge,
-            event: facts.event,
-            action: facts.action,
-          })
-          .onConflictDoNothing()
-          .returning({ id: webhookDeliveries.id });
-        if (inserted.length === 0) {
-          return 'duplicate';
+export function createDeliveryRecorder(
+  db: Database,
+  options: DeliveryRecorderOptions = {},
+): DeliveryRecorder {
+  const maxBatch = options.maxBatch ?? 128;
+  let waiting: Pending[] = [];
+  let busy = false;
+
+  /**
+   * Writes one batch in ONE statement (a data-modifying CTE is atomic, so no BEGIN/COMMIT round trips):
+   * insert the delivery rows, skipping known ids, and insert outbox rows only for the ids just inserted.
+   * Returns each item's outcome, in order; of equal ids within a batch only the first can be new.
+   */
+  async function write(batch: Pending[]): Promise<RecordResult[]> {
+    const seen = new Set<string>();
+    const unique = batch.filter(
+      (p) => !seen.has(p.event.deliveryId) && seen.add(p.event.deliveryId),
+    );
+    const deliveries = sql.join(
+      unique.map(
+        (p) => sql`(${p.event.deliveryId}, ${p.event.forge}, ${p.facts.event}, ${p.facts.action})`,
+      ),
+      sql`, `,
+    );
+    const events = sql.join(
+      unique.map((p) => sql`(${p.event.deliveryId}, ${toJsonb(p.event)}::jsonb)`),
+      sql`, `,
+    );
+    const result = await db.execute<{ delivery_id: string }>(sql`
+      with inserted as (
+        insert into ${webhookDeliveries} (id, forge, event, action)
+        values ${deliveries}
+        on conflict do nothing
+        returning id
+      )
+      insert into ${outbox} (delivery_id, queue, payload)
+      select e.delivery_id, ${EVENTS_QUEUE}, e.payload
+      from (values ${events}) as e (delivery_id, payload)
+      join inserted on inserted.id = e.delivery_id
+      returning delivery_id`);
+    const fresh = new Set(rowsOf<{ delivery_id: string }>(result).map((r) => r.delivery_id));
+    return batch.map((p): RecordResult =>
+      fresh.delete(p.event.deliveryId) ? 'recorded' : 'duplicate',
+    );
+  }
+
+  async function flush(): Promise<void> {
+    busy = true;
+    while (waiting.length > 0) {
+      const batch = waiting.slice(0, maxBatch);
+      waiting = waiting.slice(batch.length);
+      try {
+        const results = await write(batch);
+        batch.forEach((p, i) => p.resolve(results[i]!));
+      } catch (error) {
+        if (batch.length === 1) {
+          batch[0]!.reject(error);
+          continue;
         }
-        await tx
-          .insert(outbox)
-          .values({ deliveryId: event.deliveryId, queue: EVENTS_QUEUE, payload: event });
-        return 'recorded';
-      }),
+        // One bad delivery must not fail the others: retry each on its own.
+        for (const p of batch) {
+          try {
+            p.resolve((await write([p]))[0]!);
+          } catch (single) {
+            p.reject(single);
+          }
+        }
+      }
+    }
+    busy = false;
+  }
+
+  return {
+    record(event, facts) {
+      return new Promise<RecordResult>((resolve, reject) => {
+        waiting.push({ event, facts, resolve, reject });
+        if (!busy) {
+          void flush();
+        }
+      });
+    },
   };
 }

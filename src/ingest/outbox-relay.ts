@@ -33,6 +33,11 @@ export interface OutboxRelayOptions {
   maxBackoffMs?: number;
   /** Poll interval when idle and not nudged, in ms (default 1 000): catches rows of other servers. */
   idleMs?: number;
+  /**
+   * After a nudge, wait this long (ms, default 5) so deliveries arriving together are relayed in one
+   * batch: one select, one `addBulk`, one update instead of one of each per delivery.
+   */
+  gatherMs?: number;
 }
 
 export interface OutboxRelay {
@@ -64,6 +69,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const initialBackoffMs = options.initialBackoffMs ?? 250;
   const maxBackoffMs = options.maxBackoffMs ?? 10_000;
   const idleMs = options.idleMs ?? 1_000;
+  const gatherMs = options.gatherMs ?? 5;
 
   let running = false;
   let loop: Promise<void> | undefined;
@@ -152,6 +158,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         failures = 0;
         if (n === 0) {
           await sleep(idleMs);
+          if (gatherMs > 0) {
+            await new Promise((resolve) => setTimeout(resolve, gatherMs));
+          }
         }
       } catch (error) {
         failures++;
