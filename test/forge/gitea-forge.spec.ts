@@ -238,3 +238,31 @@ describe('Gitea forge', () => {
     expect((error as Error).message).not.toContain(TOKEN);
   });
 });
+
+describe('readRepoPolicy through the Gitea forge', () => {
+  it('takes the first policy file that exists, and reports an invalid one with its path', async () => {
+    const { readRepoPolicy } = await import('../../src/forge/read-repo-policy.js');
+    const { ConfigError } = await import('../../src/errors/config-error.js');
+    const { forge, api } = setup();
+    const file = (path: string, text: string) => ({
+      type: 'file',
+      path,
+      sha: 'e'.repeat(40),
+      encoding: 'base64',
+      content: Buffer.from(text).toString('base64'),
+    });
+    api.get(`${R}/contents/.github/tandem.yml`).query({ ref: 'main' }).reply(404, {});
+    api
+      .get(`${R}/contents/.gitea/tandem.yml`)
+      .query({ ref: 'main' })
+      .reply(200, file('.gitea/tandem.yml', 'triggerLabel: ai\n'));
+    const loaded = await readRepoPolicy(forge, repo, 'main');
+    expect(loaded.path).toBe('.gitea/tandem.yml');
+    expect(loaded.policy.triggerLabel).toBe('ai');
+
+    api.get(`${R}/contents/.github/tandem.yml`).reply(200, file('.github/tandem.yml', 'prio: 1\n'));
+    const error = await readRepoPolicy(forge, repo).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as InstanceType<typeof ConfigError>).source).toBe('.github/tandem.yml');
+  });
+});
