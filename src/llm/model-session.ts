@@ -265,19 +265,24 @@ export class ModelSession {
         throw error;
       }
       let release: (() => void) | undefined;
-      let timeout: AbortSignal | undefined;
+      // Per-attempt wall-clock limit; a plain timer (cleared below) rather than AbortSignal.timeout,
+      // which would keep one pending timer per call for the whole timeout.
+      const timeout = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      let error: unknown;
       try {
         release = await s.gate.acquire(alias, {
           priority: this.options.priority ?? 5,
           ...(signal ? { signal } : {}),
         });
-        timeout = AbortSignal.timeout(entry.timeoutSeconds * 1_000);
+        timer = setTimeout(() => timeout.abort(), entry.timeoutSeconds * 1_000);
         const response = await provider.complete({
           ...request,
           role,
           maxTokens: request.maxTokens ?? entry.maxOutputTokens,
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+          signal: signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal,
         });
+        clearTimeout(timer);
         release();
         breaker.success();
         const issues = check(response);
@@ -285,9 +290,10 @@ export class ModelSession {
         await this.record(role, alias, entry, issues.length ? 'invalid_output' : 'ok', response);
         return { response, issues };
       } catch (raw) {
+        clearTimeout(timer);
         release?.();
-        const error =
-          raw instanceof ModelCallAbortedError && timeout?.aborted && !signal?.aborted
+        error =
+          raw instanceof ModelCallAbortedError && timeout.signal.aborted && !signal?.aborted
             ? new ModelCallError(
                 alias,
                 `timed out after ${entry.timeoutSeconds} s`,
@@ -298,31 +304,31 @@ export class ModelSession {
                 },
               )
             : raw;
-        const aborted = error instanceof ModelCallAbortedError;
-        if (aborted) {
-          breaker.neutral();
-        } else {
-          breaker.failure();
-        }
-        const outcome: ModelCallOutcome =
-          (aborted && 'aborted') || (error !== raw && 'timeout') || 'error';
-        await this.record(role, alias, entry, outcome, undefined, error);
-        const retry = error instanceof ModelCallError && error.transient;
-        if (!retry || attempt >= s.retry.attempts || signal?.aborted) {
-          throw error;
-        }
-        const delay =
-          Math.min(s.retry.maxDelayMs, s.retry.baseDelayMs * 2 ** (attempt - 1)) *
-          (0.5 + s.random() / 2);
-        s.logger?.warn(
-          { alias, role, attempt, delayMs: Math.round(delay) },
-          'model call failed, retrying',
-        );
-        try {
-          await s.sleep(delay, signal);
-        } catch (cause) {
-          throw new ModelCallAbortedError(alias, { cause });
-        }
+      }
+      const aborted = error instanceof ModelCallAbortedError;
+      if (aborted) {
+        breaker.neutral();
+      } else {
+        breaker.failure();
+      }
+      const outcome: ModelCallOutcome =
+        (aborted && 'aborted') || (timeout.signal.aborted && 'timeout') || 'error';
+      await this.record(role, alias, entry, outcome, undefined, error);
+      const retry = error instanceof ModelCallError && error.transient;
+      if (!retry || attempt >= s.retry.attempts || signal?.aborted) {
+        throw error;
+      }
+      const delay =
+        Math.min(s.retry.maxDelayMs, s.retry.baseDelayMs * 2 ** (attempt - 1)) *
+        (0.5 + s.random() / 2);
+      s.logger?.warn(
+        { alias, role, attempt, delayMs: Math.round(delay) },
+        'model call failed, retrying',
+      );
+      try {
+        await s.sleep(delay, signal);
+      } catch (cause) {
+        throw new ModelCallAbortedError(alias, { cause });
       }
     }
   }
@@ -354,23 +360,28 @@ export class ModelSession {
       return;
     }
     const { repositoryId, ticketId, runId } = this.options;
-    await recorder.record({
-      alias,
-      provider: entry.provider,
-      model: entry.model,
-      role,
-      ...(repositoryId === undefined ? {} : { repositoryId }),
-      ...(ticketId === undefined ? {} : { ticketId }),
-      ...(runId === undefined ? {} : { runId }),
-      inputTokens: response?.usage.inputTokens ?? 0,
-      outputTokens: response?.usage.outputTokens ?? 0,
-      latencyMs: response?.latencyMs ?? 0,
-      costUsd: response ? costOf(entry, response.usage) : 0,
-      outcome,
-      ...(error === undefined
-        ? {}
-        : { errorCode: error instanceof TandemError ? error.code : 'unexpected' }),
-    });
+    try {
+      await recorder.record({
+        alias,
+        provider: entry.provider,
+        model: entry.model,
+        role,
+        ...(repositoryId === undefined ? {} : { repositoryId }),
+        ...(ticketId === undefined ? {} : { ticketId }),
+        ...(runId === undefined ? {} : { runId }),
+        inputTokens: response?.usage.inputTokens ?? 0,
+        outputTokens: response?.usage.outputTokens ?? 0,
+        latencyMs: response?.latencyMs ?? 0,
+        costUsd: response ? costOf(entry, response.usage) : 0,
+        outcome,
+        ...(error === undefined
+          ? {}
+          : { errorCode: error instanceof TandemError ? error.code : 'unexpected' }),
+      });
+    } catch (err) {
+      // Recording must never fail or retry a model call.
+      this.services.logger?.warn({ err, alias }, 'model call could not be recorded');
+    }
   }
 }
 
