@@ -53,6 +53,7 @@ export const Diagnosis = z.object({
     'budget_time',
     'escalation_exhausted',
     'baseline_not_green',
+    'setup_failed',
   ]),
   phase: Phase,
   cycle: z.number().int(),

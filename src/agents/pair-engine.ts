@@ -106,6 +106,7 @@ class PairEngine {
       ticket: { ...ticket, id: this.id },
     });
     const stored = this.stored.checkpoint;
+    let fresh = false;
     if (stored) {
       this.cp = Checkpoint.parse(stored);
       this.o.models.restoreUsage(this.cp.usage);
@@ -127,9 +128,16 @@ class PairEngine {
         criteria: ticket.acceptanceCriteria.map((text) => ({ text, status: 'open', tests: [] })),
         cycles: [],
       });
-      const baseline = await this.suite();
-      if (baseline.status !== 'passed') {
-        this.block('baseline_not_green', `the suite is ${baseline.status} before any change`);
+      fresh = true;
+    }
+    if (this.cp.phase !== 'done' && this.cp.phase !== 'blocked') {
+      // Files git wrote on the host become the sandbox user's, so the runner may write caches/outputs.
+      await this.o.sandbox.chownWorkspace();
+      if ((await this.setup()) && fresh) {
+        const baseline = await this.suite();
+        if (baseline.status !== 'passed') {
+          this.block('baseline_not_green', `the suite is ${baseline.status} before any change`);
+        }
       }
     }
     while (this.cp.phase !== 'done' && this.cp.phase !== 'blocked') {
@@ -160,6 +168,40 @@ class PairEngine {
       this.progress(`${phase} step finished`);
     }
     return this.finish();
+  }
+
+  /**
+   * Runs the policy's `sandbox.setup` argv once per engine run (a resumed run has a new container), before
+   * any test run: the first command in the sandbox, so with `network: setup` it is the one that gets the
+   * network. A failing setup blocks the ticket (`setup_failed`). Returns false when blocked.
+   */
+  private async setup(): Promise<boolean> {
+    const { setup, network, commandTimeoutSeconds } = this.o.policy.sandbox;
+    if (setup.length === 0) {
+      return true;
+    }
+    const result = await this.o.sandbox.exec(setup, {
+      timeoutMs: commandTimeoutSeconds * 1000,
+      ...(network === 'setup' ? { network: true } : {}),
+    });
+    await this.event('pair.setup', {
+      exitCode: result.exitCode,
+      durationMs: result.durationMs,
+      timedOut: result.timedOut,
+      network: network === 'setup',
+    });
+    if (result.exitCode === 0 && !result.timedOut) {
+      return true;
+    }
+    const output = `${result.stdout}${result.stderr ? `\n${result.stderr}` : ''}`.trim();
+    this.cp.lastTestOutput = output.slice(-4_000);
+    this.block(
+      'setup_failed',
+      result.timedOut
+        ? `the setup command (${setup.join(' ')}) timed out`
+        : `the setup command (${setup.join(' ')}) exited with ${result.exitCode}`,
+    );
+    return false;
   }
 
   /** Adopts a commit announced in `pending` that reached the branch before the crash. */

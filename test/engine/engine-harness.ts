@@ -38,8 +38,10 @@ export interface SharedSandbox {
 
 const logger = createLogger({ level: 'silent' });
 
-/** Starts one sandbox (policy defaults of the calc fixture) over a fresh host directory. */
-export async function startSharedSandbox(): Promise<SharedSandbox> {
+/** Starts one sandbox (limits of the calc fixture) over a fresh host directory. */
+export async function startSharedSandbox(
+  options: { network?: 'none' | 'setup' } = {},
+): Promise<SharedSandbox> {
   const root = await mkdtemp(join(tmpdir(), 'tandem-shared-'));
   const workTree = join(root, 'work');
   await mkdir(workTree);
@@ -48,7 +50,7 @@ export async function startSharedSandbox(): Promise<SharedSandbox> {
     image: 'tandem-sandbox:latest',
     workspaceDir: workTree,
     limits: { cpus: 1, memoryMb: 512, pids: 256 },
-    network: 'none',
+    network: options.network ?? 'none',
     jobId: `test-${randomUUID()}`,
   });
   return {

@@ -79,7 +79,8 @@ export async function runLocalTicket(options: RunLocalTicketOptions): Promise<Ru
       image: policy.sandbox.image,
       workspaceDir: workspace.workTree,
       limits: { cpus: policy.sandbox.cpus, memoryMb: policy.sandbox.memoryMb, pids: 256 },
-      network: 'none',
+      // `setup`: the policy's setup command (only) gets a network.
+      network: policy.sandbox.network,
       jobId,
     });
     try {

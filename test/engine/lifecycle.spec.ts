@@ -1,9 +1,13 @@
 /**
- * Resume through the engine API: a run interrupted at a checkpoint, or between a commit and the checkpoint
- * that records it, continues in a "new process" (new ModelManager and session, workspace re-opened) with
- * budgets and commits intact. Real sandbox, git, PGlite and scripted ModelManager.
+ * Run lifecycle through the engine API, with the real sandbox, git, PGlite and scripted ModelManager:
+ * - resume: a run interrupted at a checkpoint, or between a commit and the checkpoint that records it,
+ *   continues in a "new process" (new ModelManager and session, workspace re-opened) with budgets and
+ *   commits intact;
+ * - setup: the policy's setup command runs once before the first test run, with the network when the
+ *   policy says `network: setup`; a failing setup blocks the ticket.
  */
-import { rename } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Checkpoint } from '../../src/agents/checkpoint.js';
 import { events, runs } from '../../src/db/schema.js';
@@ -105,4 +109,76 @@ describe('pair engine resume (real sandbox, git, PGlite, scripted ModelManager)'
       expect.objectContaining({ sha: made, phase: 'red' }),
     ]);
   }, 180_000);
+});
+
+/** Setup argv: lists the container's network interfaces into .deps/net.txt (git-ignored, like deps). */
+const LIST_NETWORK = [
+  'python3',
+  '-c',
+  "import os; os.makedirs('.deps', exist_ok=True); open('.deps/net.txt', 'w').write(' '.join(sorted(os.listdir('/sys/class/net'))))",
+];
+
+describe('pair engine setup command', () => {
+  it('runs the setup command once, first, with the setup network; tests run offline', async () => {
+    const networked = await startSharedSandbox({ network: 'setup' });
+    try {
+      run = await prepareRun(networked, {
+        script: 'one-cycle.yaml',
+        ticket: 'ticket-multiply.yaml',
+        policy: (p) => ({ ...p, sandbox: { ...p.sandbox, setup: LIST_NETWORK, network: 'setup' } }),
+      });
+      const record = await run.run();
+      expect(record.status).toBe('done');
+      const log = (await run.db.db.select().from(events)).map((e) => ({
+        kind: e.kind,
+        data: e.data as Record<string, unknown>,
+      }));
+      const execs = log.filter((e) => e.kind === 'pair.setup' || e.kind === 'pair.test_run');
+      expect(execs.map((e) => e.kind)).toEqual([
+        'pair.setup',
+        'pair.test_run', // baseline
+        'pair.test_run', // red
+        'pair.test_run', // green
+        'pair.test_run', // final
+      ]);
+      expect(execs[0]!.data).toMatchObject({ exitCode: 0, network: true });
+      // During setup the container had an interface besides loopback; afterwards only loopback.
+      const during = await readFile(join(networked.workTree, '.deps/net.txt'), 'utf8');
+      expect(during.split(' ').filter((i) => i !== 'lo').length).toBeGreaterThan(0);
+      const after = await networked.sandbox.exec(
+        ['python3', '-c', "import os; print(' '.join(sorted(os.listdir('/sys/class/net'))))"],
+        { timeoutMs: 30_000 },
+      );
+      expect(after.stdout.trim()).toBe('lo');
+    } finally {
+      await run?.close();
+      run = undefined;
+      await networked.close();
+    }
+  }, 180_000);
+
+  it('blocks the ticket when the setup command fails, before any model call', async () => {
+    run = await prepareRun(shared, {
+      script: 'one-cycle.yaml',
+      ticket: 'ticket-multiply.yaml',
+      policy: (p) => ({
+        ...p,
+        sandbox: {
+          ...p.sandbox,
+          setup: ['python3', '-c', "import sys; print('no package named calc-deps'); sys.exit(3)"],
+        },
+      }),
+    });
+    const record = await run.run();
+    expect(record.status).toBe('blocked');
+    expect(record.diagnosis).toMatchObject({
+      reason: 'setup_failed',
+      phase: 'red',
+      cycle: 1,
+    });
+    expect(record.diagnosis!.whatFailed).toContain('exited with 3');
+    expect(record.diagnosis!.lastTestOutput).toContain('no package named calc-deps');
+    expect((await run.scripted()).received).toHaveLength(0);
+    expect(record.commits).toEqual([]);
+  }, 120_000);
 });
