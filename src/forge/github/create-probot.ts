@@ -3,7 +3,7 @@
  * token cache) and Octokit defaults, not for receiving webhooks (the ingest server verifies and
  * normalizes them itself; docs/forges.md says why).
  */
-import { Probot, ProbotOctokit } from 'probot';
+import { Probot, type ProbotOctokit } from 'probot';
 import { z } from 'zod';
 import type { GitHubAppConfig } from '../../config/server-config.js';
 import type { Logger } from '../../log/logger.js';
