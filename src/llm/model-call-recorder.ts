@@ -2,7 +2,7 @@ import type { Role } from '../config/repo-policy.js';
 
 /** How a recorded model call ended (the `model_calls.outcome` column). */
 export type ModelCallOutcome =
-  'ok' | 'error' | 'invalid_output' | 'timeout' | 'aborted' | 'circuit_open' | 'budget_exceeded';
+  'ok' | 'error' | 'invalid_output' | 'timeout' | 'aborted' | 'circuit_open';
 
 /** One row of `model_calls`: who asked, which alias answered, what it cost. */
 export interface ModelCallRecord {

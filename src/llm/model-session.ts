@@ -3,8 +3,8 @@
  * per-ticket token and cost budgets, structured output with one repair attempt. Created by
  * `ModelManager.forTicket()`.
  */
-import { z } from 'zod';
-import { ROLES, type Budgets, type ModelsPolicy, type Role } from '../config/repo-policy.js';
+import type { z } from 'zod';
+import { ROLES, type Role } from '../config/repo-policy.js';
 import {
   BudgetExceededError,
   InvalidModelOutputError,
@@ -14,105 +14,31 @@ import {
 } from '../errors/index.js';
 import type { ModelEntry } from './catalog.js';
 import type { ModelCallOutcome } from './model-call-recorder.js';
-import type { CircuitBreaker } from './circuit-breaker.js';
-import type { ConcurrencyGate } from './concurrency-gate.js';
-import type { ModelCallRecorder } from './model-call-recorder.js';
-import type { Logger } from '../log/logger.js';
-import type { ModelCatalog } from './catalog.js';
-import type { ModelProvider } from './types.js';
+import type {
+  CompletionResult,
+  ForTicketOptions,
+  ManagerServices,
+  SessionUsage,
+  StructuredResult,
+  UsageTotals,
+} from './model-session-types.js';
 import { parseJsonAnswer } from './parse-json-answer.js';
+import { costOf, repairPrompt, toJsonSchema } from './structured-output.js';
 import type { ModelRequest, ModelResponse } from './types.js';
 
-/** Tokens and dollars used, in all or by one role. */
-export interface UsageTotals {
-  inputTokens: number;
-  outputTokens: number;
-  /** US dollars. */
-  costUsd: number;
-  /** Provider attempts (retries and repairs included). */
-  calls: number;
-}
-
-/** `ModelSession.usage()`: totals plus a breakdown per role. */
-export interface SessionUsage extends UsageTotals {
-  totalTokens: number;
-  byRole: Record<Role, UsageTotals>;
-}
-
-/** A plain completion and the alias that answered. */
-export interface CompletionResult {
-  response: ModelResponse;
-  alias: string;
-}
-
-/** A validated structured completion. */
-export interface StructuredResult<T> extends CompletionResult {
-  value: T;
-  /** True when the first answer was invalid and the repair attempt fixed it. */
-  repaired: boolean;
-}
-
-/** Retry of transient provider errors: exponential backoff with jitter. */
-export interface RetryOptions {
-  /** Attempts in all, first included (default 3). */
-  attempts?: number;
-  /** Delay before the second attempt, in ms (default 500); doubles per attempt. */
-  baseDelayMs?: number;
-  /** Cap on one delay, in ms (default 8 000). */
-  maxDelayMs?: number;
-}
-
-/** What a session needs from a repository policy. */
-export interface SessionPolicy {
-  models: ModelsPolicy;
-  budgets: Pick<Budgets, 'tokens' | 'costUsd'>;
-}
-
-/** Options of {@link ModelManager.forTicket}. */
-export interface ForTicketOptions {
-  policy: SessionPolicy;
-  repositoryId?: number;
-  ticketId?: number;
-  runId?: number;
-  /** Slot priority of this ticket's calls, 1 (highest) to 10 (default 5). */
-  priority?: number;
-  /** Resume: position of each role in its chain (as stored in `tickets.escalation`). */
-  escalation?: Partial<Record<Role, number>>;
-  /** Resume: what the ticket already used (from the checkpoint or `model_calls`). */
-  used?: Pick<SessionUsage, 'inputTokens' | 'outputTokens' | 'costUsd'>;
-}
-
-/** Internal services a session calls back into. */
-export interface ManagerServices {
-  readonly catalog: ModelCatalog;
-  readonly gate: ConcurrencyGate;
-  readonly recorder: ModelCallRecorder | undefined;
-  readonly logger: Logger | undefined;
-  readonly retry: Required<RetryOptions>;
-  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  readonly random: () => number;
-  entry(alias: string): ModelEntry;
-  provider(alias: string): Promise<ModelProvider>;
-  breaker(alias: string): CircuitBreaker;
-}
+export type {
+  CompletionResult,
+  ForTicketOptions,
+  ManagerServices,
+  RetryOptions,
+  SessionPolicy,
+  SessionUsage,
+  StructuredResult,
+  UsageTotals,
+} from './model-session-types.js';
+export { costOf, repairPrompt, toJsonSchema } from './structured-output.js';
 
 const zero = (): UsageTotals => ({ inputTokens: 0, outputTokens: 0, costUsd: 0, calls: 0 });
-
-/** Cost in US dollars of `usage` at the catalog prices (per 1M tokens). */
-export function costOf(entry: ModelEntry, usage: ModelResponse['usage']): number {
-  return (
-    (usage.inputTokens * entry.priceInPerMTok + usage.outputTokens * entry.priceOutPerMTok) /
-    1_000_000
-  );
-}
-
-/** The repair prompt shown to a model whose structured answer was invalid. */
-export function repairPrompt(issues: readonly string[]): string {
-  return (
-    `Your previous answer was not valid: ${issues.join('; ')}.\n` +
-    'Reply again with only the corrected JSON value that matches the requested schema, and nothing else.'
-  );
-}
 
 /** See the module comment. Not thread-safe across processes; one session per running job. */
 export class ModelSession {
@@ -383,13 +309,4 @@ export class ModelSession {
       this.services.logger?.warn({ err, alias }, 'model call could not be recorded');
     }
   }
-}
-
-/** JSON Schema (draft 2020-12) of a zod schema, without the `$schema` key some servers reject. */
-export function toJsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
-    io: 'output',
-    unrepresentable: 'any',
-  });
-  return rest;
 }

@@ -11,8 +11,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import type {
-  ChatHistoryItem,
-  ChatModelFunctionCall,
   ChatModelFunctions,
   GbnfJsonSchema,
   LLamaChatGenerateResponseOptions,
@@ -29,8 +27,16 @@ import type { Logger } from '../../log/logger.js';
 import type { ModelEntry } from '../catalog.js';
 import { parseJsonAnswer } from '../parse-json-answer.js';
 import { splitReasoning } from '../reasoning.js';
-import type { ChatMessage, ModelProvider, ModelRequest, ModelResponse } from '../types.js';
+import type { ModelProvider, ModelRequest, ModelResponse } from '../types.js';
+import { grammarSchema, toChatHistory } from './llama-chat-history.js';
 import type { LlamaRuntime } from './llama-runtime.js';
+import { resolveGgufFile } from './resolve-gguf-file.js';
+
+export { toChatHistory } from './llama-chat-history.js';
+
+/** `{ [key]: value }`, or `{}` when value is undefined (exactOptionalPropertyTypes). */
+const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 
 /** Options of {@link LlamaCppProvider}. */
 export interface LlamaCppProviderOptions {
@@ -52,55 +58,6 @@ interface Loaded {
   model: LlamaModel;
   context: LlamaContext;
   free: LlamaContextSequence[];
-}
-
-/** Converts Tandem messages into node-llama-cpp chat history (tool results go into the call items). */
-export function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
-  const results = new Map<string, string>();
-  for (const m of messages) {
-    if (m.role === 'tool') {
-      results.set(m.toolCallId, m.content);
-    }
-  }
-  const history: ChatHistoryItem[] = [];
-  for (const m of messages) {
-    if (m.role === 'system') {
-      history.push({ type: 'system', text: m.content });
-    } else if (m.role === 'user') {
-      history.push({ type: 'user', text: m.content });
-    } else if (m.role === 'assistant') {
-      const calls: ChatModelFunctionCall[] = (m.toolCalls ?? []).map((c) => ({
-        type: 'functionCall',
-        name: c.name,
-        params: c.arguments,
-        result: results.get(c.id) ?? '',
-      }));
-      history.push({ type: 'model', response: [...(m.content ? [m.content] : []), ...calls] });
-    }
-  }
-  return history;
-}
-
-/** Removes keys node-llama-cpp's GBNF converter does not know (`$schema`, `title`, `default`, …). */
-function grammarSchema(schema: unknown): unknown {
-  if (Array.isArray(schema)) {
-    return schema.map(grammarSchema);
-  }
-  if (typeof schema !== 'object' || schema === null) {
-    return schema;
-  }
-  const drop = new Set(['$schema', 'title', 'default', 'examples', '$id', 'format', 'pattern']);
-  return Object.fromEntries(
-    Object.entries(schema)
-      .filter(([k]) => !drop.has(k))
-      .map(([k, v]) => [k, k === 'properties' || k === '$defs' ? mapValues(v) : grammarSchema(v)]),
-  );
-}
-
-function mapValues(o: unknown): unknown {
-  return typeof o === 'object' && o !== null
-    ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k, grammarSchema(v)]))
-    : o;
 }
 
 /** See the module comment. */
@@ -247,7 +204,15 @@ export class LlamaCppProvider implements ModelProvider {
 
   private async doLoad(): Promise<Loaded> {
     const { entry, logger } = this.options;
-    const modelPath = await this.resolveFile();
+    const modelPath = await resolveGgufFile({
+      alias: this.alias,
+      model: entry.model,
+      modelsDir: this.options.modelsDir,
+      ...optional('huggingFaceEndpoint', this.options.huggingFaceEndpoint),
+      ...optional('probeTimeoutMs', this.options.probeTimeoutMs),
+      ...optional('onDownloadProgress', this.options.onDownloadProgress),
+      ...optional('logger', this.options.logger),
+    });
     const llama = await this.options.runtime.get();
     let model: LlamaModel;
     try {
@@ -273,66 +238,6 @@ export class LlamaCppProvider implements ModelProvider {
     }
     logger?.info({ alias: this.alias, model: entry.model }, 'llama.cpp model loaded');
     return { model, context, free };
-  }
-
-  private async resolveFile(): Promise<string> {
-    const { entry, modelsDir, logger } = this.options;
-    const { resolveModelFile } = await import('node-llama-cpp');
-    let lastDecile = -1;
-    const onProgress =
-      this.options.onDownloadProgress ??
-      (({ downloadedSize, totalSize }: { downloadedSize: number; totalSize: number }) => {
-        const decile = totalSize > 0 ? Math.floor((downloadedSize / totalSize) * 10) : 0;
-        if (decile !== lastDecile) {
-          lastDecile = decile;
-          logger?.info(
-            { alias: this.alias, model: entry.model, downloadedSize, totalSize },
-            'downloading model',
-          );
-        }
-      });
-    const hf = this.options.huggingFaceEndpoint;
-    const common = {
-      directory: modelsDir,
-      cli: false,
-      ...(hf === undefined ? {} : { endpoints: { huggingFace: hf } }),
-    };
-    try {
-      // Already downloaded (or a local path that exists)?
-      return await resolveModelFile(entry.model, { ...common, download: false });
-    } catch (error) {
-      if (!entry.model.startsWith('hf:')) {
-        throw new ModelUnavailableError(this.alias, entry.model, 'the GGUF file does not exist', {
-          cause: error,
-        });
-      }
-    }
-    // node-llama-cpp's downloader retries an unreachable host for minutes and ignores abort signals
-    // before the transfer starts: probe the endpoint first so an offline worker fails fast and clearly.
-    const endpoint = hf ?? 'https://huggingface.co/';
-    try {
-      await fetch(endpoint, {
-        method: 'HEAD',
-        signal: AbortSignal.timeout(this.options.probeTimeoutMs ?? 10_000),
-      });
-    } catch (error) {
-      throw new ModelUnavailableError(
-        this.alias,
-        entry.model,
-        `it is not in ${modelsDir} and ${endpoint} cannot be reached to download it; download it once with network access, or point the catalog at a local GGUF path`,
-        { cause: error },
-      );
-    }
-    try {
-      return await resolveModelFile(entry.model, { ...common, onProgress });
-    } catch (error) {
-      throw new ModelUnavailableError(
-        this.alias,
-        entry.model,
-        `the download into ${modelsDir} failed (unknown repository or file?)`,
-        { cause: error },
-      );
-    }
   }
 
   private takeSequence(state: Loaded): Promise<LlamaContextSequence> {
