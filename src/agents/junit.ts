@@ -2,6 +2,7 @@
  * JUnit XML reports (the de-facto format written by pytest `--junitxml`, vitest/jest junit reporters,
  * `node --test --test-reporter=junit`, go-junit-report): every `<testcase>` at any depth becomes one
  * {@link TestCase}. A case with `<failure>` failed, with `<error>` errored, with `<skipped>` was skipped.
+ * Samples of each runner's output, as written on this machine, are in test/fixtures/engine/junit/.
  */
 import { XMLParser } from 'fast-xml-parser';
 
@@ -103,4 +104,23 @@ function toCase(tc: XmlNode): TestCase {
     outcome,
     ...(message === undefined ? {} : { message }),
   };
+}
+
+/**
+ * True when a failed or errored case stands for a whole test file that could not be loaded (does not
+ * compile, import or collect) rather than for one test. Runners mark this differently:
+ * - pytest: an `<error>` case with an empty classname, named after the module (`tests.test_x`);
+ * - vitest: a case whose name equals its classname (the file path), e.g. a syntax error in a spec file;
+ * - node --test: a top-level case named by the file's absolute path (the file's process failed outside any
+ *   test).
+ */
+export function isLoadFailure(c: TestCase): boolean {
+  if (c.outcome !== 'failed' && c.outcome !== 'error') {
+    return false;
+  }
+  return (
+    (c.outcome === 'error' && c.classname === '') ||
+    (c.classname !== '' && c.name === c.classname) ||
+    c.name.startsWith('/')
+  );
 }

@@ -4,8 +4,8 @@
  *
  * Classification (runner-agnostic):
  * - timed out or OOM-killed → `broken`;
- * - with a report: a collection error (an `<error>` case without a classname, as pytest writes for a module
- *   that fails to import or compile) → `broken`; any failed or errored case → `failed`; no case at all or
+ * - with a report: a file that could not be loaded (`isLoadFailure`: a module that fails to import, compile
+ *   or collect, as pytest, vitest and node --test report it) → `broken`; any failed or errored case → `failed`; no case at all or
  *   a non-zero exit code without a failing case → `broken`; else `passed`;
  * - without a report: exit 0 → `passed`, exit 1 → `failed`, anything else → `broken` (pytest uses 2–5 for
  *   interrupted, internal, usage and "no tests collected").
@@ -13,7 +13,7 @@
 import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Sandbox } from '../sandbox/types.js';
-import { parseJunit, type TestCase } from './junit.js';
+import { isLoadFailure, parseJunit, type TestCase } from './junit.js';
 
 /** Workspace-relative directory for Tandem's report files (excluded from commits). */
 export const REPORT_DIR = '.tandem';
@@ -81,7 +81,7 @@ export function classify(
       ? { status: 'failed' }
       : { status: 'broken', reason: `test command exited with ${exitCode}` };
   }
-  const collection = cases.find((c) => c.outcome === 'error' && c.classname === '');
+  const collection = cases.find(isLoadFailure);
   if (collection) {
     return {
       status: 'broken',

@@ -38,7 +38,7 @@ export const SAFE_GIT_CONFIG: readonly string[] = [
 export interface RunGitOptions {
   /** `--git-dir`; omitted for commands that need none (`ls-remote`, `check-ref-format`). */
   gitDir?: string;
-  /** `--work-tree`. */
+  /** `--work-tree`; also the command's working directory (pathspecs and `git grep` are relative to it). */
   workTree?: string;
   /** Extra environment for this one command (e.g. askpass credentials). Never logged. */
   env?: Record<string, string>;
@@ -78,6 +78,9 @@ export async function runGit(
   argv.push(...args);
   const result = await execa('git', argv, {
     reject: false,
+    // Outside the work tree git resolves pathspecs (and `git grep --untracked` searches) relative to the
+    // caller's directory, i.e. the worker's own files.
+    ...(options.workTree === undefined ? {} : { cwd: options.workTree }),
     extendEnv: false,
     stripFinalNewline: false,
     timeout: options.timeoutMs ?? 120_000,

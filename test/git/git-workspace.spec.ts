@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileToolError } from '../../src/errors/file-tool-error.js';
 import { GitCommandError } from '../../src/errors/git-command-error.js';
 import { GitWorkspace } from '../../src/git/git-workspace.js';
 import { runGit } from '../../src/git/run-git.js';
@@ -90,6 +91,24 @@ describe('GitWorkspace', () => {
     await ws.restore(['lib.js', 'new.js']);
     expect(await ws.changedFiles()).toEqual([]);
     expect(await readFile(join(dir, 'ws', 'lib.js'), 'utf8')).toBe('export const one = 1;\n');
+  });
+
+  it('lists and greps the work tree only; an invalid pattern is a FileToolError', async () => {
+    const ws = await open();
+    await writeFile(join(dir, 'ws', 'new.js'), 'export const two = 2;\n');
+    await mkdir(join(dir, 'ws', 'sub'));
+    await writeFile(join(dir, 'ws', 'sub', 'c.js'), 'export const three = 3;\n');
+    expect(await ws.listFiles()).toEqual(['lib.js', 'new.js', 'sub/c.js']);
+    expect(await ws.listFiles('sub')).toEqual(['sub/c.js']);
+    // The process's own directory (this repository) is never searched.
+    expect(await ws.grep('export const (one|two)')).toEqual([
+      { path: 'lib.js', line: 1, text: 'export const one = 1;' },
+      { path: 'new.js', line: 1, text: 'export const two = 2;' },
+    ]);
+    expect(await ws.grep('nothing here')).toEqual([]);
+    const error = await ws.grep('(unclosed').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileToolError);
+    expect(error).toMatchObject({ type: 'invalid_pattern', path: '(unclosed' });
   });
 
   it('never runs hooks or an fsmonitor planted in the git directory', async () => {

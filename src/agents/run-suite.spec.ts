@@ -1,0 +1,136 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ExecOptions, ExecResult } from '../sandbox/types.js';
+import type { TestCase } from './junit.js';
+import { classify, runSuite, summarizeRun } from './run-suite.js';
+
+const tc = (outcome: TestCase['outcome'], name = 't', classname = 'tests.test_x'): TestCase => ({
+  id: `${classname}::${name}`,
+  name,
+  classname,
+  outcome,
+});
+
+describe('classify', () => {
+  it('without a report: exit 0 passed, 1 failed, anything else broken', () => {
+    expect(classify(0, null)).toEqual({ status: 'passed' });
+    expect(classify(1, null)).toEqual({ status: 'failed' });
+    expect(classify(2, null)).toEqual({ status: 'broken', reason: 'test command exited with 2' });
+    expect(classify(137, null).status).toBe('broken');
+  });
+
+  it('with a report: failing or erroring cases make it failed, whatever the exit code', () => {
+    expect(classify(1, [tc('passed'), tc('failed', 'u')])).toEqual({ status: 'failed' });
+    expect(classify(1, [tc('error', 'u')])).toEqual({ status: 'failed' });
+    expect(classify(0, [tc('passed'), tc('skipped', 'u')])).toEqual({ status: 'passed' });
+  });
+
+  it('a file that could not be loaded makes the run broken, even next to real failures', () => {
+    const collection: TestCase = {
+      id: 'tests.test_y',
+      name: 'tests.test_y',
+      classname: '',
+      outcome: 'error',
+      message: 'collection failure',
+    };
+    expect(classify(2, [tc('failed'), collection])).toEqual({
+      status: 'broken',
+      reason: 'could not collect tests.test_y: collection failure',
+    });
+  });
+
+  it('no cases, or a non-zero exit without a failing case, is broken', () => {
+    expect(classify(5, [])).toEqual({ status: 'broken', reason: 'no tests were collected' });
+    expect(classify(0, [])).toEqual({ status: 'passed' });
+    expect(classify(3, [tc('passed')])).toEqual({
+      status: 'broken',
+      reason: 'test command exited with 3 without a failing test',
+    });
+  });
+});
+
+describe('runSuite', () => {
+  let dir = '';
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A sandbox stand-in whose command "writes" a report into the work tree like a runner would. */
+  const fakeExec =
+    (result: Partial<ExecResult>, report?: string, seen: { argv?: readonly string[] } = {}) =>
+    async (argv: readonly string[], _options: ExecOptions): Promise<ExecResult> => {
+      seen.argv = argv;
+      if (report !== undefined) {
+        await writeFile(join(dir, '.tandem', 'junit.xml'), report);
+      }
+      return {
+        exitCode: 0,
+        stdout: '',
+        stderr: '',
+        durationMs: 5,
+        timedOut: false,
+        truncated: false,
+        oomKilled: false,
+        ...result,
+      };
+    };
+
+  it('substitutes {junit}, reads the report and removes a stale one first', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tandem-suite-'));
+    const seen: { argv?: readonly string[] } = {};
+    const report = await readFile('test/fixtures/engine/junit/pytest-mixed.xml', 'utf8');
+    const run = await runSuite({
+      sandbox: { exec: fakeExec({ exitCode: 1, stdout: 'out', stderr: 'err' }, report, seen) },
+      workTree: dir,
+      command: ['pytest', '--junitxml={junit}'],
+      timeoutMs: 1_000,
+    });
+    expect(seen.argv).toEqual(['pytest', '--junitxml=/workspace/.tandem/junit.xml']);
+    expect(run).toMatchObject({ status: 'failed', exitCode: 1, output: 'out\nerr' });
+    expect(summarizeRun(run)).toEqual({
+      passed: 1,
+      failed: 2,
+      text: 'failed: 1 passed, 2 failed',
+    });
+    // The next run writes no report: the stale one must not be read again.
+    const second = await runSuite({
+      sandbox: { exec: fakeExec({ exitCode: 0 }) },
+      workTree: dir,
+      command: ['pytest', '--junitxml={junit}'],
+      timeoutMs: 1_000,
+    });
+    expect(second).toMatchObject({ status: 'passed', cases: null });
+  });
+
+  it('a timed-out or OOM-killed run is broken, with the reason', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tandem-suite-'));
+    const timedOut = await runSuite({
+      sandbox: { exec: fakeExec({ exitCode: 137, timedOut: true }) },
+      workTree: dir,
+      command: ['npm', 'test'],
+      timeoutMs: 1_000,
+    });
+    expect(timedOut).toMatchObject({ status: 'broken', reason: 'test command timed out' });
+    const oom = await runSuite({
+      sandbox: { exec: fakeExec({ exitCode: 137, oomKilled: true }) },
+      workTree: dir,
+      command: ['npm', 'test'],
+      timeoutMs: 1_000,
+    });
+    expect(oom).toMatchObject({ status: 'broken', reason: 'test command ran out of memory' });
+  });
+
+  it('keeps only the tail of long output', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tandem-suite-'));
+    const run = await runSuite({
+      sandbox: { exec: fakeExec({ exitCode: 1, stdout: `${'a'.repeat(10_000)}END` }) },
+      workTree: dir,
+      command: ['npm', 'test'],
+      timeoutMs: 1_000,
+    });
+    expect(run.output).toHaveLength(6_000);
+    expect(run.output.endsWith('END')).toBe(true);
+  });
+});
