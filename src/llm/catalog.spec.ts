@@ -1,7 +1,10 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RepoPolicy } from '../config/repo-policy.js';
 import { ConfigError } from '../errors/index.js';
-import { DEFAULT_CATALOG, catalogSecrets, parseModelCatalog } from './catalog.js';
+import { DEFAULT_CATALOG, catalogSecrets, loadModelCatalog, parseModelCatalog } from './catalog.js';
 import { validatePolicyModels } from './validate-policy-models.js';
 
 const CATALOG = `
@@ -94,6 +97,30 @@ describe('model catalog', () => {
       {},
     );
     expect(scripted.models.s?.provider).toBe('scripted');
+  });
+});
+
+describe('loadModelCatalog', () => {
+  it('resolves relative paths against the catalog file; no path means the built-in catalog', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tandem-catalog-'));
+    try {
+      const file = join(dir, 'models.yaml');
+      await writeFile(
+        file,
+        'modelsDir: cache\nmodels:\n  s: { provider: scripted, model: m, script: s.yaml }\n  g: { provider: llama-cpp, model: tiny.gguf }\n',
+      );
+      const catalog = await loadModelCatalog(file, {});
+      expect(catalog.modelsDir).toBe(join(dir, 'cache'));
+      expect(catalog.models.s?.script).toBe(join(dir, 's.yaml'));
+      expect(catalog.models.g?.model).toBe(join(dir, 'tiny.gguf'));
+      expect(catalog.models['local-coder']?.model).toMatch(/^hf:/);
+      await expect(loadModelCatalog(join(dir, 'nope.yaml'), {})).rejects.toBeInstanceOf(
+        ConfigError,
+      );
+      expect(await loadModelCatalog(undefined, {})).toBe(DEFAULT_CATALOG);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
