@@ -7,6 +7,9 @@ import { Command } from 'commander';
 import { register as registerConfig } from './commands/config.js';
 import { register as registerMigrate } from './commands/migrate.js';
 import { register as registerRun } from './commands/run.js';
+import { register as registerServer } from './commands/server.js';
+import { register as registerStart } from './commands/start.js';
+import { register as registerWorker } from './commands/worker.js';
 
 const program = new Command('tandem')
   .description('Self-hosted GitOps bot: issues in, test-first pull requests out')
@@ -15,5 +18,8 @@ const program = new Command('tandem')
 registerConfig(program);
 registerMigrate(program);
 registerRun(program);
+registerServer(program);
+registerStart(program);
+registerWorker(program);
 
 await program.parseAsync(process.argv);

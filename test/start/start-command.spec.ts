@@ -1,0 +1,159 @@
+/**
+ * `tandem start|server|worker` as real processes (node + tsx, no npx wrapper, so signals reach Tandem
+ * itself): a temp data directory (PGlite + BullMQ's PostgreSQL backend, or Redis), a free port, Docker
+ * for the worker side. GET /healthz answers 200; without GitHub App credentials the Probot setup page
+ * (manifest form pointing the hook at /api/github/webhooks) is served; SIGTERM exits 0 within the grace;
+ * a bad environment exits 1 with one error naming every bad variable and never echoing a value.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+
+let dir = '';
+let child: Spawned | undefined;
+
+afterEach(async () => {
+  if (child && child.exitCode === null) {
+    child.kill('SIGKILL');
+    await child.catch(() => undefined);
+  }
+  child = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+type Spawned = ReturnType<typeof tandem>;
+
+/** Spawns `tandem <mode>` with only `env` (plus PATH/HOME) in its environment. */
+function tandem(mode: string, env: Record<string, string>) {
+  return execa(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', mode], {
+    reject: false,
+    extendEnv: false,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    all: true,
+  });
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<Response> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/healthz`);
+      return res;
+    } catch (error) {
+      if (Date.now() > until || child?.exitCode !== null) {
+        throw new Error(`no /healthz within ${timeoutMs} ms`, { cause: error });
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+describe('tandem start / server / worker (spawned)', () => {
+  it('start: /healthz 200, the GitHub App setup page, SIGTERM → exit 0 within the grace', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tandem-start-'));
+    const port = await freePort();
+    child = tandem('start', {
+      TANDEM_DATA_DIR: dir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TANDEM_SANDBOX_POOL_SIZE: '1',
+      TANDEM_SHUTDOWN_GRACE_SECONDS: '10',
+      LOG_LEVEL: 'info',
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const health = await waitForHealth(url, 90_000);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', setup: true, forges: [] });
+
+    const page = await fetch(`${url}/probot`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const manifest = /name="manifest"[^>]*value='([^']*)'/.exec(html)?.[1];
+    expect(JSON.parse(manifest!)).toMatchObject({
+      hook_attributes: { url: `${url}/api/github/webhooks` },
+      redirect_url: `${url}/probot/setup`,
+    });
+    // No GitHub secret configured: the GitHub webhook route does not exist yet.
+    expect((await fetch(`${url}/api/github/webhooks`, { method: 'POST' })).status).toBe(404);
+
+    const started = Date.now();
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(result.all).toContain('GitHub App');
+    expect(result.all).toContain('"msg":"stopped"');
+  }, 150_000);
+
+  it('server and worker run apart on Redis; the worker serves no HTTP', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tandem-split-'));
+    const port = await freePort();
+    const env = {
+      TANDEM_DATA_DIR: dir,
+      PORT: String(port),
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      GITEA_URL: 'http://127.0.0.1:9',
+      GITEA_TOKEN: 'gitea-token-not-echoed',
+      GITEA_WEBHOOK_SECRET: 'hook-secret',
+      GITEA_BOT_LOGIN: 'tandem-bot',
+      TANDEM_SANDBOX_POOL_SIZE: '0',
+      TANDEM_SHUTDOWN_GRACE_SECONDS: '5',
+    };
+    // The server migrates the database first; the worker then opens the same PGlite directory.
+    child = tandem('server', env);
+    const health = await waitForHealth(`http://127.0.0.1:${port}`, 90_000);
+    expect(await health.json()).toMatchObject({ status: 'ok', forges: ['gitea'], setup: true });
+    child.kill('SIGTERM');
+    const server = await child;
+    expect(server.exitCode).toBe(0);
+
+    child = tandem('worker', { ...env, PORT: String(port) });
+    let seen = '';
+    child.all?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+    });
+    const until = Date.now() + 90_000;
+    while (!seen.includes('workers started') && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    child.kill('SIGTERM');
+    const worker = await child;
+    expect(worker.exitCode).toBe(0);
+    expect(worker.all).toContain('workers started');
+    expect(worker.all).not.toContain('gitea-token-not-echoed');
+  }, 200_000);
+
+  it('a bad environment exits 1 with one error naming the variables, no value echoed', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tandem-bad-'));
+    const key = join(dir, 'missing.pem');
+    await writeFile(join(dir, 'note'), 'x');
+    const result = await tandem('start', {
+      TANDEM_DATA_DIR: dir,
+      PORT: 'eighty',
+      REDIS_URL: 'http://secret-host-value:6379',
+      APP_ID: '42',
+      PRIVATE_KEY_PATH: key,
+    });
+    expect(result.exitCode).toBe(1);
+    const out = String(result.all);
+    expect(out).toContain('invalid environment');
+    for (const name of ['PORT', 'REDIS_URL', 'WEBHOOK_SECRET', 'PRIVATE_KEY_PATH']) {
+      expect(out).toContain(name);
+    }
+    expect(out).not.toContain('secret-host-value');
+    expect(out).not.toContain('eighty');
+    expect(out.match(/invalid environment/g)).toHaveLength(1);
+  }, 60_000);
+});

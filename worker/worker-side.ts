@@ -1,0 +1,192 @@
+/**
+ * The worker side of a Tandem process: the Docker sandbox provider (orphans of an earlier process removed,
+ * warm pool filled), the model catalog and `ModelManager` (calls recorded in `model_calls`), the forges
+ * the environment configures (GitHub through Probot's installation auth, Gitea with the bot token), the
+ * real pair engine behind the workflow's port, and the BullMQ workers. Never accepts HTTP.
+ */
+import { resolve } from 'node:path';
+import { Probot } from 'probot';
+import { RepoPolicy } from '../src/config/repo-policy.js';
+import type { ServerConfig } from '../src/config/server-config.js';
+import type { DatabaseHandle } from '../src/db/create-database.js';
+import { ConfigError } from '../src/errors/index.js';
+import type { ForgeKind } from '../src/forge/forge-event.js';
+import { createGiteaForge } from '../src/forge/gitea/gitea-forge.js';
+import { createGithubForge } from '../src/forge/github/github-forge.js';
+import type { Forge } from '../src/forge/types.js';
+import { loadModelCatalog, type ModelCatalog } from '../src/llm/catalog.js';
+import { DrizzleModelCallRecorder } from '../src/llm/drizzle-model-call-recorder.js';
+import { ModelManager } from '../src/llm/model-manager.js';
+import { createProviderFactory } from '../src/llm/provider-factory.js';
+import { validatePolicyModels } from '../src/llm/validate-policy-models.js';
+import type { Logger } from '../src/log/logger.js';
+import type { QueueBackend } from '../src/queue/queue-backend.js';
+import { DockerSandboxProvider } from '../src/sandbox/docker-sandbox-provider.js';
+import { createEnginePairRunner } from '../src/workflow/engine-pair-runner.js';
+import { createDownloadProgress } from './download-progress.js';
+import { startWorkers, type RunningWorkers } from './start-workers.js';
+
+/** A running worker side. */
+export interface WorkerSide {
+  workers: RunningWorkers;
+  /** Stops taking jobs and waits for running ones (bounded by the caller's grace). */
+  stopWorkers(): Promise<void>;
+  /** Releases the sandbox pool and the models (after the workers stopped or the grace ran out). */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startWorkerSide}. */
+export interface WorkerSideOptions {
+  config: ServerConfig;
+  database: DatabaseHandle;
+  backend: QueueBackend;
+  logger: Logger;
+  /** Where model download progress is drawn (a TTY gets a progress bar; else log lines every 10 %). */
+  progressStream?: NodeJS.WriteStream;
+}
+
+/**
+ * Starts the worker side.
+ * @throws DockerUnavailableError when the Docker engine cannot be reached; ConfigError for a bad catalog.
+ */
+export async function startWorkerSide(options: WorkerSideOptions): Promise<WorkerSide> {
+  const { config, database, backend, logger } = options;
+  const catalog = await loadCatalog(config);
+  const sandboxDefaults = RepoPolicy.parse({}).sandbox;
+  const sandboxes = new DockerSandboxProvider({
+    logger: logger.child({ component: 'sandbox' }),
+    poolSize: config.sandboxPoolSize,
+    workspaceRoot: resolve(config.dataDir, 'sandboxes'),
+    ...(config.sandboxPoolSize > 0
+      ? {
+          warm: [
+            {
+              image: sandboxDefaults.image,
+              limits: {
+                cpus: sandboxDefaults.cpus,
+                memoryMb: sandboxDefaults.memoryMb,
+                pids: 256,
+              },
+              network: sandboxDefaults.network,
+            },
+          ],
+        }
+      : {}),
+  });
+  const { orphansRemoved } = await sandboxes.start().catch(async (error: unknown) => {
+    await sandboxes.close().catch(() => undefined);
+    throw error;
+  });
+  const progress = createDownloadProgress(logger, options.progressStream);
+  const models = new ModelManager({
+    catalog,
+    logger: logger.child({ component: 'models' }),
+    recorder: new DrizzleModelCallRecorder({ db: database.db, logger }),
+    providerFactory: createProviderFactory({
+      modelsDir: catalog.modelsDir,
+      ...(catalog.huggingFaceEndpoint ? { huggingFaceEndpoint: catalog.huggingFaceEndpoint } : {}),
+      logger,
+      ...(progress ? { onDownloadProgress: progress } : {}),
+    }),
+  });
+  for (const [alias, entry] of Object.entries(catalog.models)) {
+    if (entry.provider === 'llama-cpp' && entry.model.startsWith('hf:')) {
+      logger.info(
+        { alias, model: entry.model, modelsDir: catalog.modelsDir },
+        'embedded model is downloaded on first use unless already cached',
+      );
+    }
+  }
+  const forges = createForges(config, logger);
+  const forgeFor = (kind: ForgeKind): Forge => {
+    const forge = forges[kind];
+    if (!forge) {
+      throw new ConfigError('environment', [
+        {
+          path: kind === 'github' ? 'APP_ID' : 'GITEA_URL',
+          message: `${kind} is not configured on this server`,
+        },
+      ]);
+    }
+    return forge;
+  };
+  const workers = await startWorkers({
+    backend,
+    maxPairJobs: config.maxPairJobs,
+    deps: {
+      db: database.db,
+      forgeFor,
+      planningModel: ({ policy, repositoryId, ticketId }) =>
+        models.forTicket({
+          policy,
+          repositoryId,
+          priority: policy.priority,
+          ...(ticketId === undefined ? {} : { ticketId }),
+        }),
+      pairs: createEnginePairRunner({ db: database.db, models, sandboxes }),
+      remoteUrl: (kind, repo) => forgeFor(kind).cloneUrl(repo),
+      workDir: resolve(config.dataDir, 'workspaces'),
+      serverLimits: {
+        sandboxImages: config.sandboxImages,
+        checks: [(p) => validatePolicyModels(p.models, catalog)],
+      },
+      logger: logger.child({ component: 'workflow' }),
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    },
+  });
+  logger.info(
+    {
+      forges: Object.keys(forges),
+      queue: backend.description,
+      maxPairJobs: config.maxPairJobs,
+      sandboxPool: config.sandboxPoolSize,
+      orphansRemoved,
+    },
+    'workers started',
+  );
+  return {
+    workers,
+    stopWorkers: () => workers.close(),
+    async close() {
+      await sandboxes.close();
+      await models.close();
+    },
+  };
+}
+
+/** The catalog file, or the built-in one with its models cached under `TANDEM_MODEL_CACHE_DIR`. */
+async function loadCatalog(config: ServerConfig): Promise<ModelCatalog> {
+  if (config.modelCatalogPath !== undefined) {
+    return loadModelCatalog(config.modelCatalogPath);
+  }
+  const builtIn = await loadModelCatalog(undefined);
+  return { ...builtIn, modelsDir: resolve(config.modelCacheDir) };
+}
+
+/** The forges the environment configures. */
+function createForges(config: ServerConfig, logger: Logger): Partial<Record<ForgeKind, Forge>> {
+  const forges: Partial<Record<ForgeKind, Forge>> = {};
+  const gh = config.github;
+  if (gh) {
+    const probot = new Probot({
+      appId: gh.appId,
+      privateKey: gh.privateKey,
+      secret: gh.webhookSecret,
+      log: logger.child({ component: 'probot' }),
+      ...(gh.gheHost ? { baseUrl: `https://${gh.gheHost}/api/v3` } : {}),
+    });
+    forges.github = createGithubForge({
+      auth: (id) => probot.auth(id),
+      ...(gh.gheHost ? { webUrl: `https://${gh.gheHost}` } : {}),
+    });
+  }
+  const gitea = config.gitea;
+  if (gitea) {
+    forges.gitea = createGiteaForge({
+      baseUrl: gitea.url,
+      token: gitea.token,
+      ...(gitea.botLogin ? { botLogin: gitea.botLogin } : {}),
+    });
+  }
+  return forges;
+}
