@@ -97,6 +97,57 @@ describe('llama-cpp provider (embedded, real node-llama-cpp)', () => {
     }
   });
 
+  it('offers tools as chat functions and accepts tool-call history', async () => {
+    const catalog = parseModelCatalog(
+      JSON.stringify({
+        models: {
+          // Function documentation goes into the prompt: more context than the model's 512.
+          tiny: { provider: 'llama-cpp', model: gguf.path, contextSize: 2048, threads: 1 },
+        },
+      }),
+      {},
+    );
+    const manager = new ModelManager({ catalog });
+    try {
+      const policy = RepoPolicy.parse({ models: { developer: { alias: 'tiny' } } });
+      const session = manager.forTicket({ policy });
+      const messages = [{ role: 'user' as const, content: 'Write src/a.ts' }];
+      const tools = [
+        {
+          name: 'write_file',
+          description: 'Write a file in the workspace',
+          parameters: {
+            type: 'object',
+            properties: { path: { type: 'string' }, content: { type: 'string' } },
+            required: ['path', 'content'],
+          },
+        },
+      ];
+      const plain = await session.complete('developer', { messages, maxTokens: 8, temperature: 0 });
+      const withTools = await session.complete('developer', {
+        messages: [
+          ...messages,
+          {
+            role: 'assistant',
+            content: '',
+            toolCalls: [{ id: 'c1', name: 'write_file', arguments: { path: 'a', content: 'x' } }],
+          },
+          { role: 'tool', toolCallId: 'c1', name: 'write_file', content: 'written' },
+        ],
+        tools,
+        maxTokens: 8,
+        temperature: 0,
+      });
+      // The random model answers nothing useful, but the function docs and the call history reached it.
+      expect(withTools.response.usage.inputTokens).toBeGreaterThan(
+        plain.response.usage.inputTokens + 100,
+      );
+      expect(Array.isArray(withTools.response.toolCalls)).toBe(true);
+    } finally {
+      await manager.close();
+    }
+  });
+
   it('a missing file or an unreachable hf: download is a clear ModelUnavailableError', async () => {
     const catalog = parseModelCatalog(
       JSON.stringify({
