@@ -4,6 +4,8 @@
  * the environment configures (GitHub through Probot's installation auth, Gitea with the bot token), the
  * real pair engine behind the workflow's port, and the BullMQ workers. Never accepts HTTP.
  */
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Probot } from 'probot';
 import { RepoPolicy } from '../src/config/repo-policy.js';
@@ -56,6 +58,7 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
   const sandboxes = new DockerSandboxProvider({
     logger: logger.child({ component: 'sandbox' }),
     poolSize: config.sandboxPoolSize,
+    workerId: sandboxWorkerId(config.dataDir),
     workspaceRoot: resolve(config.dataDir, 'sandboxes'),
     ...(config.sandboxPoolSize > 0
       ? {
@@ -189,4 +192,14 @@ function createForges(config: ServerConfig, logger: Logger): Partial<Record<Forg
     });
   }
   return forges;
+}
+
+/**
+ * The sandbox provider's worker id: host name plus a hash of the data directory, so that at start-up a
+ * process removes the orphan containers of an earlier process with the same data directory on this
+ * host, and never the live sandboxes of another Tandem (or a test) on the same Docker engine.
+ */
+export function sandboxWorkerId(dataDir: string): string {
+  const hash = createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 10);
+  return `${hostname()}-${hash}`;
 }
