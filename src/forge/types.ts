@@ -121,6 +121,12 @@ export interface Forge {
   createIssue(repo: RepoRef, issue: NewIssue): Promise<ForgeIssue>;
   updateIssue(repo: RepoRef, number: number, update: IssueUpdate): Promise<ForgeIssue>;
   closeIssue(repo: RepoRef, number: number): Promise<void>;
+  /**
+   * The issue (open or closed, not a pull request) labelled `label` whose body carries the hidden
+   * `marker` (see `comment-marker.ts`), or null: lets a retried job find an issue it created before
+   * it could record the number. Lowest number wins when several match.
+   */
+  findIssueByMarker(repo: RepoRef, label: string, marker: string): Promise<ForgeIssue | null>;
 
   /**
    * Creates or updates the one comment on issue/PR `number` that carries the hidden `marker`

@@ -1,11 +1,16 @@
 /**
- * Slash commands on request, spec-PR and ticket threads (DESIGN.md "Commands"). Every command but
- * `/status` needs at least the policy's `approverPermission`; others get a polite refusal. Answers are
- * comments with a marker per (comment, command), so a redelivered event never answers twice.
+ * Slash commands on request, spec-PR and ticket threads (DESIGN.md "Commands"). Permissions go through
+ * the forge layer's `authorizeCommands` with the worker's {@link PermissionChecker} (TTL cache): every
+ * command but `/status` needs at least the policy's `approverPermission`, and refused commands get one
+ * polite refusal comment. Answers are comments with a marker per (comment, command), so a redelivered
+ * event never answers twice.
  */
-import type { ParsedCommand } from '../commands/parse-commands.js';
-import type { Permission, RepoPolicy, Role } from '../config/repo-policy.js';
-import type { CommentInfo } from '../forge/forge-event.js';
+import { authorizeCommands, type CommandEvent } from '../commands/authorize-commands.js';
+import { createPermissionChecker, type PermissionChecker } from '../commands/permission-checker.js';
+import type { RepoPolicy, Role } from '../config/repo-policy.js';
+import type { CommentEvent } from '../forge/forge-event.js';
+import { and, eq, inArray } from 'drizzle-orm';
+import { requests } from '../db/schema.js';
 import { recordEvent } from './event-log.js';
 import { repoRefOf, updateRepository, type RepositoryRow } from './repository-store.js';
 import { approveRequest } from './request-flow.js';
@@ -20,82 +25,78 @@ export interface CommandTarget {
   policy: RepoPolicy;
   /** Issue or PR number the comment is on. */
   threadNumber: number;
-  comment: CommentInfo;
   request: RequestRow | null;
   ticket: TicketRow | null;
 }
 
-const RANK: Record<Permission | 'none', number> = {
-  none: 0,
-  read: 1,
-  triage: 2,
-  write: 3,
-  maintain: 4,
-  admin: 5,
-};
-
-/** True when `actual` is at least `required`. */
-export function hasPermission(actual: Permission | 'none', required: Permission): boolean {
-  return RANK[actual] >= RANK[required];
+/**
+ * The permission checker of `deps`, or a fresh one without caching across events when the worker
+ * gave none (the cache then only spans one comment's commands).
+ */
+export function permissionsOf(deps: WorkflowDeps): PermissionChecker {
+  return deps.permissions ?? createPermissionChecker({ ttlMs: 0 });
 }
 
-/** Runs the commands of one comment, in order. */
+/**
+ * Runs the commands of one new comment, in order: refused ones get the refusal comment (logged as
+ * `command.refused`), accepted ones run and are answered (logged as `command.accepted`).
+ * @throws ForgeRequestError when the permission lookup or a comment fails (the event job retries;
+ *   markers make the retry idempotent)
+ */
 export async function handleCommands(
   deps: WorkflowDeps,
   target: CommandTarget,
-  commands: readonly ParsedCommand[],
+  event: CommentEvent,
 ): Promise<void> {
   const forge = deps.forgeFor(forgeKind(target.repo));
   const ref = repoRefOf(target.repo);
-  let permission: Permission | 'none' | undefined;
-  for (const command of commands) {
-    const answer = (text: string): Promise<unknown> =>
-      forge.ensureComment(
-        ref,
-        target.threadNumber,
-        `cmd-${target.comment.id}-${command.name}`,
-        text,
-      );
-    if (command.name !== 'status') {
-      permission ??= await forge.getPermission(ref, target.comment.author);
-      if (!hasPermission(permission, target.policy.approverPermission)) {
-        await recordEvent(deps.db, {
-          kind: 'command.refused',
-          repositoryId: target.repo.id,
-          data: { command: command.name, by: target.comment.author, permission },
-        });
-        await answer(
-          `Sorry @${target.comment.author}, \`/${command.name}\` needs ${target.policy.approverPermission} ` +
-            `permission on this repository (you have ${permission}).`,
-        );
-        continue;
-      }
-    }
+  const { accepted, refused } = await authorizeCommands(event, {
+    forge,
+    permissions: permissionsOf(deps),
+    required: target.policy.approverPermission,
+  });
+  for (const command of refused) {
+    await recordEvent(deps.db, {
+      kind: 'command.refused',
+      repositoryId: target.repo.id,
+      requestId: target.request?.id ?? null,
+      ticketId: target.ticket?.id ?? null,
+      data: { command: command.name, by: event.comment.author },
+    });
+  }
+  for (const command of accepted) {
     await recordEvent(deps.db, {
       kind: 'command.accepted',
       repositoryId: target.repo.id,
       requestId: target.request?.id ?? null,
       ticketId: target.ticket?.id ?? null,
-      data: { command: command.name, args: command.args, by: target.comment.author },
+      data: { command: command.name, args: command.args, by: command.user },
     });
-    await answer(await runCommand(deps, target, command));
+    const text = await runCommand(deps, target, command);
+    await forge.ensureComment(
+      ref,
+      target.threadNumber,
+      `cmd-${command.commentId}-${command.name}`,
+      text,
+    );
   }
 }
 
 async function runCommand(
   deps: WorkflowDeps,
   t: CommandTarget,
-  command: ParsedCommand,
+  command: CommandEvent,
 ): Promise<string> {
+  const author = command.user;
   const { repo, policy } = t;
   switch (command.name) {
     case 'approve': {
       if (!t.request) {
         return '`/approve` works on a request issue or its spec pull request.';
       }
-      const ok = await approveRequest(deps, repo, policy, t.request, t.comment.author);
+      const ok = await approveRequest(deps, repo, policy, t.request, author);
       return ok
-        ? `Approved by @${t.comment.author}. The Architect is splitting the spec into tickets.`
+        ? `Approved by @${author}. The Architect is splitting the spec into tickets.`
         : `Nothing to approve: this request is \`${t.request.state}\`.`;
     }
     case 'reject': {
@@ -103,7 +104,7 @@ async function runCommand(
         return '`/reject` works on a request whose spec is under review.';
       }
       const why = command.args || 'no reason given';
-      await transitionRequest(deps.db, t.request, 'drafting', {}, { rejectedBy: t.comment.author });
+      await transitionRequest(deps.db, t.request, 'drafting', {}, { rejectedBy: author });
       await deps.enqueue.enqueue(
         'spec',
         { requestId: t.request.id, feedback: why },
@@ -119,7 +120,7 @@ async function runCommand(
         kind: 'ticket.stop_requested',
         repositoryId: repo.id,
         ticketId: t.ticket.id,
-        data: { by: t.comment.author },
+        data: { by: author },
       });
       return 'Stopping at the next safe point; the checkpoint is kept. `/retry` resumes.';
     }
@@ -146,6 +147,7 @@ async function runCommand(
       return 'Paused: running jobs finish their step, nothing new starts. `/resume` continues.';
     case 'resume': {
       await updateRepository(deps.db, repo.id, { paused: false });
+      await resumeRequests(deps, repo, policy);
       await scheduleTickets(deps, { ...repo, paused: false }, policy);
       return 'Resumed.';
     }
@@ -170,6 +172,42 @@ async function runCommand(
       return moved.length > 0
         ? `Escalated: ${moved.join(', ')}. Takes effect from the next step.`
         : 'The escalation chains are exhausted; nothing to escalate to.';
+    }
+  }
+}
+
+/**
+ * Re-enqueues the planning work a pause skipped: a `spec` job for requests recorded while paused
+ * (`new`) and a `plan` job for approved requests (`approved`, `planning`). The
+ * jobs are deduplicated per request, so a request already queued is not queued twice.
+ */
+async function resumeRequests(
+  deps: WorkflowDeps,
+  repo: RepositoryRow,
+  policy: RepoPolicy,
+): Promise<void> {
+  const rows = await deps.db
+    .select()
+    .from(requests)
+    .where(
+      and(
+        eq(requests.repositoryId, repo.id),
+        inArray(requests.state, ['new', 'approved', 'planning']),
+      ),
+    );
+  for (const r of rows) {
+    if (r.state === 'approved' || r.state === 'planning') {
+      await deps.enqueue.enqueue(
+        'plan',
+        { requestId: r.id },
+        { dedupe: { id: `plan-${r.id}` }, priority: policy.priority },
+      );
+    } else {
+      await deps.enqueue.enqueue(
+        'spec',
+        { requestId: r.id },
+        { dedupe: { id: `spec-${r.id}` }, priority: policy.priority },
+      );
     }
   }
 }

@@ -18,7 +18,7 @@ import type { RepoPolicy } from '../config/repo-policy.js';
 import { events } from '../db/schema.js';
 import type { ForgeEvent } from '../forge/forge-event.js';
 import type { Forge, RepoRef } from '../forge/types.js';
-import { hasPermission, handleCommands } from './handle-command.js';
+import { handleCommands, permissionsOf } from './handle-command.js';
 import { updateDashboard } from './dashboard.js';
 import { recordEvent } from './event-log.js';
 import { CONFIG_ISSUE_TITLE, guardPolicy } from './policy-guard.js';
@@ -138,11 +138,7 @@ async function onComment(
     (await findTicketByIssue(deps.db, repo.id, n)) ??
     (event.issue.isPullRequest ? await findTicketByPr(deps.db, repo.id, n) : null);
   if (event.comment.commands.length > 0) {
-    await handleCommands(
-      deps,
-      { repo, policy, threadNumber: n, comment: event.comment, request, ticket },
-      event.comment.commands,
-    );
+    await handleCommands(deps, { repo, policy, threadNumber: n, request, ticket }, event);
     await updateDashboard(deps.db, deps.forgeFor(event.forge), repo.id);
     return;
   }
@@ -150,10 +146,14 @@ async function onComment(
     return;
   }
   const mayApprove = policy.inferApproval
-    ? hasPermission(
-        await deps.forgeFor(event.forge).getPermission(repoRefOf(repo), event.comment.author),
-        policy.approverPermission,
-      )
+    ? (
+        await permissionsOf(deps).check(
+          deps.forgeFor(event.forge),
+          repoRefOf(repo),
+          event.comment.author,
+          policy.approverPermission,
+        )
+      ).allowed
     : false;
   await deps.enqueue.enqueue(
     'chat',

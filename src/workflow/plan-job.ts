@@ -4,15 +4,22 @@
  * a task list on the request issue; the spec PR is merged (or labelled `tandem:approved` when the policy
  * says `mergeSpec: false`); the request moves to `in_progress` and ready tickets start.
  *
- * Idempotent on retry: tickets already created for the request are reused (matched by title), so a
- * job that died half-way creates only the missing ones.
+ * Idempotent on retry. The plan is recorded (`plan.created`, full tickets) before any issue exists,
+ * and a retry reuses it instead of asking the model again, so plan keys are stable. Each ticket issue
+ * carries the hidden marker `ticket-<request>-<key>` in its body; a retry reuses the ticket's row when
+ * there is one, else the issue found by that marker (a job that died between creating the issue and
+ * inserting the row), and only then creates a new issue: never two issues for one planned ticket.
  */
 import { readFile, rm } from 'node:fs/promises';
+import { and, desc, eq } from 'drizzle-orm';
 import { join } from 'node:path';
 import { buildRepoMap } from '../agents/repo-map.js';
 import { GitWorkspace } from '../git/git-workspace.js';
 import { planTickets } from '../planning/architect-agent.js';
-import type { PlannedTicket } from '../planning/ticket-plan.js';
+import { PlannedTicket } from '../planning/ticket-plan.js';
+import { events } from '../db/schema.js';
+import { withMarker } from '../forge/comment-marker.js';
+import { z } from 'zod';
 import type { Forge, RepoRef } from '../forge/types.js';
 import { updateDashboard } from './dashboard.js';
 import { recordEvent } from './event-log.js';
@@ -21,7 +28,12 @@ import { getRepository, repoRefOf } from './repository-store.js';
 import { currentSpecFile } from './request-flow.js';
 import { getRequest, transitionRequest } from './request-store.js';
 import { forgeKind, scheduleTickets, TANDEM_LABELS } from './ticket-flow.js';
-import { createTicket, ticketsOfRequest, type TicketRow } from './ticket-store.js';
+import {
+  createTicket,
+  findTicketByIssue,
+  ticketsOfRequest,
+  type TicketRow,
+} from './ticket-store.js';
 import type { PlanJob } from './work-jobs.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 
@@ -41,12 +53,13 @@ export async function runPlanJob(deps: WorkflowDeps, data: PlanJob, jobId: strin
   }
   const forge = deps.forgeFor(forgeKind(repo));
   const ref = repoRefOf(repo);
-  let existing = await ticketsOfRequest(deps.db, request.id);
-  if (existing.length === 0) {
+  const recorded = await recordedPlan(deps, request.id);
+  let planned = recorded;
+  if (planned === null) {
     const spec = await currentSpecFile(deps, repo, policy, request);
     const base = policy.branches.base || (await forge.getDefaultBranch(ref));
     const repoMap = await mapRepository(deps, ref, forgeKind(repo), base, jobId);
-    const planned = await planTickets(deps.planningModel({ policy, repositoryId: repo.id }), {
+    planned = await planTickets(deps.planningModel({ policy, repositoryId: repo.id }), {
       issue: { number: request.issueNumber, title: request.title },
       specMarkdown: spec?.content ?? '',
       repoMap,
@@ -56,21 +69,25 @@ export async function runPlanJob(deps: WorkflowDeps, data: PlanJob, jobId: strin
       repositoryId: repo.id,
       requestId: request.id,
       jobId,
-      data: {
-        tickets: planned.map((t) => ({ key: t.key, title: t.title, dependsOn: t.dependsOn })),
-      },
+      data: { tickets: planned },
     });
-    await forge.ensureLabels(ref, TANDEM_LABELS);
-    existing = await createTicketIssues(deps, forge, ref, repo.id, request, planned);
   }
+  const existing = await ticketsOfRequest(deps.db, request.id);
+  if (existing.length < planned.length) {
+    await forge.ensureLabels(ref, TANDEM_LABELS);
+  }
+  const tickets = await ensureTicketIssues(deps, forge, ref, repo.id, request, planned, {
+    existing,
+    retry: recorded !== null,
+  });
   await forge.ensureComment(
     ref,
     request.issueNumber,
     'tasks',
     [
-      `The Architect split the approved spec into ${existing.length} ticket${existing.length === 1 ? '' : 's'}:`,
+      `The Architect split the approved spec into ${tickets.length} ticket${tickets.length === 1 ? '' : 's'}:`,
       '',
-      ...existing.map(
+      ...tickets.map(
         (t) => `- [${t.state === 'done' ? 'x' : ' '}] #${t.issueNumber ?? '?'} ${t.title}`,
       ),
     ].join('\n'),
@@ -83,38 +100,79 @@ export async function runPlanJob(deps: WorkflowDeps, data: PlanJob, jobId: strin
       await forge.addLabels(ref, pr.number, ['tandem:approved']);
     }
   }
-  await transitionRequest(deps.db, request, 'in_progress', {}, { tickets: existing.length });
+  await transitionRequest(deps.db, request, 'in_progress', {}, { tickets: tickets.length });
   await scheduleTickets(deps, await getRepository(deps.db, repo.id), policy);
   await updateDashboard(deps.db, forge, repo.id);
 }
 
-async function createTicketIssues(
+/** The hidden marker key of a planned ticket's issue. */
+export function ticketMarker(requestId: number, key: string): string {
+  return `ticket-${requestId}-${key}`;
+}
+
+const RecordedPlan = z.object({ tickets: z.array(PlannedTicket).min(1) });
+
+/** The plan recorded by an earlier attempt for the request (newest), or null. */
+async function recordedPlan(
+  deps: WorkflowDeps,
+  requestId: number,
+): Promise<PlannedTicket[] | null> {
+  const [row] = await deps.db
+    .select({ data: events.data })
+    .from(events)
+    .where(and(eq(events.requestId, requestId), eq(events.kind, 'plan.created')))
+    .orderBy(desc(events.id))
+    .limit(1);
+  const parsed = RecordedPlan.safeParse(row?.data);
+  return parsed.success ? parsed.data.tickets : null;
+}
+
+/**
+ * One ticket row and issue per planned ticket, in plan order: an existing row (same title in the
+ * request) is reused; on a retry, an issue carrying the ticket's marker is adopted; otherwise the
+ * issue is created. Rows are inserted right after their issue.
+ */
+async function ensureTicketIssues(
   deps: WorkflowDeps,
   forge: Forge,
   ref: RepoRef,
   repositoryId: number,
   request: { id: number; issueNumber: number },
   planned: readonly PlannedTicket[],
+  state: { existing: readonly TicketRow[]; retry: boolean },
 ): Promise<TicketRow[]> {
   const byKey = new Map<string, TicketRow>();
+  const unused = [...state.existing];
   const rows: TicketRow[] = [];
   for (const t of planned) {
     const deps_ = t.dependsOn.map((k) => byKey.get(k)).filter((r): r is TicketRow => !!r);
-    const issue = await forge.createIssue(ref, {
-      title: t.title,
-      body: ticketIssueBody(t, request.issueNumber, deps_),
-      labels: ['tandem:ticket'],
-    });
-    const row = await createTicket(deps.db, {
-      requestId: request.id,
-      repositoryId,
-      issueNumber: issue.number,
-      title: t.title,
-      description: t.description,
-      acceptanceCriteria: t.acceptanceCriteria,
-      dependsOn: deps_.map((d) => d.id),
-      likelyFiles: t.likelyFiles,
-    });
+    const at = unused.findIndex((r) => r.title === t.title);
+    let row = at >= 0 ? unused.splice(at, 1)[0] : undefined;
+    if (row === undefined) {
+      const marker = ticketMarker(request.id, t.key);
+      const found = state.retry
+        ? await forge.findIssueByMarker(ref, 'tandem:ticket', marker)
+        : null;
+      const issue =
+        found ??
+        (await forge.createIssue(ref, {
+          title: t.title,
+          body: withMarker(marker, ticketIssueBody(t, request.issueNumber, deps_)),
+          labels: ['tandem:ticket'],
+        }));
+      row =
+        (await findTicketByIssue(deps.db, repositoryId, issue.number)) ??
+        (await createTicket(deps.db, {
+          requestId: request.id,
+          repositoryId,
+          issueNumber: issue.number,
+          title: t.title,
+          description: t.description,
+          acceptanceCriteria: t.acceptanceCriteria,
+          dependsOn: deps_.map((d) => d.id),
+          likelyFiles: t.likelyFiles,
+        }));
+    }
     byKey.set(t.key, row);
     rows.push(row);
   }

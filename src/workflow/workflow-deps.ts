@@ -2,6 +2,7 @@
  * Collaborators of every workflow step, passed in by the worker (no module-level state). Tests build
  * them with a real database, real BullMQ queues, an in-memory or nock-backed forge and a scripted model.
  */
+import type { PermissionChecker } from '../commands/permission-checker.js';
 import type { ServerLimits } from '../config/check-policy-against-server.js';
 import type { RepoPolicy } from '../config/repo-policy.js';
 import type { Database } from '../db/create-database.js';
@@ -27,6 +28,11 @@ export interface WorkflowDeps {
   /** A model session for a PM or Architect step. */
   planningModel(scope: SessionScope): PlanningModel;
   enqueue: WorkEnqueuer;
+  /**
+   * Collaborator permission checks with the process's TTL cache (`TANDEM_PERMISSION_CACHE_SECONDS`);
+   * when absent, each comment's commands are checked without a cache across events.
+   */
+  permissions?: PermissionChecker;
   /** Runs pair jobs (the pair engine behind a port). */
   pairs: PairRunner;
   /** Git remote of a repository (default `forge.cloneUrl(repo)`; tests give a bare repository path). */

@@ -32,7 +32,14 @@ export interface MemoryForge extends Forge {
   comments: Comment[];
   statuses: { sha: string; state: string; context: string }[];
   permissions: Map<string, Permission>;
+  /** Line comments per pull request, returned by `listReviewComments`. */
+  reviewComments: Map<number, ForgeReviewComment[]>;
   calls: string[];
+  /**
+   * One-shot faults: `failAfter('createIssue')` makes the next `createIssue` create the issue and then
+   * throw, as when the job dies (or the response is lost) after the forge acted.
+   */
+  failAfter(operation: 'createIssue'): void;
 }
 
 async function git(bare: string, args: string[]): Promise<string> {
@@ -49,6 +56,8 @@ export function createMemoryForge(bare: string): MemoryForge {
   const statuses: MemoryForge['statuses'] = [];
   const permissions = new Map<string, Permission>();
   const calls: string[] = [];
+  const reviewComments = new Map<number, ForgeReviewComment[]>();
+  const faults = new Set<string>();
   const sha = async (ref: string): Promise<string> => git(bare, ['rev-parse', ref]);
   const issue = (n: number): ForgeIssue => {
     const i = issues.get(n) ?? pulls.get(n);
@@ -64,7 +73,11 @@ export function createMemoryForge(bare: string): MemoryForge {
     comments,
     statuses,
     permissions,
+    reviewComments,
     calls,
+    failAfter: (operation) => {
+      faults.add(operation);
+    },
     cloneUrl: () => bare,
     getDefaultBranch: () => Promise.resolve('main'),
     async getFile(_repo: RepoRef, path: string, ref = 'main'): Promise<ForgeFile | null> {
@@ -90,7 +103,17 @@ export function createMemoryForge(bare: string): MemoryForge {
       };
       issues.set(n, created);
       calls.push(`createIssue ${i.title}`);
+      if (faults.delete('createIssue')) {
+        return Promise.reject(new Error('connection reset after createIssue'));
+      }
       return Promise.resolve(created);
+    },
+    findIssueByMarker(_r, label, marker) {
+      calls.push(`findIssueByMarker ${marker}`);
+      const found = [...issues.values()]
+        .filter((i) => i.labels.includes(label) && hasMarker(marker, i.body))
+        .sort((a, b) => a.number - b.number);
+      return Promise.resolve(found[0] ?? null);
     },
     updateIssue(_r, n, u) {
       const i = issue(n);
@@ -174,8 +197,12 @@ export function createMemoryForge(bare: string): MemoryForge {
       pr.merged = true;
       calls.push(`merge ${n}`);
     },
-    listReviewComments: (): Promise<ForgeReviewComment[]> => Promise.resolve([]),
-    getPermission: (_r, login) => Promise.resolve(permissions.get(login) ?? 'none'),
+    listReviewComments: (_r, n): Promise<ForgeReviewComment[]> =>
+      Promise.resolve(reviewComments.get(n) ?? []),
+    getPermission(_r, login) {
+      calls.push(`getPermission ${login}`);
+      return Promise.resolve(permissions.get(login) ?? 'none');
+    },
     setCommitStatus(_r, s, status) {
       statuses.push({ sha: s, state: status.state, context: status.context });
       return Promise.resolve();

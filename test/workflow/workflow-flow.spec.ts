@@ -5,159 +5,38 @@
  * on the first → PRs with red-before-green history → merges → request done, dashboard right; an edited
  * spec puts the request on hold; an invalid policy opens one error issue, closed when fixed.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseCommands } from '../../src/commands/parse-commands.js';
-import type { ForgeEvent } from '../../src/forge/forge-event.js';
-import { parseModelCatalog } from '../../src/llm/catalog.js';
-import { ModelManager } from '../../src/llm/model-manager.js';
-import { createLogger } from '../../src/log/logger.js';
-import { createQueueBackend } from '../../src/queue/create-queue-backend.js';
-import type { QueueBackend } from '../../src/queue/queue-backend.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { getRequest } from '../../src/workflow/request-store.js';
 import { ticketsOfRequest } from '../../src/workflow/ticket-store.js';
-import { EVENTS_QUEUE } from '../../src/workflow/work-jobs.js';
-import { startWorkers, type RunningWorkers } from '../../worker/start-workers.js';
-import { createTestDatabase, type PgliteDatabaseHandle } from '../helpers/database.js';
-import { createGitPairRunner } from './git-pair-runner.js';
 import {
-  createBareRepo,
-  createMemoryForge,
-  pushAsPerson,
-  type MemoryForge,
-} from './memory-forge.js';
-
-const POLICY = `models:\n  pm: { alias: script }\n  architect: { alias: script }\n`;
-const SCRIPT = `
-- match: { role: pm, step: decide }
-  json:
-    action: spec
-    spec:
-      title: CSV export
-      slug: csv-export
-      summary: Export the report as CSV.
-      userStories: [As a user I can download the report as CSV]
-      acceptanceCriteria: [exportCsv returns a header line, exportCsv quotes commas]
-- match: { role: architect, step: plan }
-  json:
-    tickets:
-      - { key: T1, title: CSV writer, description: Write rows as CSV, acceptanceCriteria: [header line first], dependsOn: [], likelyFiles: [src/csv.js] }
-      - { key: T2, title: Export command, description: Wire the writer, acceptanceCriteria: [command writes a file], dependsOn: [T1], likelyFiles: [src/cli.js] }
-`;
-
-const repo = { owner: 'octo', name: 'app', installationId: 1 };
-let seq = 0;
-const base = () => ({ forge: 'github' as const, deliveryId: `d-${++seq}`, repo });
-const issueInfo = (n: number, labels: string[], isPullRequest = false) => ({
-  number: n,
-  title: 'Export the report as CSV',
-  body: 'Please add CSV export.',
-  state: 'open' as const,
-  labels,
-  author: 'alice',
-  isPullRequest,
-  url: `https://forge.test/issues/${n}`,
-});
-const comment = (n: number, author: string, body: string, isPr = false): ForgeEvent => ({
-  ...base(),
-  type: 'comment.created',
-  sender: { login: author, bot: false },
-  issue: issueInfo(n, [], isPr),
-  comment: { id: 5000 + seq, body, author, url: '', commands: parseCommands(body) },
-});
-const prInfo = (n: number, head: string) => ({
-  number: n,
-  title: '',
-  body: '',
-  state: 'closed' as const,
-  merged: true,
-  draft: false,
-  labels: [],
-  author: 'tandem[bot]',
-  headRef: head,
-  headSha: '',
-  baseRef: 'main',
-  url: '',
-});
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false> | T | undefined | false,
-  ms = 30_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) {
-      return v;
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+  base,
+  comment,
+  issueInfo,
+  POLICY,
+  prInfo,
+  REPO as repo,
+  startHarness,
+  until,
+  type Harness,
+} from './harness.js';
+import { pushAsPerson, type MemoryForge } from './memory-forge.js';
 
 describe('workflow on real PGlite, BullMQ/Redis and git', () => {
-  let dir: string;
-  let database: PgliteDatabaseHandle;
-  let backend: QueueBackend;
-  let running: RunningWorkers;
+  let h: Harness | undefined;
   let forge: MemoryForge;
   let bare: string;
-  let models: ModelManager;
-  const prefix = `test-${randomUUID()}`;
+  let database: Harness['database'];
+  const send = (e: Parameters<Harness['send']>[0]) => h!.send(e);
 
   async function setUp(files: Record<string, string>): Promise<void> {
-    bare = await createBareRepo(dir, files);
-    forge = createMemoryForge(bare);
-    forge.permissions.set('reader', 'read');
-    forge.permissions.set('maria', 'write');
-    await writeFile(join(dir, 'script.yaml'), SCRIPT);
-    const catalog = parseModelCatalog(
-      `models:\n  script: { provider: scripted, model: demo, script: ${join(dir, 'script.yaml')} }\n`,
-      {},
-    );
-    models = new ModelManager({ catalog });
-    const pairs = createGitPairRunner();
-    running = await startWorkers({
-      backend,
-      prefix,
-      maxPairJobs: 2,
-      deps: {
-        db: database.db,
-        forgeFor: () => forge,
-        planningModel: ({ policy, repositoryId }) => models.forTicket({ policy, repositoryId }),
-        pairs,
-        remoteUrl: () => bare,
-        workDir: join(dir, 'jobs'),
-        logger: createLogger({ level: 'silent' }),
-      },
-    });
+    h = await startHarness({ files });
+    ({ forge, bare, database } = h);
   }
 
-  const send = async (event: ForgeEvent): Promise<void> => {
-    await backend
-      .createQueue(EVENTS_QUEUE, { prefix })
-      .add(event.type, event, { jobId: event.deliveryId, removeOnComplete: true });
-  };
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tandem-flow-'));
-    database = await createTestDatabase();
-    backend = await createQueueBackend({ redisUrl: 'redis://127.0.0.1:6379' });
-  });
-
   afterEach(async () => {
-    await running?.close();
-    await backend.close();
-    await models?.close();
-    await database.close();
-    await rm(dir, { recursive: true, force: true });
+    await h?.close();
+    h = undefined;
   });
 
   it('takes an issue to merged, tested PRs and a done request', async () => {
@@ -179,9 +58,13 @@ describe('workflow on real PGlite, BullMQ/Redis and git', () => {
     expect(specFile?.content).toContain('**AC1**: exportCsv returns a header line');
     expect(specPr.body).toContain(`#${request}`);
 
+    await until(
+      'spec review',
+      async () => (await getRequest(database.db, 1)).state === 'spec_review',
+    );
     await send(comment(specPr.number, 'reader', '/approve', true));
     await until('refusal', () =>
-      forge.comments.find((c) => c.body.includes('needs write permission')),
+      forge.comments.find((c) => c.body.includes('it needs **write** permission')),
     );
     const held = await getRequest(database.db, 1);
     expect(held.state).toBe('spec_review');
@@ -254,6 +137,10 @@ describe('workflow on real PGlite, BullMQ/Redis and git', () => {
       issue: issueInfo(1, ['tandem']),
     });
     const specPr = await until('spec PR', () => [...forge.pulls.values()][0]);
+    await until(
+      'spec review',
+      async () => (await getRequest(database.db, 1)).state === 'spec_review',
+    );
     await send(comment(1, 'maria', '/approve'));
     await until(
       'in progress',

@@ -141,7 +141,12 @@ export function createGiteaForge(options: GiteaForgeOptions): Forge {
           z.union([GiteaContentsResponse, z.array(z.unknown())]),
         ),
       );
-      if (!data || Array.isArray(data) || data.type !== 'file' || typeof data.content !== 'string') {
+      if (
+        !data ||
+        Array.isArray(data) ||
+        data.type !== 'file' ||
+        typeof data.content !== 'string'
+      ) {
         return null;
       }
       const content = Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8');
@@ -178,6 +183,22 @@ export function createGiteaForge(options: GiteaForgeOptions): Forge {
         { method: 'PATCH', route: ISSUE, path: issuePath(repo, number), body: { state: 'closed' } },
         GiteaIssueResponse,
       );
+    },
+
+    async findIssueByMarker(repo, label, marker) {
+      const issues = await api.paginate(
+        {
+          method: 'GET',
+          route: '/repos/{owner}/{repo}/issues',
+          path: `${r(repo)}/issues`,
+          query: { labels: label, state: 'all', type: 'issues' },
+        },
+        GiteaIssueResponse,
+      );
+      const found = issues
+        .filter((i) => hasMarker(marker, i.body))
+        .sort((a, b) => a.number - b.number);
+      return found[0] ?? null;
     },
 
     async ensureComment(repo, number, marker, body) {

@@ -186,6 +186,30 @@ export function createGithubForge(options: GithubForgeOptions): Forge {
       );
     },
 
+    async findIssueByMarker(repo, label, marker): Promise<ForgeIssue | null> {
+      const found = await call(
+        repo,
+        { method: 'GET', route: '/repos/{owner}/{repo}/issues' },
+        z.array(z.unknown()),
+        async (o, r) => ({
+          data: await o.paginate(o.rest.issues.listForRepo, {
+            ...r,
+            labels: label,
+            state: 'all',
+            per_page: 100,
+          }),
+        }),
+      );
+      const issues = found
+        .filter((i) => !(i as { pull_request?: unknown }).pull_request)
+        .flatMap((i) => {
+          const parsed = GithubIssueResponse.safeParse(i);
+          return parsed.success && hasMarker(marker, parsed.data.body) ? [parsed.data] : [];
+        })
+        .sort((a, b) => a.number - b.number);
+      return issues[0] ?? null;
+    },
+
     async ensureComment(repo, number, marker, body): Promise<EnsuredComment> {
       const text = withMarker(marker, body);
       const comments = await call(
