@@ -2,10 +2,11 @@
  * The server side of a Tandem process: the HTTP ingestion server (webhooks of the configured forges,
  * `/healthz`), the outbox relay to the `events` queue, and, while no GitHub App is configured, Probot's
  * setup flow on the same port. Never calls a model, clones a repository or starts a sandbox.
+ * It wires `src/ingest` as `startIngestion` does, with one difference: the request listener is
+ * composed with the setup flow's handler, which `startIngestion`'s own server has no place for.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sql } from 'drizzle-orm';
 import type { ServerConfig } from '../src/config/server-config.js';
 import type { DatabaseHandle } from '../src/db/create-database.js';
 import { createDeliveryRecorder, EVENTS_QUEUE } from '../src/ingest/delivery-recorder.js';
@@ -52,12 +53,13 @@ export async function startHttpSide(options: HttpSideOptions): Promise<HttpSide>
     ...(config.github ? { githubWebhookSecret: config.github.webhookSecret } : {}),
     ...(config.gitea ? { giteaWebhookSecret: config.gitea.webhookSecret } : {}),
     botLogins,
-    recorder: createDeliveryRecorder(database.db),
-    onRecorded: () => relay.nudge(),
-    health: async () => {
-      await database.db.execute(sql`select 1`);
-      return { ok: true, forges: forgesOf(config), setup: config.github === undefined };
-    },
+    recorder: createDeliveryRecorder(database.db, { onCommitted: (rows) => relay.offer(rows) }),
+    health: async () => ({
+      ok: true,
+      forges: forgesOf(config),
+      setup: config.github === undefined,
+      outboxPending: await relay.pending(),
+    }),
   });
   let setup: SetupHandler | undefined;
   if (!config.github) {
