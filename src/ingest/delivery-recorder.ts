@@ -51,10 +51,23 @@ export interface DeliveryRecorder {
   record(event: ForgeEvent, facts: DeliveryFacts): Promise<RecordResult>;
 }
 
+/** An outbox row just committed: its id, the delivery id (future job id), the queue and the event. */
+export interface CommittedRow {
+  id: number;
+  deliveryId: string;
+  queue: string;
+  payload: ForgeEvent;
+}
+
 /** Options of {@link createDeliveryRecorder}. */
 export interface DeliveryRecorderOptions {
-  /** Most deliveries written in one transaction (default 128). */
+  /** Most deliveries written in one statement (default 128). */
   maxBatch?: number;
+  /**
+   * Called after each commit with the outbox rows it wrote (e.g. `relay.offer`), so the relay can
+   * enqueue them without reading them back from the database.
+   */
+  onCommitted?: (rows: CommittedRow[]) => void;
 }
 
 interface Pending {
@@ -93,7 +106,7 @@ export function createDeliveryRecorder(
       unique.map((p) => sql`(${p.event.deliveryId}, ${toJsonb(p.event)}::jsonb)`),
       sql`, `,
     );
-    const result = await db.execute<{ delivery_id: string }>(sql`
+    const result = await db.execute<{ id: number | string; delivery_id: string }>(sql`
       with inserted as (
         insert into ${webhookDeliveries} (id, forge, event, action)
         values ${deliveries}
@@ -104,11 +117,28 @@ export function createDeliveryRecorder(
       select e.delivery_id, ${EVENTS_QUEUE}, e.payload
       from (values ${events}) as e (delivery_id, payload)
       join inserted on inserted.id = e.delivery_id
-      returning delivery_id`);
-    const fresh = new Set(rowsOf<{ delivery_id: string }>(result).map((r) => r.delivery_id));
-    return batch.map((p): RecordResult =>
-      fresh.delete(p.event.deliveryId) ? 'recorded' : 'duplicate',
-    );
+      returning id, delivery_id`);
+    const written = rowsOf<{ id: number | string; delivery_id: string }>(result);
+    const outboxIds = new Map(written.map((r) => [r.delivery_id, Number(r.id)]));
+    const committed: CommittedRow[] = [];
+    const results = batch.map((p): RecordResult => {
+      const id = outboxIds.get(p.event.deliveryId);
+      if (id === undefined) {
+        return 'duplicate';
+      }
+      outboxIds.delete(p.event.deliveryId);
+      committed.push({ id, deliveryId: p.event.deliveryId, queue: EVENTS_QUEUE, payload: p.event });
+      return 'recorded';
+    });
+    if (committed.length > 0 && options.onCommitted) {
+      try {
+        options.onCommitted(committed);
+      } catch {
+        // The rows are committed; a failing listener must not turn them into errors. The relay's
+        // database poll picks them up anyway.
+      }
+    }
+    return results;
   }
 
   async function flush(): Promise<void> {

@@ -1,5 +1,8 @@
 /**
- * Moves outbox rows to BullMQ. Each row becomes a job whose `jobId` is the delivery id
+ * Moves outbox rows to BullMQ. Rows just written by this process are handed over in memory
+ * (`offer`, from the recorder's `onCommitted`), so the hot path never reads payloads back; rows left
+ * over (a failed add, a restart, another server's rows) are found by polling the database. Each row
+ * becomes a job whose `jobId` is the delivery id
  * (`<forge>-<delivery id>`, no `:`), so adding the same row twice (a crash between add and mark, two
  * relays racing) still yields one job: BullMQ ignores an add whose job id exists. Rows are marked
  * `relayed_at` after the add succeeds. When the queue is unreachable (Redis down) the add times out or
@@ -40,9 +43,22 @@ export interface OutboxRelayOptions {
   gatherMs?: number;
 }
 
+/** An outbox row to relay. */
+export interface RelayRow {
+  id: number;
+  deliveryId: string;
+  queue: string;
+  payload: unknown;
+}
+
 export interface OutboxRelay {
   /** Starts the loop (idempotent). */
   start(): void;
+  /**
+   * Hands over rows just committed (bounded: beyond 10 000 waiting rows the extra ones are left to the
+   * database poll) and wakes the loop.
+   */
+  offer(rows: readonly RelayRow[]): void;
   /** Wakes the loop now (call after recording a delivery). */
   nudge(): void;
   /** Stops the loop and waits for the batch in flight. */
@@ -76,6 +92,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let wake: (() => void) | undefined;
   let nudged = false;
   let failures = 0;
+  const fresh: RelayRow[] = [];
+  const MAX_FRESH = 10_000;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -93,9 +111,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       wake = done;
     });
 
-  /** Relays one batch; returns the number of rows relayed (0: nothing pending). */
-  async function relayBatch(): Promise<number> {
-    const rows = await db
+  /** The oldest pending rows in the database. */
+  function pollBatch(): Promise<RelayRow[]> {
+    return db
       .select({
         id: outbox.id,
         deliveryId: outbox.deliveryId,
@@ -106,10 +124,16 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       .where(isNull(outbox.relayedAt))
       .orderBy(asc(outbox.id))
       .limit(batchSize);
+  }
+
+  /** Relays one batch; returns the number of rows relayed (0: nothing pending). */
+  async function relayBatch(): Promise<number> {
+    // Rows handed over in memory first; on failure they stay pending in the database for the poll.
+    const rows: RelayRow[] = fresh.length > 0 ? fresh.splice(0, batchSize) : await pollBatch();
     if (rows.length === 0) {
       return 0;
     }
-    const byQueue = new Map<string, typeof rows>();
+    const byQueue = new Map<string, RelayRow[]>();
     for (const row of rows) {
       byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
     }
@@ -183,6 +207,12 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         running = true;
         loop = run();
       }
+    },
+    offer(rows) {
+      if (fresh.length + rows.length <= MAX_FRESH) {
+        fresh.push(...rows);
+      }
+      this.nudge();
     },
     nudge() {
       nudged = true;

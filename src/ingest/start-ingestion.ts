@@ -46,8 +46,7 @@ export async function startIngestion(options: IngestionOptions): Promise<Ingesti
       {
         log,
         botLogins: options.botLogins,
-        recorder: createDeliveryRecorder(options.db),
-        onRecorded: () => relay.nudge(),
+        recorder: createDeliveryRecorder(options.db, { onCommitted: (rows) => relay.offer(rows) }),
         health: async () => ({ ok: true, outboxPending: await relay.pending() }),
         ...(options.githubWebhookSecret
           ? { githubWebhookSecret: options.githubWebhookSecret }

@@ -40,9 +40,8 @@ export interface WebhookServerOptions {
   giteaWebhookSecret?: string;
   /** Logins of Tandem's own bot accounts; their events are dropped. */
   botLogins: readonly string[];
+  /** Writes accepted deliveries (and hands them to the relay through its `onCommitted`). */
   recorder: DeliveryRecorder;
-  /** Called after a delivery was recorded (e.g. `relay.nudge`). */
-  onRecorded?: () => void;
   /** Largest accepted body in bytes (default 25 MiB, GitHub's payload cap). */
   maxBodyBytes?: number;
   /** Extra health facts for `/healthz`; throwing or `ok: false` answers 503. */
@@ -182,9 +181,6 @@ export function createWebhookHandler(
       event,
       action: typeof action === 'string' ? action : null,
     });
-    if (result === 'recorded') {
-      options.onRecorded?.();
-    }
     log.debug({ result, type: normalized.event.type }, 'webhook recorded');
     return new HttpAnswer(200, { status: result === 'recorded' ? 'accepted' : 'duplicate' });
   }

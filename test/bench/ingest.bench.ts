@@ -1,7 +1,7 @@
 /**
  * Ingestion bench (`npm run bench -- ingest`): 5,000 signed GitHub deliveries (a real `issue_comment`
  * payload from @octokit/webhooks-examples, about 7 KB) posted over loopback with 32 concurrent
- * keep-alive connections (from a worker thread) to the webhook server, on an in-memory PGlite and the
+ * keep-alive connections (from a child process) to the webhook server, on an in-memory PGlite and the
  * local Redis.
  *
  * Figures: latency to the 2xx answer and to the job being in BullMQ (`QueueEvents` `added`, measured
@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
 import { Queue, QueueEvents } from 'bullmq';
 import { createDatabase } from '../../src/db/create-database.js';
 import { migrateDatabase } from '../../src/db/migrate-database.js';
@@ -35,17 +35,16 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /**
- * The load generator, run in a worker thread (its own core) so the server is not slowed by its own
- * client. Plain JavaScript: evaluated as-is, no TypeScript loader needed. Times are absolute
- * (`performance.timeOrigin + now()`) so the main thread can compare them with `added` events.
+ * The load generator, run in a child process so the server's CPU time can be measured apart from its
+ * client's (`process.cpuUsage()` of this process = server + relay + the `added` listener). Plain
+ * JavaScript, no TypeScript loader needed. Times are absolute (`performance.timeOrigin + now()`), which
+ * is comparable across processes on one machine.
  */
 const CLIENT = `
-const { parentPort, workerData } = require('node:worker_threads');
 const { Agent, request } = require('node:http');
-const { port, ids, body, signature, concurrency } = workerData;
-const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+process.once('message', async ({ port, ids, body, signature, concurrency }) => {
 const now = () => performance.timeOrigin + performance.now();
-const post = (id) => new Promise((resolve, reject) => {
+const post = (agent, port, body, signature, id) => new Promise((resolve, reject) => {
   const req = request({ agent, host: '127.0.0.1', port, method: 'POST', path: '/api/github/webhooks',
     headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body),
       'x-github-event': 'issue_comment', 'x-github-delivery': id,
@@ -54,21 +53,21 @@ const post = (id) => new Promise((resolve, reject) => {
   req.on('error', reject);
   req.end(body);
 });
-(async () => {
   const results = [];
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   let next = 0;
   const start = now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < ids.length) {
       const id = ids[next++];
       const sent = now();
-      const status = await post(id);
+      const status = await post(agent, port, body, signature, id);
       results.push({ id, sent, answered: now(), status });
     }
   }));
   agent.destroy();
-  parentPort.postMessage({ results, start, end: now() });
-})();
+  process.send({ results, start, end: now() }, () => process.exit(0));
+});
 `;
 
 interface ClientResult {
@@ -113,22 +112,21 @@ export default async function ingestBench(): Promise<Record<string, unknown>> {
       log,
       githubWebhookSecret: SECRET,
       botLogins: [],
-      recorder: createDeliveryRecorder(handle.db),
-      onRecorded: () => relay.nudge(),
+      recorder: createDeliveryRecorder(handle.db, { onCommitted: (rows) => relay.offer(rows) }),
     },
     { port: 0 },
   );
 
   const ids = Array.from({ length: DELIVERIES }, () => randomUUID());
-  const client = new Worker(CLIENT, {
-    eval: true,
-    workerData: { port: server.address.port, ids, body, signature, concurrency: CONCURRENCY },
+  const client = spawn(process.execPath, ['-e', CLIENT], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  const cpuBefore = process.cpuUsage();
   const run = await new Promise<ClientResult>((resolve, reject) => {
-    client.once('message', (m: ClientResult) => resolve(m));
+    client.once('message', (m) => resolve(m as ClientResult));
     client.once('error', reject);
+    client.send({ port: server.address.port, ids, body, signature, concurrency: CONCURRENCY });
   });
-  await client.terminate();
   const accepted = run.results.filter((r) => r.status >= 200 && r.status < 300).length;
   const failed = run.results.length - accepted;
   const answeredMs = run.results.map((r) => r.answered - r.sent);
@@ -143,6 +141,7 @@ export default async function ingestBench(): Promise<Record<string, unknown>> {
     const sent = sentAt.get(id);
     return sent === undefined ? [] : [at - sent];
   });
+  const cpu = process.cpuUsage(cpuBefore);
   const counts = await queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed');
   const jobs = Object.values(counts).reduce((a, b) => a + b, 0);
   const jobIds = new Set((await queue.getJobs(['waiting'], 0, -1)).map((j) => j.id));
@@ -171,6 +170,7 @@ export default async function ingestBench(): Promise<Record<string, unknown>> {
     p99ToEnqueuedMs: percentile(enqueuedMs, 99),
     deliveriesPerSecond: Math.round((accepted / (run.end - run.start)) * 1000),
     allEnqueuedAfterMs: Math.round(enqueuedAllMs),
+    serverCpuMsPerDelivery: Math.round(((cpu.user + cpu.system) / 1000 / DELIVERIES) * 1000) / 1000,
     lost,
     duplicated: Math.max(0, jobs - DELIVERIES) + duplicatedEvents,
   };

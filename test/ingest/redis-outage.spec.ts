@@ -65,8 +65,7 @@ beforeEach(async () => {
       log,
       githubWebhookSecret: SECRET,
       botLogins: [],
-      recorder: createDeliveryRecorder(t.db),
-      onRecorded: () => relay.nudge(),
+      recorder: createDeliveryRecorder(t.db, { onCommitted: (rows) => relay.offer(rows) }),
     },
     { port: 0 },
   );
