@@ -12,6 +12,7 @@ import type { DatabaseHandle } from '../src/db/create-database.js';
 import { createDeliveryRecorder, EVENTS_QUEUE } from '../src/ingest/delivery-recorder.js';
 import { createOutboxRelay, type OutboxRelay } from '../src/ingest/outbox-relay.js';
 import { createWebhookHandler } from '../src/ingest/webhook-server.js';
+import { createTandemProbot, githubBotLogin } from '../src/forge/github/create-probot.js';
 import type { Logger } from '../src/log/logger.js';
 import type { QueueBackend } from '../src/queue/queue-backend.js';
 import { createGithubSetupHandler, type SetupHandler } from './github-setup.js';
@@ -44,10 +45,12 @@ export async function startHttpSide(options: HttpSideOptions): Promise<HttpSide>
     queues: { [EVENTS_QUEUE]: backend.createQueue(EVENTS_QUEUE) },
     log: logger.child({ component: 'relay' }),
   });
-  const botLogins = [
+  // Read by the normalizers on every delivery: the GitHub App's own login is added once known.
+  const botLogins: string[] = [
     ...config.botLogins,
     ...(config.gitea?.botLogin ? [config.gitea.botLogin] : []),
   ];
+  const lookup = config.github ? learnGithubBotLogin(config, botLogins, log) : undefined;
   const webhooks = createWebhookHandler({
     log,
     ...(config.github ? { githubWebhookSecret: config.github.webhookSecret } : {}),
@@ -117,6 +120,7 @@ export async function startHttpSide(options: HttpSideOptions): Promise<HttpSide>
   return {
     url,
     async close() {
+      lookup?.abort();
       await new Promise<void>((resolve) => {
         server.closeIdleConnections();
         server.close(() => resolve());
@@ -130,4 +134,34 @@ export async function startHttpSide(options: HttpSideOptions): Promise<HttpSide>
 /** The forges this server receives webhooks for. */
 export function forgesOf(config: ServerConfig): string[] {
   return [...(config.github ? ['github'] : []), ...(config.gitea ? ['gitea'] : [])];
+}
+
+/**
+ * Looks up the GitHub App's `<slug>[bot]` login (GET /app) in the background, retrying every 30 s
+ * until it succeeds, and appends it to `botLogins` so the App's own events are dropped at ingestion.
+ * Returns a controller that stops the retries.
+ */
+function learnGithubBotLogin(
+  config: ServerConfig,
+  botLogins: string[],
+  log: Logger,
+): AbortController {
+  const stop = new AbortController();
+  const probot = createTandemProbot(config.github!, { log });
+  const attempt = (): void => {
+    githubBotLogin(probot).then(
+      (login) => {
+        botLogins.push(login);
+        log.info({ login }, 'GitHub App bot login known; its own events are dropped');
+      },
+      (error: unknown) => {
+        log.warn({ err: error }, 'could not read the GitHub App (GET /app); retrying in 30 s');
+        if (!stop.signal.aborted) {
+          setTimeout(attempt, 30_000).unref();
+        }
+      },
+    );
+  };
+  attempt();
+  return stop;
 }

@@ -7,13 +7,13 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { Probot } from 'probot';
 import { RepoPolicy } from '../src/config/repo-policy.js';
 import type { ServerConfig } from '../src/config/server-config.js';
 import type { DatabaseHandle } from '../src/db/create-database.js';
 import { ConfigError } from '../src/errors/index.js';
 import type { ForgeKind } from '../src/forge/forge-event.js';
 import { createGiteaForge } from '../src/forge/gitea/gitea-forge.js';
+import { createTandemProbot } from '../src/forge/github/create-probot.js';
 import { createGithubForge } from '../src/forge/github/github-forge.js';
 import type { Forge } from '../src/forge/types.js';
 import { loadModelCatalog, type ModelCatalog } from '../src/llm/catalog.js';
@@ -26,6 +26,7 @@ import type { QueueBackend } from '../src/queue/queue-backend.js';
 import { DockerSandboxProvider } from '../src/sandbox/docker-sandbox-provider.js';
 import { createEnginePairRunner } from '../src/workflow/engine-pair-runner.js';
 import { createDownloadProgress } from './download-progress.js';
+import { checkEmbeddedModels } from './model-preflight.js';
 import { startWorkers, type RunningWorkers } from './start-workers.js';
 
 /** A running worker side. */
@@ -92,14 +93,10 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
       ...(progress ? { onDownloadProgress: progress } : {}),
     }),
   });
-  for (const [alias, entry] of Object.entries(catalog.models)) {
-    if (entry.provider === 'llama-cpp' && entry.model.startsWith('hf:')) {
-      logger.info(
-        { alias, model: entry.model, modelsDir: catalog.modelsDir },
-        'embedded model is downloaded on first use unless already cached',
-      );
-    }
-  }
+  // Told, not awaited: start-up does not wait for the model cache check (about 1 s).
+  void checkEmbeddedModels(catalog, logger.child({ component: 'models' })).catch((error: unknown) =>
+    logger.debug({ err: error }, 'embedded model check failed'),
+  );
   const forges = createForges(config, logger);
   const forgeFor = (kind: ForgeKind): Forge => {
     const forge = forges[kind];
@@ -171,13 +168,7 @@ function createForges(config: ServerConfig, logger: Logger): Partial<Record<Forg
   const forges: Partial<Record<ForgeKind, Forge>> = {};
   const gh = config.github;
   if (gh) {
-    const probot = new Probot({
-      appId: gh.appId,
-      privateKey: gh.privateKey,
-      secret: gh.webhookSecret,
-      log: logger.child({ component: 'probot' }),
-      ...(gh.gheHost ? { baseUrl: `https://${gh.gheHost}/api/v3` } : {}),
-    });
+    const probot = createTandemProbot(gh, { log: logger });
     forges.github = createGithubForge({
       auth: (id) => probot.auth(id),
       ...(gh.gheHost ? { webUrl: `https://${gh.gheHost}` } : {}),
