@@ -10,6 +10,22 @@ import type { RunStore, StoredRun } from './run-store.js';
 
 /** A RunStore over `db`. `ticketId` links the run to an existing ticket row instead of creating one. */
 export function createDbRunStore(db: Database, options: { ticketId?: number } = {}): RunStore {
+  // ticket id and job id of each run, for event rows (a run's ticket and job never change).
+  const keys = new Map<number, { ticketId: number | null; jobId: string | null }>();
+  const keysOf = async (runId: number) => {
+    let found = keys.get(runId);
+    if (!found) {
+      const [run] = await db
+        .select({ ticketId: runs.ticketId, jobId: runs.jobId })
+        .from(runs)
+        .where(eq(runs.id, runId));
+      found = { ticketId: run?.ticketId ?? null, jobId: run?.jobId ?? null };
+      if (run) {
+        keys.set(runId, found);
+      }
+    }
+    return found;
+  };
   return {
     async openRun({ jobId, ticket }): Promise<StoredRun> {
       const [existing] = await db.select().from(runs).where(eq(runs.jobId, jobId));
@@ -51,13 +67,7 @@ export function createDbRunStore(db: Database, options: { ticketId?: number } = 
         .where(eq(runs.id, runId));
     },
     async appendEvent(runId, kind, data) {
-      const [run] = await db
-        .select({ ticketId: runs.ticketId, jobId: runs.jobId })
-        .from(runs)
-        .where(eq(runs.id, runId));
-      await db
-        .insert(events)
-        .values({ runId, kind, data, ticketId: run?.ticketId ?? null, jobId: run?.jobId ?? null });
+      await db.insert(events).values({ runId, kind, data, ...(await keysOf(runId)) });
     },
     async finishRun(runId, outcome) {
       const [run] = await db

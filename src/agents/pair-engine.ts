@@ -69,7 +69,10 @@ export interface RunPairOptions {
   maxSteps?: number;
   /** Identical consecutive tool calls that end an attempt (default 3). */
   loopLimit?: number;
-  /** Push the branch after every commit (default true). */
+  /**
+   * Push the branch after every commit (default true). The push runs while the next phase starts and is
+   * awaited before the next commit and at the end, so a failed push still fails the run.
+   */
   push?: boolean;
   signal?: AbortSignal;
 }
@@ -89,6 +92,8 @@ class PairEngine {
   private cp!: Checkpoint;
   private lastRun: SuiteRun | null = null;
   private testMs = 0;
+  /** The push started after the last commit, awaited before the next commit and at the end. */
+  private pushing: Promise<void> | null = null;
 
   constructor(private readonly o: RunPairOptions) {
     this.now = o.now ?? Date.now;
@@ -100,6 +105,16 @@ class PairEngine {
   }
 
   async execute(): Promise<RunRecord> {
+    try {
+      return await this.steps();
+    } catch (error) {
+      // Leave no git process behind in the job's git dir: a retry may open it at once.
+      await this.pushing?.catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async steps(): Promise<RunRecord> {
     const { ticket } = this.o;
     this.stored = await this.o.store.openRun({
       jobId: this.o.jobId,
@@ -443,6 +458,7 @@ class PairEngine {
     subject: string,
     result: Record<string, unknown>,
   ): Promise<void> {
+    await this.settlePush();
     const pending = { phase, cycle: this.cp.cycle, result };
     this.cp.pending = pending;
     await this.save();
@@ -457,7 +473,7 @@ class PairEngine {
       },
     });
     if (this.o.push !== false && sha) {
-      await this.o.workspace.push();
+      this.startPush();
     }
     const log = this.cp.cycles.find((l) => l.cycle === this.cp.cycle);
     applyCommit(this.cp, pending, sha);
@@ -470,6 +486,25 @@ class PairEngine {
       this.cp.lastCommit = sha;
     }
     await this.event('git.commit', { sha, subject, phase, cycle: pending.cycle });
+  }
+
+  /** Starts pushing the branch in the background (after the previous push, if any). */
+  private startPush(): void {
+    const previous = this.pushing;
+    const push = (async () => {
+      await previous;
+      await this.o.workspace.push();
+    })();
+    // Observed here so a failure is never an unhandled rejection; `settlePush` rethrows it.
+    push.catch(() => undefined);
+    this.pushing = push;
+  }
+
+  /** Waits for the background push; throws its error (e.g. GitCommandError) when it failed. */
+  private async settlePush(): Promise<void> {
+    const push = this.pushing;
+    this.pushing = null;
+    await push;
   }
 
   private async failAttempt(role: PairRole, what: string, output: string): Promise<void> {
@@ -570,6 +605,7 @@ class PairEngine {
     if (status === 'blocked' && !this.cp.diagnosis) {
       this.block('escalation_exhausted', 'blocked');
     }
+    await this.settlePush();
     if (this.o.push !== false) {
       await this.o.workspace.push();
     }

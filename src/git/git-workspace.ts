@@ -223,28 +223,38 @@ export class GitWorkspace {
   /**
    * Stages everything and commits it with the bot identity and the Tandem trailers.
    * Returns the new sha, or null when there was nothing to commit.
+   * Three git processes on the usual path (add, commit, rev-parse); only when `commit` exits 1 does a
+   * `diff --cached --quiet` tell "nothing to commit" (null) from a failure (thrown).
    */
   async commit(message: CommitMessage): Promise<string | null> {
     await runGit(['add', '-A'], this.git);
-    const staged = await runGit(['diff', '--cached', '--quiet'], { ...this.git, okExitCodes: [1] });
-    if (staged.exitCode === 0) {
-      return null;
-    }
     const { name, email } = this.identity;
-    await runGit(
-      [
-        '-c',
-        `user.name=${name}`,
-        '-c',
-        `user.email=${email}`,
-        'commit',
-        '-q',
-        '--no-verify',
-        '-F',
-        '-',
-      ],
-      { ...this.git, input: formatCommitMessage(message) },
-    );
+    const args = [
+      '-c',
+      `user.name=${name}`,
+      '-c',
+      `user.email=${email}`,
+      'commit',
+      '-q',
+      '--no-verify',
+      '-F',
+      '-',
+    ];
+    const result = await runGit(args, {
+      ...this.git,
+      input: formatCommitMessage(message),
+      okExitCodes: [1],
+    });
+    if (result.exitCode === 1) {
+      const staged = await runGit(['diff', '--cached', '--quiet'], {
+        ...this.git,
+        okExitCodes: [1],
+      });
+      if (staged.exitCode === 0) {
+        return null;
+      }
+      throw new GitCommandError(args, 1, result.stderr);
+    }
     return this.head();
   }
 
@@ -272,18 +282,36 @@ export class GitWorkspace {
     return out.length > maxBytes ? `${out.slice(0, maxBytes)}\n[diff truncated]` : out;
   }
 
-  /** Files in the work tree that git would track (tracked or untracked, not ignored), sorted. */
+  /**
+   * Files in the work tree that git would track (tracked or untracked, not ignored), sorted. One
+   * `ls-files -t` lists cached (`H`), deleted (`R`) and untracked (`?`) files; deleted ones are left out.
+   */
   async listFiles(dir = ''): Promise<string[]> {
     const out = (
       await runGit(
-        ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', dir || '.'],
+        [
+          'ls-files',
+          '-z',
+          '-t',
+          '--cached',
+          '--deleted',
+          '--others',
+          '--exclude-standard',
+          '--',
+          dir || '.',
+        ],
         this.git,
       )
     ).stdout;
-    const deleted = new Set(
-      (await runGit(['ls-files', '-z', '--deleted'], this.git)).stdout.split('\0').filter(Boolean),
-    );
-    return [...new Set(out.split('\0').filter((p) => p && !deleted.has(p)))].sort();
+    const present = new Set<string>();
+    const deleted = new Set<string>();
+    for (const entry of out.split('\0')) {
+      if (entry.length < 3) {
+        continue;
+      }
+      (entry[0] === 'R' ? deleted : present).add(entry.slice(2));
+    }
+    return [...present].filter((p) => !deleted.has(p)).sort();
   }
 
   /**

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { AgentModels } from '../../src/agents/agent-models.js';
 import type { RunRecord } from '../../src/agents/checkpoint.js';
@@ -26,7 +26,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { DockerSandboxProvider } from '../../src/sandbox/docker-sandbox-provider.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { createTestDatabase, type PgliteDatabaseHandle } from '../helpers/database.js';
-import { makeLocalRepo } from './local-repo.js';
+import { FIXTURES, makeLocalRepo } from './local-repo.js';
 
 /** A sandbox container kept for the tests of one file. */
 export interface SharedSandbox {
@@ -88,9 +88,9 @@ export interface EngineRun {
 
 /** Options of {@link prepareRun}. */
 export interface PrepareRunOptions {
-  /** Script file under test/fixtures/engine. */
+  /** Script file, relative to test/fixtures/engine (or absolute). */
   script: string;
-  /** Ticket file under test/fixtures/engine (default `ticket.yaml`). */
+  /** Ticket file, relative to test/fixtures/engine or absolute (default `ticket.yaml`). */
   ticket?: string;
   /** Changes to the fixture's policy. */
   policy?: (policy: RepoPolicy) => RepoPolicy;
@@ -106,9 +106,7 @@ export async function prepareRun(
     await rm(join(shared.workTree, entry), { recursive: true, force: true });
   }
   const ticket = Ticket.parse(
-    parseYaml(
-      await readFile(join('test/fixtures/engine', options.ticket ?? 'ticket.yaml'), 'utf8'),
-    ),
+    parseYaml(await readFile(resolve(FIXTURES, options.ticket ?? 'ticket.yaml'), 'utf8')),
   );
   const loaded = await loadPolicy((p) =>
     readFile(join(local.repo, p), 'utf8').catch(() => undefined),

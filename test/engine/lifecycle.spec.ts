@@ -10,6 +10,8 @@ import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Checkpoint } from '../../src/agents/checkpoint.js';
+import { createDbRunStore } from '../../src/agents/db-run-store.js';
+import type { RunStore } from '../../src/agents/run-store.js';
 import { events, runs } from '../../src/db/schema.js';
 import { GitCommandError } from '../../src/errors/index.js';
 import {
@@ -81,17 +83,27 @@ describe('pair engine resume (real sandbox, git, PGlite, scripted ModelManager)'
 
   it('adopts a commit made just before a crash instead of making it again', async () => {
     run = await prepareRun(shared, { script: 'two-cycles.yaml' });
-    // The remote disappears: the first commit is made, its push fails, the checkpoint still says pending.
-    const away = `${run.repo}-away`;
-    await rename(run.repo, away);
-    await expect(run.run()).rejects.toBeInstanceOf(GitCommandError);
+    // The database goes away right after the first commit: the checkpoint still says `pending`.
+    const store = createDbRunStore(run.db.db);
+    let failed = false;
+    const failing: RunStore = {
+      ...store,
+      appendEvent: (runId, kind, data) => {
+        if (kind === 'git.commit' && !failed) {
+          failed = true;
+          return Promise.reject(new Error('connection to the database lost'));
+        }
+        return store.appendEvent(runId, kind, data);
+      },
+    };
+    await expect(run.run({ store: failing })).rejects.toThrow('connection to the database lost');
     const made = await run.workspace.head();
     const [crashed] = await run.db.db.select().from(runs);
-    expect(Checkpoint.parse(crashed!.checkpoint).pending).toMatchObject({ phase: 'red', cycle: 1 });
-    await rename(away, run.repo);
+    const checkpoint = Checkpoint.parse(crashed!.checkpoint);
+    expect(checkpoint.pending).toMatchObject({ phase: 'red', cycle: 1 });
+    expect(checkpoint.lastCommit).not.toBe(made);
 
     await run.restart();
-    expect(run.workspace.source).toBe('local');
     const record = await run.run();
     expect(record.status).toBe('done');
     expect(await branchLog(run.repo, BRANCH)).toEqual([
@@ -109,6 +121,21 @@ describe('pair engine resume (real sandbox, git, PGlite, scripted ModelManager)'
       expect.objectContaining({ sha: made, phase: 'red' }),
     ]);
   }, 180_000);
+
+  it("fails the run when a push fails, with the commit kept in the job's git dir", async () => {
+    run = await prepareRun(shared, { script: 'two-cycles.yaml' });
+    const away = `${run.repo}-away`;
+    await rename(run.repo, away);
+    try {
+      await expect(run.run()).rejects.toBeInstanceOf(GitCommandError);
+    } finally {
+      await rename(away, run.repo);
+    }
+    // The red commit exists locally; the push error surfaced before the next commit was made.
+    expect((await run.workspace.log(run.workspace.baseCommit)).map((c) => c.subject)).toEqual([
+      'test(#7): multiply returns the product',
+    ]);
+  }, 120_000);
 });
 
 /** Setup argv: lists the container's network interfaces into .deps/net.txt (git-ignored, like deps). */

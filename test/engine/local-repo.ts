@@ -6,7 +6,7 @@ import { execa } from 'execa';
 
 export const FIXTURES = resolve('test/fixtures/engine');
 
-/** A fresh repository (`repo`), data dir and catalog for `script` (a file under test/fixtures/engine). */
+/** A fresh repository (`repo`), data dir and catalog for `script` (a path, relative to test/fixtures/engine). */
 export async function makeLocalRepo(script: string): Promise<{
   dir: string;
   repo: string;
@@ -34,7 +34,7 @@ export async function makeLocalRepo(script: string): Promise<{
   const catalog = join(dir, 'catalog.yaml');
   await writeFile(
     catalog,
-    `models:\n  script:\n    provider: scripted\n    model: demo\n    script: ${join(FIXTURES, script)}\n`,
+    `models:\n  script:\n    provider: scripted\n    model: demo\n    script: ${resolve(FIXTURES, script)}\n`,
   );
   return { dir, repo, dataDir: join(dir, 'data'), catalog };
 }

@@ -109,6 +109,8 @@ describe('GitWorkspace', () => {
     const error = await ws.grep('(unclosed').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FileToolError);
     expect(error).toMatchObject({ type: 'invalid_pattern', path: '(unclosed' });
+    await rm(join(dir, 'ws', 'lib.js'));
+    expect(await ws.listFiles()).toEqual(['new.js', 'sub/c.js']);
   });
 
   it('never runs hooks or an fsmonitor planted in the git directory', async () => {
