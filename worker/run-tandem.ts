@@ -178,9 +178,10 @@ export async function runUntilSignal(mode: TandemMode): Promise<void> {
     return;
   }
   await new Promise<void>((res) => {
+    // The listeners stay installed until exit: libraries that use signal-exit (pulled in with
+    // node-llama-cpp) re-raise a signal when they see no other listener, which would kill the process
+    // in the middle of its graceful shutdown.
     const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
       running.stop(signal).then(res, (error: unknown) => {
         running.logger.error({ err: error }, 'shutdown failed');
         res();

@@ -71,6 +71,10 @@ describe('tandem start / server / worker (spawned)', () => {
       TANDEM_SHUTDOWN_GRACE_SECONDS: '10',
       LOG_LEVEL: 'info',
     });
+    let seen = '';
+    child.all?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+    });
     const url = `http://127.0.0.1:${port}`;
     const health = await waitForHealth(url, 90_000);
     expect(health.status).toBe(200);
@@ -87,6 +91,13 @@ describe('tandem start / server / worker (spawned)', () => {
     // No GitHub secret configured: the GitHub webhook route does not exist yet.
     expect((await fetch(`${url}/api/github/webhooks`, { method: 'POST' })).status).toBe(404);
 
+    // The start-up model check loads node-llama-cpp (and signal-exit with it): SIGTERM after that
+    // must still shut down gracefully rather than be re-raised by signal-exit.
+    const until = Date.now() + 30_000;
+    while (!seen.includes('embedded model not downloaded yet') && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(seen).toContain('"alias":"local-coder"');
     const started = Date.now();
     child.kill('SIGTERM');
     const result = await child;
