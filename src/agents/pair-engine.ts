@@ -19,7 +19,7 @@ import { BudgetExceededError } from '../errors/index.js';
 import type { GitWorkspace } from '../git/git-workspace.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { AgentModels, PairRole } from './agent-models.js';
-import { runAgent, type AgentOutcome } from './agent-loop.js';
+import { runAgent, type AgentOutcome, type AgentStepEvent } from './agent-loop.js';
 import type { ToolContext } from './agent-tools.js';
 import { Checkpoint, type Diagnosis, type RunRecord } from './checkpoint.js';
 import { boundaryViolations } from './file-boundary.js';
@@ -37,7 +37,10 @@ import type { RunStore, StoredRun } from './run-store.js';
 import { runSuite, summarizeRun, type SuiteRun } from './run-suite.js';
 import type { Ticket } from './ticket.js';
 
-/** Live progress, emitted after every step. */
+/**
+ * Live progress: emitted when a step starts and ends, after every model answer and tool call, and when a
+ * test run starts (`message` says what is going on), so a display can show what a long step is waiting for.
+ */
 export interface PairProgress {
   phase: Checkpoint['phase'];
   cycle: number;
@@ -160,6 +163,7 @@ class PairEngine {
         break;
       }
       const phase = this.cp.phase;
+      this.progress(STEP_START[phase] ?? phase);
       try {
         if (phase === 'red') {
           await this.red();
@@ -396,7 +400,10 @@ class PairEngine {
       resultSchema: schema,
       maxSteps: this.o.maxSteps ?? 24,
       loopLimit: this.o.loopLimit ?? 3,
-      onEvent: (e) => this.event(e.kind, { role: e.role, step: e.step, ...e.data }),
+      onEvent: (e) => {
+        this.progress(describeStep(e));
+        return this.event(e.kind, { role: e.role, step: e.step, ...e.data });
+      },
       ...(this.o.signal ? { signal: this.o.signal } : {}),
     });
   }
@@ -434,6 +441,7 @@ class PairEngine {
   }
 
   private async suite(): Promise<SuiteRun> {
+    this.progress('running the tests');
     const run = await runSuite({
       sandbox: this.o.sandbox,
       workTree: this.o.workspace.workTree,
@@ -631,6 +639,25 @@ class PairEngine {
     );
     return record;
   }
+}
+
+const STEP_START: Partial<Record<Checkpoint['phase'], string>> = {
+  red: 'tester writing a failing test',
+  green: 'developer making the tests pass',
+  refactor: 'developer refactoring',
+  final: 'final full run',
+};
+
+function describeStep(e: AgentStepEvent): string {
+  if (e.kind === 'agent.model_call') {
+    const calls = Array.isArray(e.data.toolCalls) ? e.data.toolCalls.join(', ') : '';
+    return `${e.role}: model answered${calls ? ` (${calls})` : ''}`;
+  }
+  if (e.kind === 'agent.repair') {
+    return `${e.role}: invalid answer, asking again`;
+  }
+  const path = typeof e.data.path === 'string' ? ` ${e.data.path}` : '';
+  return `${e.role}: ${String(e.data.tool)}${path}`;
 }
 
 const TAMPERED =

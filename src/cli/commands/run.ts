@@ -114,10 +114,68 @@ export function localJobId(ticketId: string | number, realRepoPath: string): str
   return `local-${ticketId}-${createHash('sha256').update(realRepoPath).digest('hex').slice(0, 12)}`;
 }
 
-/** One progress line: phase, cycle, tests passing/failing, tokens, elapsed. */
+/** One progress line: elapsed, cycle, criterion, phase, tests passing/failing, tokens, what is going on. */
 export function formatProgress(p: PairProgress): string {
   const criterion = Math.min(p.criterion + 1, p.criteria);
-  return `[${(p.elapsedMs / 1000).toFixed(1)}s] cycle ${p.cycle} · criterion ${criterion}/${p.criteria} · ${p.phase} · tests ${p.passing} passing, ${p.failing} failing · ${p.tokens} tokens`;
+  return `[${(p.elapsedMs / 1000).toFixed(1)}s] cycle ${p.cycle} · criterion ${criterion}/${p.criteria} · ${p.phase} · tests ${p.passing} passing, ${p.failing} failing · ${p.tokens} tokens · ${p.message}`;
+}
+
+/** Options of {@link progressDisplay}. */
+export interface ProgressDisplayOptions {
+  write: (text: string) => void;
+  /** Redraw one line in place and tick; otherwise one line per update (logs, pipes). */
+  tty: boolean;
+  /** Terminal width; TTY lines are cut to it. */
+  columns?: number;
+  /** Clock in ms (default `Date.now`). */
+  now?: () => number;
+  /** Redraw period on a TTY, in ms (default 1 000). */
+  tickMs?: number;
+}
+
+/**
+ * The live progress display of `tandem run`. On a TTY the line is redrawn every `tickMs` with the elapsed
+ * time moving on, so a long model call or test run does not look like a hang; elsewhere every update is
+ * one line and nothing ticks. Call `stop()` at the end.
+ */
+export function progressDisplay(options: ProgressDisplayOptions): {
+  update(progress: PairProgress): void;
+  stop(): void;
+} {
+  const now = options.now ?? Date.now;
+  let last: { progress: PairProgress; at: number } | undefined;
+  const draw = (): void => {
+    if (!last) {
+      return;
+    }
+    const line = formatProgress({
+      ...last.progress,
+      elapsedMs: last.progress.elapsedMs + (now() - last.at),
+    });
+    const width = options.columns ?? 0;
+    options.write(
+      `\r\x1b[2K${width > 1 && line.length >= width ? line.slice(0, width - 1) : line}`,
+    );
+  };
+  const timer = options.tty ? setInterval(draw, options.tickMs ?? 1_000) : undefined;
+  timer?.unref();
+  return {
+    update(progress) {
+      last = { progress, at: now() };
+      if (options.tty) {
+        draw();
+      } else {
+        options.write(`${formatProgress(progress)}\n`);
+      }
+    },
+    stop() {
+      clearInterval(timer);
+      if (options.tty && last) {
+        options.write('\n');
+      }
+      last = undefined;
+    },
+  };
 }
 
 const RunOptions = z.object({
@@ -140,7 +198,11 @@ export function register(program: Command): void {
         level: process.env.LOG_LEVEL ?? 'warn',
         destination: process.stderr,
       });
-      const tty = process.stderr.isTTY;
+      const display = progressDisplay({
+        write: (text) => process.stderr.write(text),
+        tty: process.stderr.isTTY,
+        columns: process.stderr.columns,
+      });
       try {
         const ticketText =
           opts.ticket === '-' ? await readStdin() : await readFile(opts.ticket, 'utf8');
@@ -151,10 +213,9 @@ export function register(program: Command): void {
           dataDir: process.env.TANDEM_DATA_DIR ?? '.tandem',
           ...(catalogPath ? { catalogPath } : {}),
           logger,
-          onProgress: (p) =>
-            process.stderr.write(tty ? `\r\x1b[2K${formatProgress(p)}` : `${formatProgress(p)}\n`),
+          onProgress: (p) => display.update(p),
         });
-        process.stderr.write(tty ? '\n' : '');
+        display.stop();
         console.log(
           `${record.status}: branch ${record.branch} at ${record.headCommit.slice(0, 12)}`,
         );
@@ -169,6 +230,7 @@ export function register(program: Command): void {
         }
         process.exitCode = record.status === 'done' ? 0 : 2;
       } catch (error) {
+        display.stop();
         console.error(error instanceof TandemError ? `error: ${error.message}` : error);
         process.exitCode = 1;
       }
