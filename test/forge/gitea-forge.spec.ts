@@ -266,3 +266,21 @@ describe('readRepoPolicy through the Gitea forge', () => {
     expect((error as InstanceType<typeof ConfigError>).source).toBe('.github/tandem.yml');
   });
 });
+
+describe('Gitea forge: findIssueByMarker', () => {
+  it('finds the oldest issue with the label and marker, or null', async () => {
+    const { forge, api } = setup();
+    const body = '<!-- tandem:ticket-12-1 -->\nAC';
+    api
+      .get(`${R}/issues`)
+      .query({ labels: 'tandem:ticket', state: 'all', type: 'issues', page: 1, limit: 50 })
+      .times(2)
+      .reply(200, [issue(30, { body }), issue(25, { body }), issue(22, { body: 'x' })]);
+    await expect(
+      forge.findIssueByMarker(repo, 'tandem:ticket', 'ticket-12-1'),
+    ).resolves.toMatchObject({
+      number: 25,
+    });
+    await expect(forge.findIssueByMarker(repo, 'tandem:ticket', 'ticket-99-1')).resolves.toBeNull();
+  });
+});

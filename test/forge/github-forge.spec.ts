@@ -259,3 +259,23 @@ describe('GitHub forge', () => {
     expect(String((error as Error).message)).not.toContain(INSTALLATION_TOKEN);
   });
 });
+
+describe('GitHub forge: findIssueByMarker', () => {
+  it('finds the oldest issue with the label and marker, skipping pull requests', async () => {
+    const { forge, gh } = setup();
+    const body = '<!-- tandem:ticket-12-1 -->\nAC';
+    gh.get(`${R}/issues`)
+      .query({ labels: 'tandem:ticket', state: 'all', per_page: 100 })
+      .reply(200, [
+        issue(30, { body }),
+        issue(21, { body, pull_request: { url: 'x' } }),
+        issue(25, { body }),
+        issue(22, { body: 'other' }),
+      ]);
+    await expect(
+      forge.findIssueByMarker(repo, 'tandem:ticket', 'ticket-12-1'),
+    ).resolves.toMatchObject({
+      number: 25,
+    });
+  });
+});
