@@ -182,10 +182,10 @@ describe('workflow commands and recovery', () => {
     });
     expect(t1.blockedReason).toBe('escalation_exhausted: the suite stayed red after 3 attempts');
     const issue = x.forge.issues.get(t1.issueNumber!)!;
-    expect(issue.labels).toContain('tandem:blocked');
     const diagnosis = await until('blocked comment', () =>
       x.forge.comments.find((c) => c.number === issue.number && c.body.includes('**blocked**')),
     );
+    expect(issue.labels).toContain('tandem:blocked');
     expect(diagnosis.body).toContain('AssertionError: expected 1 to be 2');
     const dashboard = await until('dashboard with the reason', () =>
       [...x.forge.issues.values()].find(

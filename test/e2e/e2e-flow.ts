@@ -1,0 +1,296 @@
+/**
+ * The end-to-end flow shared by the GitHub and Gitea tests. {@link startTandem} runs the real pieces
+ * (PGlite, BullMQ on Redis, the HTTP ingestion server with its outbox relay, the workers with the given
+ * real forge, a bare git remote, a scripted model, the stand-in pair runner); {@link issueToDone} drives
+ * one request from the trigger label to done through signed webhook deliveries and checks what a user
+ * sees on the forge (state kept by a {@link MemoryForge} behind the nock fake of the forge's API).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { expect } from 'vitest';
+import { createPermissionChecker } from '../../src/commands/permission-checker.js';
+import type { ForgeKind } from '../../src/forge/forge-event.js';
+import type { Forge, RepoRef } from '../../src/forge/types.js';
+import { EVENTS_QUEUE } from '../../src/ingest/delivery-recorder.js';
+import { startIngestion, type Ingestion } from '../../src/ingest/start-ingestion.js';
+import { parseModelCatalog } from '../../src/llm/catalog.js';
+import { DrizzleModelCallRecorder } from '../../src/llm/drizzle-model-call-recorder.js';
+import { ModelManager } from '../../src/llm/model-manager.js';
+import { createLogger } from '../../src/log/logger.js';
+import { createQueueBackend } from '../../src/queue/create-queue-backend.js';
+import type { QueueBackend } from '../../src/queue/queue-backend.js';
+import type { PairRunner } from '../../src/workflow/pair-runner.js';
+import { getRequest } from '../../src/workflow/request-store.js';
+import { getTicket, ticketsOfRequest } from '../../src/workflow/ticket-store.js';
+import { startWorkers, type RunningWorkers } from '../../worker/start-workers.js';
+import { createTestDatabase, type PgliteDatabaseHandle } from '../helpers/database.js';
+import { postDelivery } from '../ingest/post-delivery.js';
+import { createGitPairRunner } from '../workflow/git-pair-runner.js';
+import { POLICY, SCRIPT, until } from '../workflow/harness.js';
+import { createBareRepo, createMemoryForge, type MemoryForge } from '../workflow/memory-forge.js';
+
+const logger = createLogger({ level: 'silent' });
+
+/** A pull request as the payload builders need it. */
+export interface PullRef {
+  number: number;
+  head: string;
+  sha: string;
+}
+
+/** Webhook bodies of one forge, with the header event name each is sent under. */
+export interface ForgePayloads {
+  labeled(n: number, title: string): [string, unknown];
+  comment(n: number, author: string, body: string, onPull: boolean): [string, unknown];
+  changesRequested(pr: PullRef, reviewId: number, body: string): [string, unknown];
+  merged(pr: PullRef): [string, unknown];
+}
+
+/** What the flow needs from the forge under test. */
+export interface ForgeUnderTest {
+  kind: ForgeKind;
+  repo: RepoRef;
+  /** The real forge (GitHub or Gitea client) whose HTTP goes to the nock fake. */
+  createForge(): Forge;
+  /** Installs the nock fake over `store`; returns its record of unserved routes. */
+  fake(store: MemoryForge): { unknown: string[]; requests: string[] };
+  payloads: ForgePayloads;
+  botLogins: string[];
+}
+
+/** Tandem running against one forge. */
+export interface RunningTandem {
+  dir: string;
+  bare: string;
+  store: MemoryForge;
+  api: { unknown: string[]; requests: string[] };
+  database: PgliteDatabaseHandle;
+  pairs: PairRunner;
+  /** Signs and POSTs one delivery; expects 200. */
+  deliver(payload: [string, unknown]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts everything; `reader` may read and `maria` may write on the store. */
+export async function startTandem(side: ForgeUnderTest): Promise<RunningTandem> {
+  const dir = await mkdtemp(join(tmpdir(), `tandem-e2e-${side.kind}-`));
+  const bare = await createBareRepo(dir, {
+    '.github/tandem.yml': POLICY,
+    'package.json': '{"name":"app"}\n',
+  });
+  const store = createMemoryForge(bare);
+  store.permissions.set('reader', 'read');
+  store.permissions.set('maria', 'write');
+  const api = side.fake(store);
+  const database = await createTestDatabase();
+  const backend: QueueBackend = await createQueueBackend({ redisUrl: 'redis://127.0.0.1:6379' });
+  const prefix = `test-${randomUUID()}`;
+  const secret = `whsec-${randomUUID()}`;
+  await writeFile(join(dir, 'script.yaml'), SCRIPT);
+  const models = new ModelManager({
+    catalog: parseModelCatalog(
+      `models:\n  script: { provider: scripted, model: demo, script: ${join(dir, 'script.yaml')} }\n`,
+      {},
+    ),
+    recorder: new DrizzleModelCallRecorder({ db: database.db }),
+  });
+  const forge = side.createForge();
+  const pairs = createGitPairRunner();
+  let running: RunningWorkers | undefined;
+  let ingestion: Ingestion | undefined;
+  try {
+    running = await startWorkers({
+      backend,
+      prefix,
+      maxPairJobs: 2,
+      deps: {
+        db: database.db,
+        forgeFor: () => forge,
+        planningModel: ({ policy, repositoryId }) => models.forTicket({ policy, repositoryId }),
+        pairs,
+        permissions: createPermissionChecker({ ttlMs: 60_000 }),
+        remoteUrl: () => bare,
+        workDir: join(dir, 'jobs'),
+        logger,
+      },
+    });
+    ingestion = await startIngestion({
+      db: database.db,
+      eventsQueue: backend.createQueue(EVENTS_QUEUE, { prefix }),
+      log: logger,
+      port: 0,
+      ...(side.kind === 'github'
+        ? { githubWebhookSecret: secret }
+        : { giteaWebhookSecret: secret }),
+      botLogins: side.botLogins,
+    });
+  } catch (error) {
+    await running?.close();
+    await backend.close();
+    throw error;
+  }
+  const url = ingestion.server.url;
+  return {
+    dir,
+    bare,
+    store,
+    api,
+    database,
+    pairs,
+    async deliver([event, payload]) {
+      const res = await postDelivery(url, {
+        forge: side.kind,
+        event,
+        id: randomUUID(),
+        payload,
+        secret,
+      });
+      expect(res.status).toBe(200);
+    },
+    async close() {
+      await ingestion?.close();
+      await running?.close();
+      await backend.close();
+      await models.close();
+      await database.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * issue → spec PR → `/approve` refused (reader) then accepted (writer) → two tickets, the second
+ * depending on the first → PRs with red before green → changes requested → revised on the same branch
+ * → merged → the second ticket → merged → request done, dashboard right, no duplicate comments or PRs,
+ * and every API request served by a real route of the forge's API.
+ */
+export async function issueToDone(side: ForgeUnderTest, t: RunningTandem): Promise<void> {
+  const { store, bare } = t;
+  const db = t.database.db;
+  const request = await store.createIssue(side.repo, {
+    title: 'Export the report as CSV',
+    body: 'Please add CSV export.',
+    labels: ['tandem'],
+  });
+  request.author = 'alice';
+  const requestState = async () => (await getRequest(db, 1).catch(() => null))?.state;
+  const log = async (head: string) =>
+    (
+      await execa('git', ['--git-dir', bare, 'log', '--reverse', '--format=%s', `main..${head}`])
+    ).stdout.split('\n');
+
+  // 1. The trigger label → the PM's spec PR.
+  await t.deliver(side.payloads.labeled(request.number, request.title));
+  await until('spec review', async () => (await requestState()) === 'spec_review', 40_000);
+  const specPr = [...store.pulls.values()].find((p) => p.headRef === 'tandem/spec-1')!;
+  expect(specPr.body).toContain(`#${request.number}`);
+  const spec = await store.getFile(side.repo, 'docs/specs/1-csv-export.md', specPr.headRef);
+  expect(spec?.content).toContain('exportCsv quotes commas');
+
+  // 2. /approve from a reader is refused politely; from a writer it is accepted.
+  await t.deliver(side.payloads.comment(specPr.number, 'reader', '/approve', true));
+  const refusal = await until('refusal', () =>
+    store.comments.find((c) => c.number === specPr.number && c.body.includes('tandem:refusal-')),
+  );
+  expect(refusal.body).toContain('@reader');
+  expect(await requestState()).toBe('spec_review');
+  await t.deliver(side.payloads.comment(specPr.number, 'maria', '/approve', true));
+  const t1 = await until(
+    'T1 in review',
+    async () => {
+      const all = await ticketsOfRequest(db, 1);
+      return all.length === 2 && all[0]!.state === 'review' ? all[0] : undefined;
+    },
+    40_000,
+  );
+  const [, t2] = await ticketsOfRequest(db, 1);
+  expect(t2!.state).toBe('backlog');
+  expect(t2!.dependsOn).toEqual([t1.id]);
+  expect(store.pulls.get(specPr.number)?.merged).toBe(true);
+  // The database moves first, then the column label follows on the forge.
+  await until(
+    'T1 column label',
+    () => store.issues.get(t1.issueNumber!)?.labels.join() === 'tandem:ticket,tandem:review',
+    5_000,
+  );
+  const pr1 = store.pulls.get(t1.prNumber!)!;
+  expect(pr1.body).toContain(`Closes #${t1.issueNumber}`);
+  expect(await log(pr1.headRef)).toEqual([
+    `test(#${t1.issueNumber}): failing test`,
+    `feat(#${t1.issueNumber}): make it pass`,
+  ]);
+  expect(store.statuses).toContainEqual({
+    sha: pr1.headSha,
+    state: 'success',
+    context: 'tandem/tdd',
+  });
+
+  // 3. Changes requested → revised on the same branch and PR.
+  store.reviewComments.set(pr1.number, [
+    {
+      id: 31,
+      body: 'Quote fields with newlines.',
+      author: 'maria',
+      path: 'src/csv.js',
+      line: 2,
+      reviewId: 501,
+    },
+  ]);
+  const ref = (pr: typeof pr1): PullRef => ({
+    number: pr.number,
+    head: pr.headRef,
+    sha: pr.headSha,
+  });
+  await t.deliver(side.payloads.changesRequested(ref(pr1), 501, 'Almost there.'));
+  await until('revised', () =>
+    store.comments.find((c) => c.number === pr1.number && c.body.includes('Revised for')),
+  );
+  await until('T1 back in review', async () => (await getTicket(db, t1.id)).state === 'review');
+  const revised = await log(pr1.headRef);
+  expect(revised).toHaveLength(4);
+  expect(revised.slice(2)).toEqual([
+    `test(#${t1.issueNumber}): failing test`,
+    `feat(#${t1.issueNumber}): make it pass`,
+  ]);
+
+  // 4. Merged → T2 starts → its PR → merged → request done.
+  await store.mergePullRequest(side.repo, pr1.number);
+  await t.deliver(side.payloads.merged(ref(pr1)));
+  const t2Review = await until(
+    'T2 in review',
+    async () => {
+      const row = await getTicket(db, t2!.id);
+      return row.state === 'review' ? row : undefined;
+    },
+    40_000,
+  );
+  const pr2 = store.pulls.get(t2Review.prNumber!)!;
+  expect(await log(pr2.headRef)).toEqual([
+    `test(#${t2!.issueNumber}): failing test`,
+    `feat(#${t2!.issueNumber}): make it pass`,
+  ]);
+  await store.mergePullRequest(side.repo, pr2.number);
+  await t.deliver(side.payloads.merged(ref(pr2)));
+  await until('request done', async () => (await requestState()) === 'done', 30_000);
+
+  // What the forge shows: dashboard right, nothing duplicated, only real API routes used.
+  const dashboard = await until('dashboard done', () =>
+    [...store.issues.values()].find(
+      (i) => i.title === 'Tandem dashboard' && i.body.includes('### Done (2)'),
+    ),
+  );
+  expect(dashboard.body).toContain(`#${request.number} Export the report as CSV: \`done\``);
+  expect(store.calls.filter((c) => c.startsWith('createPull'))).toHaveLength(3);
+  expect(store.calls.filter((c) => c === 'createIssue Tandem dashboard')).toHaveLength(1);
+  const markers = store.comments.map((c) => `${c.number} ${c.body.split('\n')[0]}`);
+  expect(new Set(markers).size).toBe(markers.length);
+  expect(store.issues.get(t1.issueNumber!)?.labels).toContain('tandem:done');
+  expect(
+    store.comments.find((c) => c.number === request.number && c.body.includes('is **done**')),
+  ).toBeDefined();
+  expect(t.api.unknown).toEqual([]);
+  expect(t.api.requests.length).toBeGreaterThan(50);
+}
