@@ -34,7 +34,7 @@ export async function makeLocalRepo(script: string): Promise<{
   const catalog = join(dir, 'catalog.yaml');
   await writeFile(
     catalog,
-    `models:\n  script:\n    provider: scripted\n    model: demo\n    script: ${resolve(FIXTURES, script)}\n`,
+    `models:\n  script:\n    provider: scripted\n    model: demo\n    script: ${resolve(FIXTURES, script)}\n  script-strong:\n    provider: scripted\n    model: demo-strong\n    script: ${resolve(FIXTURES, script)}\n`,
   );
   return { dir, repo, dataDir: join(dir, 'data'), catalog };
 }

@@ -5,6 +5,7 @@
  */
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RepoPolicy } from '../../src/config/repo-policy.js';
 import { events, runs, tickets } from '../../src/db/schema.js';
 import {
   prepareRun,
@@ -200,5 +201,84 @@ describe('pair engine misbehaviour (real sandbox, git, PGlite, scripted ModelMan
       log.filter((e) => e.kind === 'agent.tool_call' && e.data.tool === 'read_file' && e.data.ok),
     ).toHaveLength(2);
     expect(record.cycles[0]!.attempts).toEqual({ red: 2, green: 1 });
+  }, 120_000);
+
+  it('commits a passing test without a green step when the tester says the criterion is met', async () => {
+    run = await prepareRun(shared, {
+      script: 'already-met.yaml',
+      ticket: 'ticket-already-met.yaml',
+    });
+    const record = await run.run();
+    expect(record.status).toBe('done');
+    expect(await branchLog(run.repo, 'tandem/10-add')).toEqual([
+      'test(#10): add returns the sum (already met)|tester|red|1',
+    ]);
+    expect(record.cycles).toEqual([
+      expect.objectContaining({ cycle: 1, alreadyMet: true, red: expect.anything() }),
+    ]);
+    expect(record.cycles[0]!.green).toBeUndefined();
+    expect(record.criteria).toEqual([
+      expect.objectContaining({ status: 'met', tests: ['test_add_more'], passing: true }),
+    ]);
+    expect((await prompts(run)).map((p) => p.role)).not.toContain('developer');
+  }, 120_000);
+
+  const escalating = (chain: string[]) => (p: RepoPolicy) => ({
+    ...p,
+    models: { ...p.models, developer: { alias: 'script', escalation: chain } },
+    budgets: { ...p.budgets, attemptsPerPhase: 2 },
+  });
+
+  it('escalates a developer that keeps failing to the next alias of its chain', async () => {
+    run = await prepareRun(shared, {
+      script: 'escalation.yaml',
+      ticket: 'ticket-multiply.yaml',
+      policy: escalating(['script-strong']),
+    });
+    const record = await run.run();
+    expect(record.status).toBe('done');
+    const models = await execa('git', [
+      '-C',
+      run.repo,
+      'log',
+      '--reverse',
+      '--format=%s|%(trailers:key=Tandem-Model,valueonly,separator=)',
+      `main..${MULTIPLY}`,
+    ]);
+    expect(models.stdout.split('\n')).toEqual([
+      'test(#8): multiply returns the product|script',
+      'feat(#8): add multiply|script-strong',
+    ]);
+    const log = await eventsOf(run);
+    expect(log.filter((e) => e.kind === 'pair.attempt_failed')).toHaveLength(2);
+    expect(log.filter((e) => e.kind === 'pair.escalated').map((e) => e.data)).toEqual([
+      expect.objectContaining({ role: 'developer', to: 'script-strong' }),
+    ]);
+    expect(Object.keys(record.usage).sort()).toEqual(['developer', 'tester']);
+  }, 120_000);
+
+  it('blocks with a diagnosis when the escalation chain is exhausted, keeping the red commit', async () => {
+    run = await prepareRun(shared, {
+      script: 'escalation.yaml',
+      ticket: 'ticket-multiply.yaml',
+      policy: escalating([]),
+    });
+    const record = await run.run();
+    expect(record.status).toBe('blocked');
+    expect(await branchLog(run.repo, MULTIPLY)).toEqual(ONE_CYCLE.slice(0, 1));
+    expect(record.diagnosis).toMatchObject({
+      reason: 'escalation_exhausted',
+      phase: 'green',
+      cycle: 1,
+      criterion: 'multiply(a, b) returns the product of a and b',
+      whatFailed: 'the suite is failed after the change',
+    });
+    expect(record.diagnosis!.tried).toEqual([
+      'green cycle 1 attempt 1 (script): the suite is failed after the change',
+      'green cycle 1 attempt 2 (script): the suite is failed after the change',
+    ]);
+    expect(record.diagnosis!.lastTestOutput).toContain('assert 7 == 12');
+    // The work tree is left as the last attempt made it; the branch holds only committed work.
+    expect(record.headCommit).toBe(record.commits[0]!.sha);
   }, 120_000);
 });
