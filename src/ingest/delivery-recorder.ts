@@ -172,7 +172,10 @@ export function createDeliveryRecorder(
       return new Promise<RecordResult>((resolve, reject) => {
         waiting.push({ event, facts, resolve, reject });
         if (!busy) {
-          void flush();
+          // Start the write after the current I/O phase, so deliveries parsed in the same event-loop
+          // turn share one statement (measured: one statement per delivery otherwise).
+          busy = true;
+          setImmediate(() => void flush());
         }
       });
     },
