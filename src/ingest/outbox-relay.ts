@@ -106,6 +106,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       function done() {
         clearTimeout(timer);
         wake = undefined;
+        nudged = false;
         resolve();
       }
       wake = done;
@@ -124,6 +125,14 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       .where(isNull(outbox.relayedAt))
       .orderBy(asc(outbox.id))
       .limit(batchSize);
+  }
+
+  /** Wakes an idle loop; during a backoff the wake-up waits for the backoff to end. */
+  function nudge(): void {
+    nudged = true;
+    if (failures === 0) {
+      wake?.();
+    }
   }
 
   /** Relays one batch; returns the number of rows relayed (0: nothing pending). */
@@ -212,14 +221,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (fresh.length + rows.length <= MAX_FRESH) {
         fresh.push(...rows);
       }
-      this.nudge();
+      nudge();
     },
-    nudge() {
-      nudged = true;
-      if (failures === 0) {
-        wake?.();
-      }
-    },
+    nudge,
     async stop() {
       running = false;
       wake?.();
