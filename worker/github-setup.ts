@@ -89,7 +89,8 @@ export async function createGithubSetupHandler(options: GithubSetupOptions): Pro
   const setup = await setupAppFactory({
     host: options.host,
     port: options.port,
-    log: options.logger,
+    // Probot's own info lines tell the operator to edit `.env`; Tandem logs its own instructions.
+    log: options.logger.child({}, { level: 'warn' }),
     updateEnv,
   })();
   return async (req, res) => {
