@@ -77,6 +77,11 @@ export interface RunPairOptions {
    * awaited before the next commit and at the end, so a failed push still fails the run.
    */
   push?: boolean;
+  /**
+   * Stops the run at the next safe point: model calls and test runs in flight are aborted, and the run
+   * throws (the abort reason, or the model layer's `ModelCallAbortedError`) with the checkpoint of the last
+   * finished step kept; an interrupted step is redone on resume.
+   */
   signal?: AbortSignal;
 }
 
@@ -157,11 +162,13 @@ class PairEngine {
           this.block('baseline_not_green', `the suite is ${baseline.status} before any change`);
         }
       }
+      await this.save();
     }
     while (this.cp.phase !== 'done' && this.cp.phase !== 'blocked') {
       if (!this.checkBudgets()) {
         break;
       }
+      this.o.signal?.throwIfAborted();
       const phase = this.cp.phase;
       this.progress(STEP_START[phase] ?? phase);
       try {
@@ -202,7 +209,9 @@ class PairEngine {
     const result = await this.o.sandbox.exec(setup, {
       timeoutMs: commandTimeoutSeconds * 1000,
       ...(network === 'setup' ? { network: true } : {}),
+      ...(this.o.signal ? { signal: this.o.signal } : {}),
     });
+    this.o.signal?.throwIfAborted();
     await this.event('pair.setup', {
       exitCode: result.exitCode,
       durationMs: result.durationMs,
@@ -447,7 +456,10 @@ class PairEngine {
       workTree: this.o.workspace.workTree,
       command: this.o.policy.sandbox.test,
       timeoutMs: this.o.policy.sandbox.commandTimeoutSeconds * 1000,
+      ...(this.o.signal ? { signal: this.o.signal } : {}),
     });
+    // A run cut short by a stop says nothing about the code: never let it count as an attempt.
+    this.o.signal?.throwIfAborted();
     this.testMs += run.durationMs;
     this.lastRun = run;
     this.cp.lastTestOutput = `${run.reason ?? ''}\n${run.output}`.trim().slice(-4_000);

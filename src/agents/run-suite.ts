@@ -39,6 +39,8 @@ export interface RunSuiteOptions {
   /** Policy `sandbox.test` argv. */
   command: readonly string[];
   timeoutMs: number;
+  /** Aborts the run (the command is killed; the caller decides what an aborted run means). */
+  signal?: AbortSignal;
 }
 
 const OUTPUT_TAIL = 6_000;
@@ -55,7 +57,10 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
   const argv = options.command.map((arg) =>
     arg.replaceAll('{junit}', `/workspace/${REPORT_DIR}/junit.xml`),
   );
-  const result = await options.sandbox.exec(argv, { timeoutMs: options.timeoutMs });
+  const result = await options.sandbox.exec(argv, {
+    timeoutMs: options.timeoutMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   const combined = `${result.stdout}${result.stderr ? `\n${result.stderr}` : ''}`;
   const output = combined.length > OUTPUT_TAIL ? combined.slice(-OUTPUT_TAIL) : combined;
   const base = { exitCode: result.exitCode, durationMs: result.durationMs, output };

@@ -57,7 +57,7 @@ describe('pair engine resume (real sandbox, git, PGlite, scripted ModelManager)'
           }
         },
       }),
-    ).rejects.toMatchObject({ code: 'model_call_aborted' });
+    ).rejects.toMatchObject({ name: 'AbortError' });
     const [stopped] = await run.db.db.select().from(runs);
     const saved = Checkpoint.parse(stopped!.checkpoint);
     expect(saved).toMatchObject({ phase: 'red', cycle: 2 });
@@ -120,6 +120,36 @@ describe('pair engine resume (real sandbox, git, PGlite, scripted ModelManager)'
     expect(adopted.map((e) => e.data)).toEqual([
       expect.objectContaining({ sha: made, phase: 'red' }),
     ]);
+  }, 180_000);
+
+  it('stops during a test run without counting an attempt, and resumes from there', async () => {
+    run = await prepareRun(shared, { script: 'two-cycles.yaml' });
+    const stop = new AbortController();
+    let testRuns = 0;
+    await expect(
+      run.run({
+        signal: stop.signal,
+        onProgress: (p) => {
+          // The second test run is red-1's verification (the first is the baseline).
+          if (p.message === 'running the tests' && ++testRuns === 2) {
+            stop.abort();
+          }
+        },
+      }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+    const [stopped] = await run.db.db.select().from(runs);
+    expect(Checkpoint.parse(stopped!.checkpoint)).toMatchObject({
+      phase: 'red',
+      cycle: 1,
+      attempts: 0,
+      tried: [],
+    });
+    expect(await run.workspace.head()).toBe(run.workspace.baseCommit);
+    await run.restart();
+    const record = await run.run();
+    expect(record.status).toBe('done');
+    expect(await branchLog(run.repo, BRANCH)).toHaveLength(4);
+    expect(record.cycles[0]!.attempts).toEqual({ red: 1, green: 1 });
   }, 180_000);
 
   it("fails the run when a push fails, with the commit kept in the job's git dir", async () => {
