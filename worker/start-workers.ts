@@ -41,6 +41,11 @@ export interface StartWorkersOptions {
   workConcurrency?: number;
   /** BullMQ key prefix (tests give each test its own). */
   prefix?: string;
+  /**
+   * Lock of a running pair job, in ms (default 60 000), and how often workers look for jobs whose
+   * lock expired (a worker killed mid-job), in ms (BullMQ's default 30 000). Tests shorten both.
+   */
+  pairLock?: { durationMs: number; stalledIntervalMs: number };
 }
 
 /** Running workers. */
@@ -107,7 +112,12 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
         return classify(error);
       }
     },
-    { ...common, concurrency: options.maxPairJobs, lockDuration: 60_000 },
+    {
+      ...common,
+      concurrency: options.maxPairJobs,
+      lockDuration: options.pairLock?.durationMs ?? 60_000,
+      ...(options.pairLock ? { stalledInterval: options.pairLock.stalledIntervalMs } : {}),
+    },
   );
   const workers = [events, work, pairs] as TandemWorker[];
   for (const w of workers) {

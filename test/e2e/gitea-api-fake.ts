@@ -26,6 +26,18 @@ export interface GiteaApiFake {
 const NO_ROUTE = 'no such route in the fake';
 const str = (x: unknown): string => (typeof x === 'string' ? x : '');
 
+/** The fake's request handler, for nock or a real HTTP server. */
+export interface GiteaRoutes {
+  fake: GiteaApiFake;
+  /** Answers one request (`uri` is path + query); records it. */
+  handle(
+    method: string,
+    uri: string,
+    body: unknown,
+    authorization: string | undefined,
+  ): Promise<[number, unknown]>;
+}
+
 /** Serves `owner/name` from `forge` on the scope (persisted interceptors for every method). */
 export function fakeGiteaApi(
   scope: nock.Scope,
@@ -34,6 +46,31 @@ export function fakeGiteaApi(
   name: string,
   web: string,
 ): GiteaApiFake {
+  const routes = giteaRoutes(forge, owner, name, web);
+  const persisted = scope.persist();
+  for (const method of ['get', 'post', 'patch', 'delete'] as const) {
+    const interceptor = persisted[method](/^\/api\/v1\/.*/);
+    interceptor.reply(async function (uri, body) {
+      const auth = this.req.headers.authorization;
+      const parsed = typeof body === 'string' && body ? (JSON.parse(body) as unknown) : body;
+      return routes.handle(
+        method.toUpperCase(),
+        uri,
+        parsed,
+        typeof auth === 'string' ? auth : undefined,
+      );
+    });
+  }
+  return routes.fake;
+}
+
+/** The routes of the fake over `forge`'s state. */
+export function giteaRoutes(
+  forge: MemoryForge,
+  owner: string,
+  name: string,
+  web: string,
+): GiteaRoutes {
   const fake: GiteaApiFake = {
     requests: [],
     unknown: [],
@@ -241,23 +278,18 @@ export function fakeGiteaApi(
     return [404, { message: NO_ROUTE }];
   }
 
-  const persisted = scope.persist();
-  for (const method of ['get', 'post', 'patch', 'delete'] as const) {
-    const interceptor = persisted[method](/^\/api\/v1\/.*/);
-    interceptor.reply(async function (uri, body) {
-      const verb = method.toUpperCase();
+  return {
+    fake,
+    async handle(verb, uri, body, authorization) {
       fake.requests.push(`${verb} ${uri}`);
-      const auth = this.req.headers.authorization;
-      if (typeof auth === 'string') {
-        fake.authorizations.add(auth);
+      if (authorization !== undefined) {
+        fake.authorizations.add(authorization);
       }
-      const parsed = typeof body === 'string' && body ? (JSON.parse(body) as unknown) : body;
-      const [status, json] = await route(verb, uri, parsed);
+      const [status, json] = await route(verb, uri, body);
       if (status === 404 && (json as { message?: string }).message === NO_ROUTE) {
         fake.unknown.push(`${verb} ${uri}`);
       }
       return [status, json];
-    });
-  }
-  return fake;
+    },
+  };
 }

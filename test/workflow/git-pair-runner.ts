@@ -8,7 +8,7 @@
  * (wait until the job's signal aborts, as `/stop` does, then report `stopped`; or until `release()`,
  * then finish as `done`).
  */
-import { mkdir, writeFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GitWorkspace } from '../../src/git/git-workspace.js';
 import type { PairJobInput, PairJobResult, PairRunner } from '../../src/workflow/pair-runner.js';
@@ -30,6 +30,8 @@ export interface GitPairRunner extends PairRunner {
 export interface GitPairRunnerOptions {
   /** The behaviour of run `n` (1-based, across tickets); default always `done`. */
   behaviour?: (input: PairJobInput, n: number) => PairBehaviour;
+  /** Called after the red commit is pushed, before green (e.g. to kill the process there). */
+  afterRed?: (input: PairJobInput) => Promise<void>;
 }
 
 export function createGitPairRunner(options: GitPairRunnerOptions = {}): GitPairRunner {
@@ -63,7 +65,7 @@ export function createGitPairRunner(options: GitPairRunnerOptions = {}): GitPair
       if (behaviour === 'blocked') {
         return blocked(input);
       }
-      return done(input, n);
+      return done(input, n, options.afterRed);
     },
   };
 }
@@ -97,7 +99,15 @@ function blocked(input: PairJobInput): PairJobResult {
   };
 }
 
-async function done(input: PairJobInput, runNumber: number): Promise<PairJobResult> {
+/**
+ * Red then green on the branch, each pushed. Resumes like the engine: when the branch (fetched from the
+ * remote) already holds this run's failing test, the red commit is not made again.
+ */
+async function done(
+  input: PairJobInput,
+  runNumber: number,
+  afterRed?: (input: PairJobInput) => Promise<void>,
+): Promise<PairJobResult> {
   const ws = await GitWorkspace.open({
     remote: input.remote,
     baseBranch: input.baseBranch,
@@ -114,15 +124,22 @@ async function done(input: PairJobInput, runNumber: number): Promise<PairJobResu
     'Tandem-Cycle': String(runNumber),
   });
   const base = ws.baseCommit;
-  await mkdir(join(ws.workTree, 'test'), { recursive: true });
-  await writeFile(
-    join(ws.workTree, 'test', `t${n}-${runNumber}.spec.js`),
-    `// fails until src/t${n}.js exports v${runNumber}\n`,
-  );
-  const red = (await ws.commit({
-    subject: `test(#${n}): failing test`,
-    trailers: trailers('tester', 'red'),
-  }))!;
+  const testFile = join(ws.workTree, 'test', `t${n}-${runNumber}.spec.js`);
+  const testText = `// fails until src/t${n}.js exports v${runNumber}\n`;
+  const resumed = (await readFile(testFile, 'utf8').catch(() => null)) === testText;
+  let red: string;
+  if (resumed) {
+    red = await ws.head();
+  } else {
+    await mkdir(join(ws.workTree, 'test'), { recursive: true });
+    await writeFile(testFile, testText);
+    red = (await ws.commit({
+      subject: `test(#${n}): failing test`,
+      trailers: trailers('tester', 'red'),
+    }))!;
+    await ws.push();
+  }
+  await afterRed?.(input);
   await mkdir(join(ws.workTree, 'src'), { recursive: true });
   await writeFile(
     join(ws.workTree, 'src', `t${n}.js`),
