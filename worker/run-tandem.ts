@@ -17,6 +17,7 @@ import { secretValues } from '../src/config/secret-values.js';
 import { createDatabase, type DatabaseHandle } from '../src/db/create-database.js';
 import { migrateDatabase } from '../src/db/migrate-database.js';
 import { ConfigError, TandemError, redactSecrets } from '../src/errors/index.js';
+import { catalogSecrets, loadModelCatalog, type ModelCatalog } from '../src/llm/catalog.js';
 import { createLogger, type Logger } from '../src/log/logger.js';
 import { createQueueBackend } from '../src/queue/create-queue-backend.js';
 import type { QueueBackend } from '../src/queue/queue-backend.js';
@@ -61,7 +62,17 @@ export async function runTandem(options: RunTandemOptions): Promise<RunningTande
     stderr.write(`tandem ${options.mode}: cannot start\n${describe(error, [])}\n`);
     throw error;
   }
-  const secrets = secretValues(config);
+  // The catalog is read before the logger exists, so its credentials are scrubbed from every line too.
+  let catalog: ModelCatalog | undefined;
+  try {
+    catalog = options.mode === 'server' ? undefined : await loadCatalog(config, env);
+  } catch (error) {
+    stderr.write(
+      `tandem ${options.mode}: cannot start\n${describe(error, secretValues(config))}\n`,
+    );
+    throw error;
+  }
+  const secrets = [...secretValues(config), ...(catalog ? catalogSecrets(catalog) : [])];
   const logger = createLogger({ level: config.logLevel, secrets, base: { mode: options.mode } });
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async () => {
@@ -93,6 +104,7 @@ export async function runTandem(options: RunTandemOptions): Promise<RunningTande
     if (options.mode !== 'server') {
       workerSide = await startWorkerSide({
         config,
+        catalog: catalog!,
         database,
         backend,
         logger,
@@ -141,6 +153,22 @@ export async function runTandem(options: RunTandemOptions): Promise<RunningTande
     await closeAll();
     throw error;
   }
+}
+
+/**
+ * The model catalog: the file at `TANDEM_MODEL_CATALOG` (its `${ENV}` references resolved from `env`),
+ * or the built-in one with its models cached under `TANDEM_MODEL_CACHE_DIR`.
+ * @throws ConfigError for an unreadable or invalid catalog file
+ */
+export async function loadCatalog(
+  config: ServerConfig,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<ModelCatalog> {
+  if (config.modelCatalogPath !== undefined) {
+    return loadModelCatalog(config.modelCatalogPath, env);
+  }
+  const builtIn = await loadModelCatalog(undefined);
+  return { ...builtIn, modelsDir: resolve(config.modelCacheDir) };
 }
 
 /** Resolves true when `promise` settles within `ms`, false otherwise (it keeps running). */

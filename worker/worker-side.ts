@@ -16,7 +16,7 @@ import { createGiteaForge } from '../src/forge/gitea/gitea-forge.js';
 import { createTandemProbot } from '../src/forge/github/create-probot.js';
 import { createGithubForge } from '../src/forge/github/github-forge.js';
 import type { Forge } from '../src/forge/types.js';
-import { loadModelCatalog, type ModelCatalog } from '../src/llm/catalog.js';
+import type { ModelCatalog } from '../src/llm/catalog.js';
 import { DrizzleModelCallRecorder } from '../src/llm/drizzle-model-call-recorder.js';
 import { ModelManager } from '../src/llm/model-manager.js';
 import { createProviderFactory } from '../src/llm/provider-factory.js';
@@ -41,6 +41,8 @@ export interface WorkerSide {
 /** Options of {@link startWorkerSide}. */
 export interface WorkerSideOptions {
   config: ServerConfig;
+  /** The model catalog (`loadCatalog` in run-tandem.ts). */
+  catalog: ModelCatalog;
   database: DatabaseHandle;
   backend: QueueBackend;
   logger: Logger;
@@ -50,11 +52,10 @@ export interface WorkerSideOptions {
 
 /**
  * Starts the worker side.
- * @throws DockerUnavailableError when the Docker engine cannot be reached; ConfigError for a bad catalog.
+ * @throws DockerUnavailableError when the Docker engine cannot be reached.
  */
 export async function startWorkerSide(options: WorkerSideOptions): Promise<WorkerSide> {
-  const { config, database, backend, logger } = options;
-  const catalog = await loadCatalog(config);
+  const { config, catalog, database, backend, logger } = options;
   const sandboxDefaults = RepoPolicy.parse({}).sandbox;
   const sandboxes = new DockerSandboxProvider({
     logger: logger.child({ component: 'sandbox' }),
@@ -152,15 +153,6 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
       await models.close();
     },
   };
-}
-
-/** The catalog file, or the built-in one with its models cached under `TANDEM_MODEL_CACHE_DIR`. */
-async function loadCatalog(config: ServerConfig): Promise<ModelCatalog> {
-  if (config.modelCatalogPath !== undefined) {
-    return loadModelCatalog(config.modelCatalogPath);
-  }
-  const builtIn = await loadModelCatalog(undefined);
-  return { ...builtIn, modelsDir: resolve(config.modelCacheDir) };
 }
 
 /** The forges the environment configures. */

@@ -167,4 +167,20 @@ describe('tandem start / server / worker (spawned)', () => {
     expect(out).not.toContain('eighty');
     expect(out.match(/invalid environment/g)).toHaveLength(1);
   }, 60_000);
+
+  it('a bad model catalog exits 1 naming the file and the problem, before anything is opened', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tandem-badcat-'));
+    const catalog = join(dir, 'catalog.yaml');
+    await writeFile(
+      catalog,
+      'models:\n  cloud:\n    provider: openai\n    model: m\n    apiKey: ${NO_SUCH_KEY}\n',
+    );
+    const result = await tandem('worker', { TANDEM_DATA_DIR: dir, TANDEM_MODEL_CATALOG: catalog });
+    expect(result.exitCode).toBe(1);
+    const out = String(result.all);
+    expect(out).toContain('tandem worker: cannot start');
+    expect(out).toContain(catalog);
+    expect(out).toContain('NO_SUCH_KEY');
+    expect(out).not.toContain('storage ready');
+  }, 60_000);
 });
