@@ -34,7 +34,8 @@ export function topLevelSymbols(path: string, text: string): string[] {
 }
 
 /**
- * Renders `files` with their symbols, at most `maxChars` characters (files larger than 200 kB are not read).
+ * Renders `files` with their symbols, at most `maxChars` characters. Only source files of a known language
+ * are read (and their symbols used when under 200 kB).
  * Returns one line per file: `path: sym1, sym2`.
  */
 export async function buildRepoMap(
@@ -46,7 +47,7 @@ export async function buildRepoMap(
   let size = 0;
   for (const path of files) {
     let line = path;
-    if (size < maxChars * 0.8) {
+    if (size < maxChars * 0.8 && SYMBOL_PATTERNS.some((p) => p.ext.test(path))) {
       const text = await read(path).catch(() => '');
       const symbols = text.length < 200_000 ? topLevelSymbols(path, text) : [];
       if (symbols.length > 0) {
