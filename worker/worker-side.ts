@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { createPermissionChecker } from '../src/commands/permission-checker.js';
 import { RepoPolicy } from '../src/config/repo-policy.js';
 import type { ServerConfig } from '../src/config/server-config.js';
 import type { DatabaseHandle } from '../src/db/create-database.js';
@@ -125,6 +126,8 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
           ...(ticketId === undefined ? {} : { ticketId }),
         }),
       pairs: createEnginePairRunner({ db: database.db, models, sandboxes }),
+      // One cache per process: `TANDEM_PERMISSION_CACHE_SECONDS` (0 disables it).
+      permissions: createPermissionChecker({ ttlMs: config.permissionCacheSeconds * 1_000 }),
       remoteUrl: (kind, repo) => forgeFor(kind).cloneUrl(repo),
       workDir: resolve(config.dataDir, 'workspaces'),
       serverLimits: {
