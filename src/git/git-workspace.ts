@@ -75,7 +75,8 @@ export class GitWorkspace {
   ) {}
 
   /**
-   * Prepares the workspace: initialises the git directory if needed, fetches the base branch and any
+   * Prepares the workspace: initialises the git directory if needed (or removes lock files a killed runner
+   * left in it), fetches the base branch and any
    * existing ticket branch, and checks the ticket branch out (forced: leftovers of an interrupted phase are
    * discarded). The branch resumes from the local branch when the remote one is not ahead of it, else from
    * the remote branch, else it is cut from the base.
@@ -93,6 +94,14 @@ export class GitWorkspace {
       // Outputs Tandem writes into the workspace (JUnit reports) are never committed.
       await mkdir(join(options.gitDir, 'info'), { recursive: true });
       await writeFile(join(options.gitDir, 'info', 'exclude'), '/.tandem/\n');
+    } else {
+      // A runner killed during `git add`/`commit` leaves lock files that would fail every later command.
+      // The job's git dir belongs to this job alone (one runner per job), so any lock here is stale.
+      await Promise.all(
+        ['index.lock', 'HEAD.lock', `refs/heads/${branch}.lock`].map((lock) =>
+          rm(join(options.gitDir, lock), { force: true }),
+        ),
+      );
     }
     const env = options.credentials
       ? askpassEnv(await writeAskpassScript(join(options.gitDir, 'tandem')), options.credentials)

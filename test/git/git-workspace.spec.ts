@@ -113,6 +113,23 @@ describe('GitWorkspace', () => {
     expect(await ws.listFiles()).toEqual(['new.js', 'sub/c.js']);
   });
 
+  it('re-opens a workspace whose runner was killed mid-commit (stale lock files)', async () => {
+    const ws = await open();
+    await writeFile(join(dir, 'ws', 'lib.test.js'), 'test\n');
+    await writeFile(join(dir, 'gitdir', 'index.lock'), '');
+    await writeFile(join(dir, 'gitdir', 'refs', 'heads', 'tandem', '7-add-two.lock'), '');
+    await expect(ws.commit({ subject: 'blocked', trailers: trailers('red', 1) })).rejects.toThrow(
+      /index\.lock/,
+    );
+    const again = await open();
+    expect(again.source).toBe('local');
+    expect(await again.changedFiles()).toEqual([]);
+    await writeFile(join(dir, 'ws', 'lib.test.js'), 'test\n');
+    expect(await again.commit({ subject: 'test(#7): two', trailers: trailers('red', 1) })).toMatch(
+      /^[0-9a-f]{40}$/,
+    );
+  });
+
   it('never runs hooks or an fsmonitor planted in the git directory', async () => {
     const ws = await open();
     const marker = join(dir, 'hook-ran');
