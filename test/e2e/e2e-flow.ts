@@ -6,14 +6,14 @@
  * sees on the forge (state kept by a {@link MemoryForge} behind the nock fake of the forge's API).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { expect } from 'vitest';
 import { createPermissionChecker } from '../../src/commands/permission-checker.js';
 import type { ForgeKind } from '../../src/forge/forge-event.js';
-import type { Forge, RepoRef } from '../../src/forge/types.js';
+import type { Forge, ForgeReviewComment, RepoRef } from '../../src/forge/types.js';
 import { EVENTS_QUEUE } from '../../src/ingest/delivery-recorder.js';
 import { startIngestion, type Ingestion } from '../../src/ingest/start-ingestion.js';
 import { parseModelCatalog } from '../../src/llm/catalog.js';
@@ -22,6 +22,8 @@ import { ModelManager } from '../../src/llm/model-manager.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createQueueBackend } from '../../src/queue/create-queue-backend.js';
 import type { QueueBackend } from '../../src/queue/queue-backend.js';
+import { DockerSandboxProvider } from '../../src/sandbox/docker-sandbox-provider.js';
+import { createEnginePairRunner } from '../../src/workflow/engine-pair-runner.js';
 import type { PairRunner } from '../../src/workflow/pair-runner.js';
 import { getRequest } from '../../src/workflow/request-store.js';
 import { getTicket, ticketsOfRequest } from '../../src/workflow/ticket-store.js';
@@ -33,6 +35,8 @@ import { POLICY, SCRIPT, until } from '../workflow/harness.js';
 import { createBareRepo, createMemoryForge, type MemoryForge } from '../workflow/memory-forge.js';
 
 const logger = createLogger({ level: 'silent' });
+/** How long a pair run may take in the flow (the engine runs pytest in Docker), in ms. */
+const PAIR_MS = 120_000;
 
 /** A pull request as the payload builders need it. */
 export interface PullRef {
@@ -74,13 +78,44 @@ export interface RunningTandem {
   close(): Promise<void>;
 }
 
-/** Starts everything; `reader` may read and `maria` may write on the store. */
-export async function startTandem(side: ForgeUnderTest): Promise<RunningTandem> {
+/** The policy of the engine flavour: Python calc fixture, scripted pair, pytest in the sandbox. */
+const ENGINE_POLICY = `${POLICY}  developer: { alias: script }
+  tester: { alias: script }
+budgets: { attemptsPerPhase: 2, cycles: 6 }
+sandbox:
+  test: [python3, -B, -m, pytest, -q, -p, no:cacheprovider, '--junitxml={junit}']
+  testGlobs: ['tests/**']
+  memoryMb: 512
+  commandTimeoutSeconds: 60
+`;
+
+/** Which pair runner the flow uses. */
+export type PairFlavour = 'stand-in' | 'engine';
+
+async function repoFiles(flavour: PairFlavour): Promise<Record<string, string>> {
+  if (flavour === 'stand-in') {
+    return { '.github/tandem.yml': POLICY, 'package.json': '{"name":"app"}\n' };
+  }
+  const calc = join('test', 'fixtures', 'engine', 'calc');
+  return {
+    '.github/tandem.yml': ENGINE_POLICY,
+    '.gitignore': await readFile(join(calc, 'gitignore.txt'), 'utf8'),
+    'calc.py': await readFile(join(calc, 'calc.py'), 'utf8'),
+    'tests/test_add.py': await readFile(join(calc, 'tests', 'test_add.py'), 'utf8'),
+  };
+}
+
+/**
+ * Starts everything; `reader` may read and `maria` may write on the store. `flavour: 'engine'` runs
+ * the real pair engine (`createEnginePairRunner`) in Docker sandboxes on the calc fixture with the
+ * script `test/fixtures/workflow/engine-e2e.yaml`.
+ */
+export async function startTandem(
+  side: ForgeUnderTest,
+  flavour: PairFlavour = 'stand-in',
+): Promise<RunningTandem> {
   const dir = await mkdtemp(join(tmpdir(), `tandem-e2e-${side.kind}-`));
-  const bare = await createBareRepo(dir, {
-    '.github/tandem.yml': POLICY,
-    'package.json': '{"name":"app"}\n',
-  });
+  const bare = await createBareRepo(dir, await repoFiles(flavour));
   const store = createMemoryForge(bare);
   store.permissions.set('reader', 'read');
   store.permissions.set('maria', 'write');
@@ -89,7 +124,12 @@ export async function startTandem(side: ForgeUnderTest): Promise<RunningTandem> 
   const backend: QueueBackend = await createQueueBackend({ redisUrl: 'redis://127.0.0.1:6379' });
   const prefix = `test-${randomUUID()}`;
   const secret = `whsec-${randomUUID()}`;
-  await writeFile(join(dir, 'script.yaml'), SCRIPT);
+  await writeFile(
+    join(dir, 'script.yaml'),
+    flavour === 'engine'
+      ? await readFile(join('test', 'fixtures', 'workflow', 'engine-e2e.yaml'), 'utf8')
+      : SCRIPT,
+  );
   const models = new ModelManager({
     catalog: parseModelCatalog(
       `models:\n  script: { provider: scripted, model: demo, script: ${join(dir, 'script.yaml')} }\n`,
@@ -98,7 +138,14 @@ export async function startTandem(side: ForgeUnderTest): Promise<RunningTandem> 
     recorder: new DrizzleModelCallRecorder({ db: database.db }),
   });
   const forge = side.createForge();
-  const pairs = createGitPairRunner();
+  const sandboxes =
+    flavour === 'engine'
+      ? new DockerSandboxProvider({ logger, poolSize: 1, workerId: `test-${randomUUID()}` })
+      : undefined;
+  await sandboxes?.start();
+  const pairs: PairRunner = sandboxes
+    ? createEnginePairRunner({ db: database.db, models, sandboxes })
+    : createGitPairRunner();
   let running: RunningWorkers | undefined;
   let ingestion: Ingestion | undefined;
   try {
@@ -130,6 +177,7 @@ export async function startTandem(side: ForgeUnderTest): Promise<RunningTandem> 
   } catch (error) {
     await running?.close();
     await backend.close();
+    await sandboxes?.close();
     throw error;
   }
   const url = ingestion.server.url;
@@ -155,6 +203,7 @@ export async function startTandem(side: ForgeUnderTest): Promise<RunningTandem> 
       await running?.close();
       await backend.close();
       await models.close();
+      await sandboxes?.close();
       await database.close();
       await rm(dir, { recursive: true, force: true });
     },
@@ -167,7 +216,42 @@ export async function startTandem(side: ForgeUnderTest): Promise<RunningTandem> 
  * → merged → the second ticket → merged → request done, dashboard right, no duplicate comments or PRs,
  * and every API request served by a real route of the forge's API.
  */
-export async function issueToDone(side: ForgeUnderTest, t: RunningTandem): Promise<void> {
+/** What differs between the pair flavours: the review's points and the revised commits' phases. */
+export interface FlowExpectations {
+  reviewBody: string;
+  reviewComments: ForgeReviewComment[];
+  /** `Tandem-Phase` of the commits the revision adds, oldest first. */
+  revisedPhases: string[];
+}
+
+/** The stand-in flavour: a review body and one line comment; the revision is one red/green cycle. */
+export const STAND_IN_FLOW: FlowExpectations = {
+  reviewBody: 'Almost there.',
+  reviewComments: [
+    {
+      id: 31,
+      body: 'Quote fields with newlines.',
+      author: 'maria',
+      path: 'src/csv.js',
+      line: 2,
+      reviewId: 501,
+    },
+  ],
+  revisedPhases: ['red', 'green'],
+};
+
+/** The engine flavour: the first criterion is already met (red only), the review's point is red/green. */
+export const ENGINE_FLOW: FlowExpectations = {
+  reviewBody: 'multiply(a, b) must reject strings with a TypeError.',
+  reviewComments: [],
+  revisedPhases: ['red', 'red', 'green'],
+};
+
+export async function issueToDone(
+  side: ForgeUnderTest,
+  t: RunningTandem,
+  expected: FlowExpectations = STAND_IN_FLOW,
+): Promise<void> {
   const { store, bare } = t;
   const db = t.database.db;
   const request = await store.createIssue(side.repo, {
@@ -177,10 +261,25 @@ export async function issueToDone(side: ForgeUnderTest, t: RunningTandem): Promi
   });
   request.author = 'alice';
   const requestState = async () => (await getRequest(db, 1).catch(() => null))?.state;
+  /** `<phase> <subject>` of the branch's commits since main, oldest first. */
   const log = async (head: string) =>
     (
-      await execa('git', ['--git-dir', bare, 'log', '--reverse', '--format=%s', `main..${head}`])
+      await execa('git', [
+        '--git-dir',
+        bare,
+        'log',
+        '--reverse',
+        '--format=%(trailers:key=Tandem-Phase,valueonly,separator=) %s',
+        `main..${head}`,
+      ])
     ).stdout.split('\n');
+  const phases = (lines: string[]) => lines.map((l) => l.split(' ')[0]);
+  /** Red (a `test(#n)` commit) then green (`feat(#n)`), as the PR history must show. */
+  const redThenGreen = (lines: string[], n: number | null) => {
+    expect(phases(lines)).toEqual(['red', 'green']);
+    expect(lines[0]).toMatch(new RegExp(`^red test\\(#${n}\\): `));
+    expect(lines[1]).toMatch(new RegExp(`^green feat\\(#${n}\\): `));
+  };
 
   // 1. The trigger label → the PM's spec PR.
   await t.deliver(side.payloads.labeled(request.number, request.title));
@@ -204,7 +303,7 @@ export async function issueToDone(side: ForgeUnderTest, t: RunningTandem): Promi
       const all = await ticketsOfRequest(db, 1);
       return all.length === 2 && all[0]!.state === 'review' ? all[0] : undefined;
     },
-    40_000,
+    PAIR_MS,
   );
   const [, t2] = await ticketsOfRequest(db, 1);
   expect(t2!.state).toBe('backlog');
@@ -218,10 +317,7 @@ export async function issueToDone(side: ForgeUnderTest, t: RunningTandem): Promi
   );
   const pr1 = store.pulls.get(t1.prNumber!)!;
   expect(pr1.body).toContain(`Closes #${t1.issueNumber}`);
-  expect(await log(pr1.headRef)).toEqual([
-    `test(#${t1.issueNumber}): failing test`,
-    `feat(#${t1.issueNumber}): make it pass`,
-  ]);
+  redThenGreen(await log(pr1.headRef), t1.issueNumber);
   expect(store.statuses).toContainEqual({
     sha: pr1.headSha,
     state: 'success',
@@ -229,32 +325,21 @@ export async function issueToDone(side: ForgeUnderTest, t: RunningTandem): Promi
   });
 
   // 3. Changes requested → revised on the same branch and PR.
-  store.reviewComments.set(pr1.number, [
-    {
-      id: 31,
-      body: 'Quote fields with newlines.',
-      author: 'maria',
-      path: 'src/csv.js',
-      line: 2,
-      reviewId: 501,
-    },
-  ]);
+  store.reviewComments.set(pr1.number, expected.reviewComments);
   const ref = (pr: typeof pr1): PullRef => ({
     number: pr.number,
     head: pr.headRef,
     sha: pr.headSha,
   });
-  await t.deliver(side.payloads.changesRequested(ref(pr1), 501, 'Almost there.'));
-  await until('revised', () =>
-    store.comments.find((c) => c.number === pr1.number && c.body.includes('Revised for')),
+  await t.deliver(side.payloads.changesRequested(ref(pr1), 501, expected.reviewBody));
+  await until(
+    'revised',
+    () => store.comments.find((c) => c.number === pr1.number && c.body.includes('Revised for')),
+    PAIR_MS,
   );
   await until('T1 back in review', async () => (await getTicket(db, t1.id)).state === 'review');
   const revised = await log(pr1.headRef);
-  expect(revised).toHaveLength(4);
-  expect(revised.slice(2)).toEqual([
-    `test(#${t1.issueNumber}): failing test`,
-    `feat(#${t1.issueNumber}): make it pass`,
-  ]);
+  expect(phases(revised)).toEqual(['red', 'green', ...expected.revisedPhases]);
 
   // 4. Merged → T2 starts → its PR → merged → request done.
   await store.mergePullRequest(side.repo, pr1.number);
@@ -265,16 +350,13 @@ export async function issueToDone(side: ForgeUnderTest, t: RunningTandem): Promi
       const row = await getTicket(db, t2!.id);
       return row.state === 'review' ? row : undefined;
     },
-    40_000,
+    PAIR_MS,
   );
   const pr2 = store.pulls.get(t2Review.prNumber!)!;
-  expect(await log(pr2.headRef)).toEqual([
-    `test(#${t2!.issueNumber}): failing test`,
-    `feat(#${t2!.issueNumber}): make it pass`,
-  ]);
+  redThenGreen(await log(pr2.headRef), t2!.issueNumber);
   await store.mergePullRequest(side.repo, pr2.number);
   await t.deliver(side.payloads.merged(ref(pr2)));
-  await until('request done', async () => (await requestState()) === 'done', 30_000);
+  await until('request done', async () => (await requestState()) === 'done', 40_000);
 
   // What the forge shows: dashboard right, nothing duplicated, only real API routes used.
   const dashboard = await until('dashboard done', () =>

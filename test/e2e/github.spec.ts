@@ -4,48 +4,16 @@
  * outbox and relayed to the `events` queue on the local Redis, routed by the real workers (BullMQ), the
  * real GitHub forge (Probot installation auth) talking to a stateful nock fake of the GitHub API whose
  * every request is checked against `@octokit/openapi` (test/http-mock.ts), a real bare git remote,
- * PGlite and a scripted model. The flow itself is in `e2e-flow.ts`. The pair step is the stand-in runner
- * of test/workflow (real git commits, no sandbox); docs/deployment.md says why.
+ * PGlite and a scripted model. The flow itself is in `e2e-flow.ts`. Pair step: the stand-in runner
+ * (real git commits, no sandbox); `github-engine.spec.ts` runs the same flow on the real engine.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGithubForge } from '../../src/forge/github/github-forge.js';
-import { createTestProbot } from '../forge/test-probot.js';
 import { useHttpMock } from '../http-mock.js';
-import { issueToDone, startTandem, type ForgeUnderTest, type RunningTandem } from './e2e-flow.js';
-import { fakeGithubApi } from './github-api-fake.js';
-import {
-  commentCreated,
-  issueLabeled,
-  NAME,
-  OWNER,
-  pullClosed,
-  reviewSubmitted,
-} from './github-payloads.js';
+import { issueToDone, startTandem, type RunningTandem } from './e2e-flow.js';
+import { githubUnderTest } from './github-side.js';
 
 const http = useHttpMock();
-
-const github: ForgeUnderTest = {
-  kind: 'github',
-  repo: { owner: OWNER, name: NAME },
-  createForge: () => {
-    const probot = createTestProbot();
-    return createGithubForge({ auth: (id) => probot.auth(id) });
-  },
-  fake: (store) => fakeGithubApi(http.github(), store, OWNER, NAME),
-  botLogins: ['tandem-e2e[bot]'],
-  payloads: {
-    labeled: (n, title) => ['issues', issueLabeled(n, title, 'tandem')],
-    comment: (n, author, body, onPull) => [
-      'issue_comment',
-      commentCreated(n, author, body, onPull),
-    ],
-    changesRequested: (pr, id, body) => [
-      'pull_request_review',
-      reviewSubmitted({ ...pr, merged: false }, id, body),
-    ],
-    merged: (pr) => ['pull_request', pullClosed({ ...pr, merged: true })],
-  },
-};
+const github = githubUnderTest(http);
 
 describe('GitHub end to end (webhooks → ingestion → workers → GitHub API)', () => {
   let tandem: RunningTandem | undefined;
