@@ -107,12 +107,12 @@ export async function execCommand(
     });
     stream = await exec.start({ hijack: true, stdin: false });
   } catch (error) {
+    // The engine's message is kept (it names the container state, e.g. "is not running"), never argv or env.
+    const reason = error instanceof Error ? error.message : String(error);
     throw new SandboxError(
-      `could not start a command in sandbox ${ctx.container.id.slice(0, 12)}`,
+      `could not start a command in sandbox ${ctx.container.id.slice(0, 12)}: ${reason}`,
       ctx.container.id,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
   const stdout = new OutputCollector(maxOutput);
