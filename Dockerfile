@@ -7,7 +7,9 @@ WORKDIR /app
 # node-llama-cpp ships prebuilt llama.cpp binaries; its postinstall must not fetch sources.
 ENV NODE_LLAMA_CPP_SKIP_DOWNLOAD=true
 COPY package.json package-lock.json ./
-RUN npm ci
+# npm ci; when it refuses a lock that lacks other platforms' optional binaries (some registry mirrors),
+# the same locked versions are installed with npm install --no-save, as .ci/run does (docs/decisions.md).
+RUN npm ci --no-audit --no-fund || npm install --no-save --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY worker ./worker
