@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LABELS } from '../../src/sandbox/container-options.js';
+import { sandboxWorkerId } from '../../worker/worker-side.js';
 
 let dir = '';
 let child: Spawned | undefined;
@@ -21,6 +23,19 @@ afterEach(async () => {
     await child.catch(() => undefined);
   }
   child = undefined;
+  if (dir) {
+    // A process killed by a failing test leaves its warm sandbox behind: remove it by its worker label.
+    const ids = await execa('docker', [
+      'ps',
+      '-aq',
+      '--filter',
+      `label=${LABELS.worker}=${sandboxWorkerId(dir)}`,
+    ]);
+    const list = ids.stdout.split('\n').filter(Boolean);
+    if (list.length > 0) {
+      await execa('docker', ['rm', '-f', ...list]);
+    }
+  }
   await rm(dir, { recursive: true, force: true });
 });
 
