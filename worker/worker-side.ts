@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { createPermissionChecker } from '../src/commands/permission-checker.js';
+import { normaliseImage } from '../src/config/check-policy-against-server.js';
 import { RepoPolicy } from '../src/config/repo-policy.js';
 import type { ServerConfig } from '../src/config/server-config.js';
 import type { DatabaseHandle } from '../src/db/create-database.js';
@@ -58,6 +59,14 @@ export interface WorkerSideOptions {
 export async function startWorkerSide(options: WorkerSideOptions): Promise<WorkerSide> {
   const { config, catalog, database, backend, logger } = options;
   const sandboxDefaults = RepoPolicy.parse({}).sandbox;
+  // The pool is warmed for the policy's default image when the operator allows it, else for the first
+  // allowed image. A missing image does not stop start-up: the pool logs a warning naming the command
+  // that builds it, and a pair job fails with `sandbox_image_missing` until it exists.
+  const warmImage = config.sandboxImages
+    .map(normaliseImage)
+    .includes(normaliseImage(sandboxDefaults.image))
+    ? sandboxDefaults.image
+    : (config.sandboxImages[0] ?? sandboxDefaults.image);
   const sandboxes = new DockerSandboxProvider({
     logger: logger.child({ component: 'sandbox' }),
     poolSize: config.sandboxPoolSize,
@@ -67,7 +76,7 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
       ? {
           warm: [
             {
-              image: sandboxDefaults.image,
+              image: warmImage,
               limits: {
                 cpus: sandboxDefaults.cpus,
                 memoryMb: sandboxDefaults.memoryMb,
