@@ -1,3 +1,4 @@
+import { Agent } from 'node:http';
 import Docker from 'dockerode';
 import { DockerUnavailableError, SandboxImageMissingError } from '../errors/index.js';
 
@@ -21,8 +22,17 @@ export function dockerEndpoint(docker?: Docker, env: NodeJS.ProcessEnv = process
   return 'the socket /var/run/docker.sock';
 }
 
-/** Creates a dockerode client from the environment (`DOCKER_HOST`, or the default socket). */
-export function createDockerClient(): Docker {
+/**
+ * Creates a dockerode client from the environment (`DOCKER_HOST`, or the default socket).
+ * On a Unix socket the client uses an HTTP agent without keep-alive: Node 20's global agent keeps idle
+ * sockets, the engine closes them on its side, and a request written to such a stale socket fails with
+ * `EPIPE` (dockerode#193; seen here on `exec start` after a few idle seconds).
+ */
+export function createDockerClient(env: NodeJS.ProcessEnv = process.env): Docker {
+  const host = env.DOCKER_HOST;
+  if (host === undefined || host === '' || host.startsWith('unix://')) {
+    return new Docker({ agent: new Agent({ keepAlive: false }) } as Docker.DockerOptions);
+  }
   return new Docker();
 }
 

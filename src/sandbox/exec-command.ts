@@ -96,7 +96,7 @@ export async function execCommand(
   let exec: Docker.Exec;
   let stream: Duplex;
   try {
-    exec = await ctx.container.exec({
+    ({ exec, stream } = await startExec(ctx, {
       Cmd: ['/bin/sh', '-c', SUPERVISOR, 'tandem-supervisor', nonce, seconds, ...argv],
       AttachStdout: true,
       AttachStderr: true,
@@ -104,8 +104,7 @@ export async function execCommand(
       Tty: false,
       WorkingDir: cwd,
       Env: Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
-    });
-    stream = await exec.start({ hijack: true, stdin: false });
+    }));
   } catch (error) {
     // The engine's message is kept (it names the container state, e.g. "is not running"), never argv or env.
     const reason = error instanceof Error ? error.message : String(error);
@@ -174,6 +173,36 @@ export async function execCommand(
     timedOut,
     truncated: stdout.truncated || stderrTruncated(stderr, nonce, maxOutput),
   };
+}
+
+/** Socket errors that mean a request never reached the engine (a stale or reset connection). */
+const NOT_DELIVERED = new Set(['EPIPE', 'ECONNRESET']);
+/** Attempts at creating and starting one exec when the engine connection drops before it answers. */
+const START_ATTEMPTS = 3;
+
+/**
+ * Creates and starts an exec, retrying (up to {@link START_ATTEMPTS}, 100 ms apart) when the request died on
+ * the socket with EPIPE/ECONNRESET. That is a connection the engine had already dropped, so the request was
+ * not read and the command did not start; the client no longer keeps idle connections (see
+ * `createDockerClient`), so this is a backstop. Any other failure, or the last one, is thrown as it is.
+ */
+async function startExec(
+  ctx: ExecContext,
+  options: Docker.ExecCreateOptions,
+): Promise<{ exec: Docker.Exec; stream: Duplex }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const exec = await ctx.container.exec(options);
+      const stream = await exec.start({ hijack: true, stdin: false });
+      return { exec, stream };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      if (attempt >= START_ATTEMPTS || code === undefined || !NOT_DELIVERED.has(code)) {
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 function aborted(started: number, now: () => number): ExecResult {

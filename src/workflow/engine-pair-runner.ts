@@ -6,7 +6,8 @@
  * 2. a sandbox comes from the provider's warm pool (`acquire`, `TANDEM_SANDBOX_POOL_SIZE`) with its own
  *    fresh workspace directory, which becomes the git work tree; the git directory lives in the job
  *    directory, outside the mount, and push credentials reach git through askpass only;
- * 3. the policy's `sandbox.setup` command runs once (with a network only under `network: setup`);
+ * 3. the engine runs the policy's `sandbox.setup` command first (with a network only under
+ *    `network: setup`; a failing setup blocks the ticket as `setup_failed`);
  * 4. the engine runs with the ticket's model session (escalation positions carried over from the ticket;
  *    the engine restores the tokens already used from its checkpoint), the run store, and the job's AbortSignal (`/stop`, shutdown);
  * 5. the branch is pushed (the engine pushes after every commit and at the end), the sandbox destroyed.
@@ -29,7 +30,7 @@ import { events, runs } from '../db/schema.js';
 import { GitWorkspace, type GitIdentity } from '../git/git-workspace.js';
 import type { ModelManager } from '../llm/model-manager.js';
 import type { ModelSession } from '../llm/model-session.js';
-import type { Sandbox, SandboxProvider } from '../sandbox/types.js';
+import type { SandboxProvider } from '../sandbox/types.js';
 import type { PairJobInput, PairJobResult, PairRunner } from './pair-runner.js';
 
 /** Collaborators of {@link createEnginePairRunner}. */
@@ -47,9 +48,6 @@ export interface EnginePairRunnerOptions {
   /** Sandbox pids limit (default 256). */
   pids?: number;
 }
-
-/** Wall-clock limit of the policy's setup command, in ms. */
-const SETUP_TIMEOUT_MS = 15 * 60_000;
 
 /** Creates the runner. Stateless between jobs: everything lives in the database and the branch. */
 export function createEnginePairRunner(options: EnginePairRunnerOptions): PairRunner {
@@ -118,7 +116,6 @@ async function runOnce(o: EnginePairRunnerOptions, input: PairJobInput): Promise
       ...(input.credentials ? { credentials: input.credentials } : {}),
     });
     await sandbox.chownWorkspace();
-    await runSetup(sandbox, input);
     const record = await runPair({
       ticket: engineTicket,
       policy,
@@ -137,28 +134,6 @@ async function runOnce(o: EnginePairRunnerOptions, input: PairJobInput): Promise
     return { status: record.status, record, escalation: session?.escalationState() ?? escalation };
   } finally {
     await sandbox.destroy();
-  }
-}
-
-/**
- * Runs the policy's `sandbox.setup` argv once, before the engine. A failing setup is logged, not thrown:
- * the engine's baseline run then blocks the ticket with the test output, which says what is missing.
- */
-async function runSetup(sandbox: Sandbox, input: PairJobInput): Promise<void> {
-  const { setup, network } = input.policy.sandbox;
-  if (setup.length === 0) {
-    return;
-  }
-  const result = await sandbox.exec(setup, {
-    timeoutMs: SETUP_TIMEOUT_MS,
-    network: network === 'setup',
-    signal: input.signal,
-  });
-  if (result.exitCode !== 0) {
-    input.logger.warn(
-      { exitCode: result.exitCode, timedOut: result.timedOut, stderr: result.stderr.slice(-2_000) },
-      'sandbox setup command failed',
-    );
   }
 }
 

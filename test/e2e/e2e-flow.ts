@@ -34,7 +34,7 @@ import { createGitPairRunner } from '../workflow/git-pair-runner.js';
 import { POLICY, SCRIPT, until } from '../workflow/harness.js';
 import { createBareRepo, createMemoryForge, type MemoryForge } from '../workflow/memory-forge.js';
 
-const logger = createLogger({ level: 'silent' });
+const logger = createLogger({ level: process.env.TANDEM_TEST_LOG ? 'debug' : 'silent' });
 /** How long a pair run may take in the flow (the engine runs pytest in Docker), in ms. */
 const PAIR_MS = 120_000;
 
