@@ -22,6 +22,9 @@ export function dockerEndpoint(docker?: Docker, env: NodeJS.ProcessEnv = process
   return 'the socket /var/run/docker.sock';
 }
 
+/** Where the Docker engine listens when `DOCKER_HOST` is unset. */
+const DEFAULT_SOCKET = '/var/run/docker.sock';
+
 /**
  * Creates a dockerode client from the environment (`DOCKER_HOST`, or the default socket).
  * On a Unix socket the client uses an HTTP agent without keep-alive: Node 20's global agent keeps idle
@@ -31,7 +34,12 @@ export function dockerEndpoint(docker?: Docker, env: NodeJS.ProcessEnv = process
 export function createDockerClient(env: NodeJS.ProcessEnv = process.env): Docker {
   const host = env.DOCKER_HOST;
   if (host === undefined || host === '' || host.startsWith('unix://')) {
-    return new Docker({ agent: new Agent({ keepAlive: false }) } as Docker.DockerOptions);
+    // Options replace docker-modem's defaults wholesale, so the socket path is given explicitly.
+    const socketPath = host?.startsWith('unix://') ? host.slice('unix://'.length) : DEFAULT_SOCKET;
+    return new Docker({
+      socketPath,
+      agent: new Agent({ keepAlive: false }),
+    } as Docker.DockerOptions);
   }
   return new Docker();
 }
