@@ -1,4 +1,3 @@
-import { Agent } from 'node:http';
 import Docker from 'dockerode';
 import { DockerUnavailableError, SandboxImageMissingError } from '../errors/index.js';
 
@@ -22,25 +21,14 @@ export function dockerEndpoint(docker?: Docker, env: NodeJS.ProcessEnv = process
   return 'the socket /var/run/docker.sock';
 }
 
-/** Where the Docker engine listens when `DOCKER_HOST` is unset. */
-const DEFAULT_SOCKET = '/var/run/docker.sock';
-
 /**
  * Creates a dockerode client from the environment (`DOCKER_HOST`, or the default socket).
- * On a Unix socket the client uses an HTTP agent without keep-alive: Node 20's global agent keeps idle
- * sockets, the engine closes them on its side, and a request written to such a stale socket fails with
- * `EPIPE` (dockerode#193; seen here on `exec start` after a few idle seconds).
+ * Node 20's global agent keeps idle sockets alive and the engine may close them on its side; a request
+ * written to such a socket fails with `EPIPE` (dockerode#193). `execCommand` retries an exec start that
+ * dies that way. (A private no-keep-alive agent would avoid it, but loses `socketPath` under test HTTP
+ * interceptors such as nock's.)
  */
-export function createDockerClient(env: NodeJS.ProcessEnv = process.env): Docker {
-  const host = env.DOCKER_HOST;
-  if (host === undefined || host === '' || host.startsWith('unix://')) {
-    // Options replace docker-modem's defaults wholesale, so the socket path is given explicitly.
-    const socketPath = host?.startsWith('unix://') ? host.slice('unix://'.length) : DEFAULT_SOCKET;
-    return new Docker({
-      socketPath,
-      agent: new Agent({ keepAlive: false }),
-    } as Docker.DockerOptions);
-  }
+export function createDockerClient(): Docker {
   return new Docker();
 }
 

@@ -182,9 +182,9 @@ const START_ATTEMPTS = 3;
 
 /**
  * Creates and starts an exec, retrying (up to {@link START_ATTEMPTS}, 100 ms apart) when the request died on
- * the socket with EPIPE/ECONNRESET. That is a connection the engine had already dropped, so the request was
- * not read and the command did not start; the client no longer keeps idle connections (see
- * `createDockerClient`), so this is a backstop. Any other failure, or the last one, is thrown as it is.
+ * the socket with EPIPE/ECONNRESET: a kept-alive connection the engine had already dropped (see
+ * `createDockerClient`), so the request was not read and the command did not start. Any other failure,
+ * or the last one, is thrown as it is.
  */
 async function startExec(
   ctx: ExecContext,
