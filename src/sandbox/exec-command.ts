@@ -178,10 +178,10 @@ export async function execCommand(
 /** Socket errors that mean a request never reached the engine (a stale or reset connection). */
 const NOT_DELIVERED = new Set(['EPIPE', 'ECONNRESET']);
 /** Attempts at creating and starting one exec when the engine connection drops before it answers. */
-const START_ATTEMPTS = 3;
+const START_ATTEMPTS = 5;
 
 /**
- * Creates and starts an exec, retrying (up to {@link START_ATTEMPTS}, 100 ms apart) when the request died on
+ * Creates and starts an exec, retrying (up to {@link START_ATTEMPTS}, backing off 100 ms × 2ⁿ) when the request died on
  * the socket with EPIPE/ECONNRESET: a kept-alive connection the engine had already dropped (see
  * `createDockerClient`), so the request was not read and the command did not start. Any other failure,
  * or the last one, is thrown as it is.
@@ -200,7 +200,7 @@ async function startExec(
       if (attempt >= START_ATTEMPTS || code === undefined || !NOT_DELIVERED.has(code)) {
         throw error;
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)));
     }
   }
 }
