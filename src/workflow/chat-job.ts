@@ -7,25 +7,21 @@
  */
 import { decideOnRequest, replyOnSpec } from '../planning/pm-agent.js';
 import { updateDashboard } from './dashboard.js';
-import { policyForJob } from './policy-guard.js';
-import { getRepository, repoRefOf } from './repository-store.js';
 import { approveRequest, currentSpecFile } from './request-flow.js';
+import { openRequestContext } from './request-context.js';
 import { getRequest, transitionRequest } from './request-store.js';
 import { applyDecision } from './spec-job.js';
-import { forgeKind } from './ticket-flow.js';
 import type { ChatJob } from './work-jobs.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 
 /** Runs a `chat` job. */
 export async function runChatJob(deps: WorkflowDeps, data: ChatJob, jobId: string): Promise<void> {
-  let request = await getRequest(deps.db, data.requestId);
-  const repo = await getRepository(deps.db, request.repositoryId);
-  const policy = await policyForJob(deps, repo);
-  if (policy === null || repo.paused) {
+  const context = await openRequestContext(deps, data.requestId);
+  if (context === null) {
     return;
   }
-  const forge = deps.forgeFor(forgeKind(repo));
-  const ref = repoRefOf(repo);
+  const { repo, policy, forge, ref } = context;
+  let { request } = context;
   const issue = await forge.getIssue(ref, request.issueNumber);
   const model = deps.planningModel({ policy, repositoryId: repo.id });
   const marker = `pm-reply-${data.comment.id}`;

@@ -23,10 +23,10 @@ import { z } from 'zod';
 import type { Forge, RepoRef } from '../forge/types.js';
 import { updateDashboard } from './dashboard.js';
 import { recordEvent } from './event-log.js';
-import { policyForJob } from './policy-guard.js';
-import { getRepository, repoRefOf } from './repository-store.js';
+import { getRepository } from './repository-store.js';
+import { openRequestContext } from './request-context.js';
 import { currentSpecFile } from './request-flow.js';
-import { getRequest, transitionRequest } from './request-store.js';
+import { transitionRequest } from './request-store.js';
 import { forgeKind, scheduleTickets, TANDEM_LABELS } from './ticket-flow.js';
 import {
   createTicket,
@@ -39,20 +39,18 @@ import type { WorkflowDeps } from './workflow-deps.js';
 
 /** Runs a `plan` job. */
 export async function runPlanJob(deps: WorkflowDeps, data: PlanJob, jobId: string): Promise<void> {
-  let request = await getRequest(deps.db, data.requestId);
-  const repo = await getRepository(deps.db, request.repositoryId);
-  const policy = await policyForJob(deps, repo);
-  if (policy === null || repo.paused) {
+  const context = await openRequestContext(deps, data.requestId);
+  if (context === null) {
     return;
   }
+  const { repo, policy, forge, ref } = context;
+  let { request } = context;
   if (request.state === 'approved') {
     request = await transitionRequest(deps.db, request, 'planning');
   }
   if (request.state !== 'planning') {
     return;
   }
-  const forge = deps.forgeFor(forgeKind(repo));
-  const ref = repoRefOf(repo);
   const recorded = await recordedPlan(deps, request.id);
   let planned = recorded;
   if (planned === null) {

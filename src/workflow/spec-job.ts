@@ -8,10 +8,10 @@ import { decideOnRequest, reviseSpec } from '../planning/pm-agent.js';
 import type { PmDecision } from '../planning/pm-decision.js';
 import type { RepoPolicy } from '../config/repo-policy.js';
 import { updateDashboard } from './dashboard.js';
-import { policyForJob } from './policy-guard.js';
-import { getRepository, repoRefOf, type RepositoryRow } from './repository-store.js';
+import { repoRefOf, type RepositoryRow } from './repository-store.js';
+import { openRequestContext } from './request-context.js';
 import { currentSpecFile } from './request-flow.js';
-import { getRequest, transitionRequest, type RequestRow } from './request-store.js';
+import { transitionRequest, type RequestRow } from './request-store.js';
 import { publishSpec } from './spec-publisher.js';
 import { forgeKind } from './ticket-flow.js';
 import type { SpecJob } from './work-jobs.js';
@@ -19,14 +19,12 @@ import type { WorkflowDeps } from './workflow-deps.js';
 
 /** Runs a `spec` job. `jobId` names the scratch directory. */
 export async function runSpecJob(deps: WorkflowDeps, data: SpecJob, jobId: string): Promise<void> {
-  let request = await getRequest(deps.db, data.requestId);
-  const repo = await getRepository(deps.db, request.repositoryId);
-  const policy = await policyForJob(deps, repo);
-  if (policy === null || repo.paused) {
+  const context = await openRequestContext(deps, data.requestId);
+  if (context === null) {
     return;
   }
-  const forge = deps.forgeFor(forgeKind(repo));
-  const ref = repoRefOf(repo);
+  const { repo, policy, forge, ref } = context;
+  let { request } = context;
   const issue = await forge.getIssue(ref, request.issueNumber);
   const model = deps.planningModel({ policy, repositoryId: repo.id });
   if (data.feedback === undefined) {

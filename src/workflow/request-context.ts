@@ -1,0 +1,35 @@
+import type { RepoPolicy } from '../config/repo-policy.js';
+import type { Forge, RepoRef } from '../forge/types.js';
+import { policyForJob } from './policy-guard.js';
+import { getRepository, repoRefOf, type RepositoryRow } from './repository-store.js';
+import { getRequest, type RequestRow } from './request-store.js';
+import { forgeKind } from './ticket-flow.js';
+import type { WorkflowDeps } from './workflow-deps.js';
+
+/** What every request job (`spec`, `chat`, `plan`) starts from. */
+export interface RequestContext {
+  request: RequestRow;
+  repo: RepositoryRow;
+  policy: RepoPolicy;
+  forge: Forge;
+  ref: RepoRef;
+}
+
+/**
+ * Loads a request with its repository, valid policy and forge, or returns null when nothing may run for
+ * the repository: its policy is invalid (`policyForJob` keeps the configuration-error issue) or it is
+ * paused (`/pause`).
+ * @throws when the request or its repository row does not exist.
+ */
+export async function openRequestContext(
+  deps: WorkflowDeps,
+  requestId: number,
+): Promise<RequestContext | null> {
+  const request = await getRequest(deps.db, requestId);
+  const repo = await getRepository(deps.db, request.repositoryId);
+  const policy = await policyForJob(deps, repo);
+  if (policy === null || repo.paused) {
+    return null;
+  }
+  return { request, repo, policy, forge: deps.forgeFor(forgeKind(repo)), ref: repoRefOf(repo) };
+}
