@@ -8,7 +8,6 @@
  */
 import type { z } from 'zod';
 import { parseCommands } from '../../commands/parse-commands.js';
-import { WebhookPayloadError } from '../../errors/webhook-payload-error.js';
 import {
   isOwnBot,
   type ForgeEvent,
@@ -18,6 +17,7 @@ import {
   type PullRequestInfo,
   type RawDelivery,
 } from '../forge-event.js';
+import { parsePayload } from '../parse-payload.js';
 import {
   GiteaIssueCommentPayload,
   GiteaIssuePayload,
@@ -43,12 +43,7 @@ const SUPPORTED = new Set([
 ]);
 
 function parse<T extends z.ZodType>(schema: T, delivery: RawDelivery): z.infer<T> {
-  const result = schema.safeParse(delivery.payload);
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new WebhookPayloadError('gitea', delivery.event, issues, { cause: result.error });
-  }
-  return result.data;
+  return parsePayload('gitea', schema, delivery);
 }
 
 function issueInfo(issue: GiteaIssue, isPull = false): IssueInfo {

@@ -7,7 +7,6 @@
  */
 import type { z } from 'zod';
 import { parseCommands } from '../../commands/parse-commands.js';
-import { WebhookPayloadError } from '../../errors/webhook-payload-error.js';
 import {
   isOwnBot,
   type Actor,
@@ -19,6 +18,7 @@ import {
   type RawDelivery,
   type RepoRef,
 } from '../forge-event.js';
+import { parsePayload } from '../parse-payload.js';
 import {
   GithubEnvelope,
   GithubInstallationPayload,
@@ -39,12 +39,7 @@ const REVIEW_STATES = {
 } as const;
 
 function parse<T extends z.ZodType>(schema: T, delivery: RawDelivery): z.infer<T> {
-  const result = schema.safeParse(delivery.payload);
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new WebhookPayloadError('github', delivery.event, issues, { cause: result.error });
-  }
-  return result.data;
+  return parsePayload('github', schema, delivery);
 }
 
 function actor(user: GithubUser): Actor {
