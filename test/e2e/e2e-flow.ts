@@ -19,7 +19,7 @@ import { startIngestion, type Ingestion } from '../../src/ingest/start-ingestion
 import { parseModelCatalog } from '../../src/llm/catalog.js';
 import { DrizzleModelCallRecorder } from '../../src/llm/drizzle-model-call-recorder.js';
 import { ModelManager } from '../../src/llm/model-manager.js';
-import { createLogger } from '../../src/log/logger.js';
+import { createLogger, type Logger } from '../../src/log/logger.js';
 import { createQueueBackend } from '../../src/queue/create-queue-backend.js';
 import type { QueueBackend } from '../../src/queue/queue-backend.js';
 import { DockerSandboxProvider } from '../../src/sandbox/docker-sandbox-provider.js';
@@ -34,7 +34,26 @@ import { createGitPairRunner } from '../workflow/git-pair-runner.js';
 import { POLICY, SCRIPT, until } from '../workflow/harness.js';
 import { createBareRepo, createMemoryForge, type MemoryForge } from '../workflow/memory-forge.js';
 
-const logger = createLogger({ level: process.env.TANDEM_TEST_LOG ? 'debug' : 'silent' });
+/**
+ * The flow's logger: everything to stdout with `TANDEM_TEST_LOG=1`; otherwise warnings and errors are
+ * kept in `lines` (the last 40) so a timed-out wait can say what went wrong.
+ */
+function flowLogger(): { logger: Logger; lines: string[] } {
+  if (process.env.TANDEM_TEST_LOG) {
+    return { logger: createLogger({ level: 'debug' }), lines: [] };
+  }
+  const lines: string[] = [];
+  const logger = createLogger({
+    level: 'warn',
+    destination: {
+      write(line: string) {
+        lines.push(line.trimEnd().slice(0, 1_500));
+        lines.splice(0, Math.max(0, lines.length - 40));
+      },
+    },
+  });
+  return { logger, lines };
+}
 /** How long a pair run may take in the flow (the engine runs pytest in Docker), in ms. */
 const PAIR_MS = 120_000;
 
@@ -73,13 +92,15 @@ export interface RunningTandem {
   api: { unknown: string[]; requests: string[] };
   database: PgliteDatabaseHandle;
   pairs: PairRunner;
+  /** What the database and the logs say now: for the message of a failed wait. */
+  diagnose(): Promise<string>;
   /** Signs and POSTs one delivery; expects 200. */
   deliver(payload: [string, unknown]): Promise<void>;
   close(): Promise<void>;
 }
 
 /** The policy of the engine flavour: Python calc fixture, scripted pair, pytest in the sandbox. */
-const ENGINE_POLICY = `${POLICY}  developer: { alias: script }
+export const ENGINE_POLICY = `${POLICY}  developer: { alias: script }
   tester: { alias: script }
 budgets: { attemptsPerPhase: 2, cycles: 6 }
 sandbox:
@@ -92,7 +113,8 @@ sandbox:
 /** Which pair runner the flow uses. */
 export type PairFlavour = 'stand-in' | 'engine';
 
-async function repoFiles(flavour: PairFlavour): Promise<Record<string, string>> {
+/** The bare remote's `main` of a flavour: the policy, and for `engine` the calc fixture. */
+export async function repoFiles(flavour: PairFlavour): Promise<Record<string, string>> {
   if (flavour === 'stand-in') {
     return { '.github/tandem.yml': POLICY, 'package.json': '{"name":"app"}\n' };
   }
@@ -115,6 +137,7 @@ export async function startTandem(
   flavour: PairFlavour = 'stand-in',
 ): Promise<RunningTandem> {
   const dir = await mkdtemp(join(tmpdir(), `tandem-e2e-${side.kind}-`));
+  const { logger, lines } = flowLogger();
   const bare = await createBareRepo(dir, await repoFiles(flavour));
   const store = createMemoryForge(bare);
   store.permissions.set('reader', 'read');
@@ -188,6 +211,17 @@ export async function startTandem(
     api,
     database,
     pairs,
+    async diagnose() {
+      const rows = async (query: string) =>
+        JSON.stringify((await database.pglite.query(query)).rows);
+      return [
+        `requests: ${await rows('select id, state from requests order by id')}`,
+        `tickets: ${await rows('select id, state, blocked_reason from tickets order by id')}`,
+        `runs: ${await rows('select id, ticket_id, job_id, status, phase, diagnosis from runs order by id')}`,
+        `last events: ${await rows('select kind, job_id, data from events order by id desc limit 12')}`,
+        `warnings and errors logged:\n${lines.join('\n')}`,
+      ].join('\n');
+    },
     async deliver([event, payload]) {
       const res = await postDelivery(url, {
         forge: side.kind,
@@ -253,6 +287,15 @@ export async function issueToDone(
   expected: FlowExpectations = STAND_IN_FLOW,
 ): Promise<void> {
   const { store, bare } = t;
+  /** `until`, whose timeout error also says what the database and the logs show. */
+  const wait = <T>(
+    what: string,
+    fn: () => Promise<T | undefined | false> | T | undefined | false,
+    ms?: number,
+  ): Promise<T> =>
+    until(what, fn, ms).catch(async (error: unknown) => {
+      throw new Error(`${(error as Error).message}\n${await t.diagnose()}`);
+    });
   const db = t.database.db;
   const request = await store.createIssue(side.repo, {
     title: 'Export the report as CSV',
@@ -283,7 +326,7 @@ export async function issueToDone(
 
   // 1. The trigger label → the PM's spec PR.
   await t.deliver(side.payloads.labeled(request.number, request.title));
-  await until('spec review', async () => (await requestState()) === 'spec_review', 40_000);
+  await wait('spec review', async () => (await requestState()) === 'spec_review', 40_000);
   const specPr = [...store.pulls.values()].find((p) => p.headRef === 'tandem/spec-1')!;
   expect(specPr.body).toContain(`#${request.number}`);
   const spec = await store.getFile(side.repo, 'docs/specs/1-csv-export.md', specPr.headRef);
@@ -291,13 +334,13 @@ export async function issueToDone(
 
   // 2. /approve from a reader is refused politely; from a writer it is accepted.
   await t.deliver(side.payloads.comment(specPr.number, 'reader', '/approve', true));
-  const refusal = await until('refusal', () =>
+  const refusal = await wait('refusal', () =>
     store.comments.find((c) => c.number === specPr.number && c.body.includes('tandem:refusal-')),
   );
   expect(refusal.body).toContain('@reader');
   expect(await requestState()).toBe('spec_review');
   await t.deliver(side.payloads.comment(specPr.number, 'maria', '/approve', true));
-  const t1 = await until(
+  const t1 = await wait(
     'T1 in review',
     async () => {
       const all = await ticketsOfRequest(db, 1);
@@ -310,7 +353,7 @@ export async function issueToDone(
   expect(t2!.dependsOn).toEqual([t1.id]);
   expect(store.pulls.get(specPr.number)?.merged).toBe(true);
   // The database moves first, then the column label follows on the forge.
-  await until(
+  await wait(
     'T1 column label',
     () => store.issues.get(t1.issueNumber!)?.labels.join() === 'tandem:ticket,tandem:review',
     5_000,
@@ -332,19 +375,19 @@ export async function issueToDone(
     sha: pr.headSha,
   });
   await t.deliver(side.payloads.changesRequested(ref(pr1), 501, expected.reviewBody));
-  await until(
+  await wait(
     'revised',
     () => store.comments.find((c) => c.number === pr1.number && c.body.includes('Revised for')),
     PAIR_MS,
   );
-  await until('T1 back in review', async () => (await getTicket(db, t1.id)).state === 'review');
+  await wait('T1 back in review', async () => (await getTicket(db, t1.id)).state === 'review');
   const revised = await log(pr1.headRef);
   expect(phases(revised)).toEqual(['red', 'green', ...expected.revisedPhases]);
 
   // 4. Merged → T2 starts → its PR → merged → request done.
   await store.mergePullRequest(side.repo, pr1.number);
   await t.deliver(side.payloads.merged(ref(pr1)));
-  const t2Review = await until(
+  const t2Review = await wait(
     'T2 in review',
     async () => {
       const row = await getTicket(db, t2!.id);
@@ -356,10 +399,10 @@ export async function issueToDone(
   redThenGreen(await log(pr2.headRef), t2!.issueNumber);
   await store.mergePullRequest(side.repo, pr2.number);
   await t.deliver(side.payloads.merged(ref(pr2)));
-  await until('request done', async () => (await requestState()) === 'done', 40_000);
+  await wait('request done', async () => (await requestState()) === 'done', 40_000);
 
   // What the forge shows: dashboard right, nothing duplicated, only real API routes used.
-  const dashboard = await until('dashboard done', () =>
+  const dashboard = await wait('dashboard done', () =>
     [...store.issues.values()].find(
       (i) => i.title === 'Tandem dashboard' && i.body.includes('### Done (2)'),
     ),
