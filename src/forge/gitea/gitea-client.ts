@@ -30,6 +30,7 @@ export interface GiteaRequest {
   body?: unknown;
 }
 
+/** The client {@link createGiteaClient} returns; both calls throw `ForgeRequestError` on failure. */
 export interface GiteaClient {
   /** Sends a request and parses the JSON answer (`null` for an empty body) with `schema`. */
   request<T extends z.ZodType>(req: GiteaRequest, schema: T): Promise<z.infer<T>>;
