@@ -1,7 +1,8 @@
 /**
  * The `llama-cpp` provider: a GGUF model embedded in the worker through node-llama-cpp.
  * - The model is a file path or an `hf:` reference, downloaded into the catalog's `modelsDir` on first use
- *   (progress logged every 10 %); a download failure is a `ModelUnavailableError`.
+ *   (progress logged every 10 %, see `resolveGgufFile`); a download failure is a `ModelUnavailableError`
+ *   and leaves no partial file behind.
  * - Structured output uses a grammar built from the JSON Schema (`llama.createGrammarForJsonSchema`),
  *   so the answer is always syntactically valid JSON of the schema's shape.
  * - Tools (without a schema) are offered as node-llama-cpp chat functions; calls are returned, not run.
@@ -50,6 +51,8 @@ export interface LlamaCppProviderOptions {
   logger?: Logger;
   /** How long to wait for the Hugging Face endpoint before a download, in ms (default 10 000). */
   probeTimeoutMs?: number;
+  /** Cancel a download when no new byte arrived for this long, in ms (default 60 000). */
+  stallTimeoutMs?: number;
   /** Download progress (bytes); default: a log line every 10 %. */
   onDownloadProgress?: (status: { downloadedSize: number; totalSize: number }) => void;
 }
@@ -210,6 +213,7 @@ export class LlamaCppProvider implements ModelProvider {
       modelsDir: this.options.modelsDir,
       ...optional('huggingFaceEndpoint', this.options.huggingFaceEndpoint),
       ...optional('probeTimeoutMs', this.options.probeTimeoutMs),
+      ...optional('stallTimeoutMs', this.options.stallTimeoutMs),
       ...optional('onDownloadProgress', this.options.onDownloadProgress),
       ...optional('logger', this.options.logger),
     });
