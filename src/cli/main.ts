@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { register as registerConfig } from './commands/config.js';
 import { register as registerMigrate } from './commands/migrate.js';
+import { register as registerModels } from './commands/models.js';
 import { register as registerRun } from './commands/run.js';
 import { register as registerServer } from './commands/server.js';
 import { register as registerStart } from './commands/start.js';
@@ -17,6 +18,7 @@ const program = new Command('tandem')
 
 registerConfig(program);
 registerMigrate(program);
+registerModels(program);
 registerRun(program);
 registerServer(program);
 registerStart(program);
