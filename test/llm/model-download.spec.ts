@@ -120,6 +120,24 @@ describe('embedded model download from a Hugging Face mirror', () => {
     expect(mirror.requests.length).toBe(before); // no probe, no GET: the file was found
   });
 
+  it('the owner/repo:quant form is resolved through the manifest URL first', async () => {
+    const modelsDir = join(dir, 'by-quant');
+    const before = mirror.requests.length;
+    const path = await resolveGgufFile({
+      alias: 'tiny',
+      model: `hf:${REPO}:Q4_K_M`,
+      modelsDir,
+      huggingFaceEndpoint: mirror.url,
+    });
+    expect((await readFile(path)).equals(bytes)).toBe(true);
+    expect(mirror.requests.slice(before).map((r) => `${r.method} ${r.url} ${r.status}`)).toEqual(
+      expect.arrayContaining([
+        `GET /v2/${REPO}/manifests/Q4_K_M 200`,
+        `GET /${REPO}/resolve/main/${FILE}?download=true 302`,
+      ]),
+    );
+  });
+
   it('a closed port fails fast with ModelUnavailableError, and so does a 404 naming the download', async () => {
     const modelsDir = join(dir, 'errors');
     const offline = `http://127.0.0.1:${await closedPort()}/`;
