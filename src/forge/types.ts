@@ -173,3 +173,33 @@ export interface Forge {
   /** Short-lived credentials for `git push` to this repository. Never log them. */
   pushCredentials(repo: RepoRef): Promise<PushCredentials>;
 }
+
+/**
+ * The parts of {@link Forge} each forge client builds in its own module (`<forge>-repository.ts`,
+ * `-issues.ts`, `-labels.ts`, `-pull-requests.ts`) and `create<Forge>Forge` puts together.
+ */
+export type ForgeRepositoryOperations = Pick<
+  Forge,
+  | 'cloneUrl'
+  | 'getDefaultBranch'
+  | 'getFile'
+  | 'getPermission'
+  | 'setCommitStatus'
+  | 'pushCredentials'
+>;
+/** Issues and their conversation comments; see {@link ForgeRepositoryOperations}. */
+export type ForgeIssueOperations = Pick<
+  Forge,
+  'getIssue' | 'createIssue' | 'updateIssue' | 'closeIssue' | 'findIssueByMarker' | 'ensureComment'
+>;
+/** Labels of the repository and of one issue or pull request; see {@link ForgeRepositoryOperations}. */
+export type ForgeLabelOperations = Pick<Forge, 'ensureLabels' | 'addLabels' | 'removeLabel'>;
+/** Pull requests and their review comments; see {@link ForgeRepositoryOperations}. */
+export type ForgePullRequestOperations = Pick<
+  Forge,
+  | 'findOrCreatePullRequest'
+  | 'getPullRequest'
+  | 'updatePullRequest'
+  | 'mergePullRequest'
+  | 'listReviewComments'
+>;

@@ -1,27 +1,24 @@
 /**
  * Issues and their comments on Gitea (`/repos/{owner}/{repo}/issues…`): the issue half of
- * {@link Forge}, on top of {@link GiteaClient}. Labels of a new issue are sent as ids.
+ * `Forge`, on top of {@link GiteaClient}. Labels of a new issue are sent as ids.
  */
 import { z } from 'zod';
 import { ensureMarkedComment } from '../ensure-marked-comment.js';
 import { lowestMarkedIssue } from '../lowest-marked-issue.js';
-import type { Forge } from '../types.js';
+import type { ForgeIssueOperations } from '../types.js';
 import { GiteaCommentResponse, GiteaIssueResponse } from './gitea-api-schemas.js';
 import type { GiteaClient } from './gitea-client.js';
 import type { GiteaLabelResolver } from './gitea-labels.js';
 import { ISSUE_ROUTE, issuePath, repoPath } from './gitea-paths.js';
 
-/** The issue and comment operations of the Gitea forge. */
-export type GiteaIssues = Pick<
-  Forge,
-  'getIssue' | 'createIssue' | 'updateIssue' | 'closeIssue' | 'findIssueByMarker' | 'ensureComment'
->;
-
 /**
  * The issue operations over `api`; `labels` resolves the label names of a new issue to ids. The marker
  * search asks Gitea for issues only (`type=issues`), so pull requests never match.
  */
-export function createGiteaIssues(api: GiteaClient, labels: GiteaLabelResolver): GiteaIssues {
+export function createGiteaIssues(
+  api: GiteaClient,
+  labels: GiteaLabelResolver,
+): ForgeIssueOperations {
   return {
     getIssue: (repo, number) =>
       api.request(

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { notFoundAsNull } from '../not-found-as-null.js';
-import type { Forge, LabelSpec, RepoRef } from '../types.js';
+import type { ForgeLabelOperations, LabelSpec, RepoRef } from '../types.js';
 import type { GiteaClient } from './gitea-client.js';
 import { GiteaLabelResponse } from './gitea-api-schemas.js';
 import { ISSUE_ROUTE, issuePath, repoPath } from './gitea-paths.js';
@@ -74,14 +74,14 @@ export function createGiteaLabelResolver(api: GiteaClient): GiteaLabelResolver {
   };
 }
 
-/** The label operations of the Gitea forge. */
-export type GiteaLabels = Pick<Forge, 'ensureLabels' | 'addLabels' | 'removeLabel'>;
-
 /**
  * The label operations over `api`, resolving names with `labels`. Removing a label the repository
  * does not have, or the issue does not carry, is a no-op.
  */
-export function createGiteaLabels(api: GiteaClient, labels: GiteaLabelResolver): GiteaLabels {
+export function createGiteaLabels(
+  api: GiteaClient,
+  labels: GiteaLabelResolver,
+): ForgeLabelOperations {
   return {
     async ensureLabels(repo, specs) {
       await labels.ids(repo, specs);

@@ -3,7 +3,7 @@
  * {@link GiteaClient}. A draft is a `WIP: ` title prefix; merging is `POST …/merge` with `Do: merge`.
  */
 import { z } from 'zod';
-import type { Forge, ForgePullRequest, RepoRef } from '../types.js';
+import type { ForgePullRequest, ForgePullRequestOperations, RepoRef } from '../types.js';
 import {
   GiteaPullResponse,
   GiteaReviewCommentResponse,
@@ -12,21 +12,11 @@ import {
 import type { GiteaClient } from './gitea-client.js';
 import { PULL_ROUTE, pullPath, repoPath } from './gitea-paths.js';
 
-/** The pull request operations of the Gitea forge. */
-export type GiteaPullRequests = Pick<
-  Forge,
-  | 'findOrCreatePullRequest'
-  | 'getPullRequest'
-  | 'updatePullRequest'
-  | 'mergePullRequest'
-  | 'listReviewComments'
->;
-
 /**
  * The pull request operations over `api`. An open pull request is found by listing the open ones and
  * matching head and base branch; review comments are gathered review by review, sorted by id.
  */
-export function createGiteaPullRequests(api: GiteaClient): GiteaPullRequests {
+export function createGiteaPullRequests(api: GiteaClient): ForgePullRequestOperations {
   const getPullRequest = (repo: RepoRef, number: number): Promise<ForgePullRequest> =>
     api.request(
       { method: 'GET', route: PULL_ROUTE, path: pullPath(repo, number) },

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Permission } from '../../config/repo-policy.js';
 import { decodeFileContent } from '../decode-file-content.js';
 import { notFoundAsNull } from '../not-found-as-null.js';
-import type { Forge, ForgeFile } from '../types.js';
+import type { ForgeFile, ForgeRepositoryOperations } from '../types.js';
 import {
   GiteaContentsResponse,
   GiteaPermissionResponse,
@@ -16,17 +16,6 @@ import {
 } from './gitea-api-schemas.js';
 import { seg, type GiteaClient } from './gitea-client.js';
 import { repoPath } from './gitea-paths.js';
-
-/** The repository operations of the Gitea forge. */
-export type GiteaRepository = Pick<
-  Forge,
-  | 'cloneUrl'
-  | 'getDefaultBranch'
-  | 'getFile'
-  | 'getPermission'
-  | 'setCommitStatus'
-  | 'pushCredentials'
->;
 
 /** What {@link createGiteaRepository} needs besides the client. */
 export interface GiteaRepositoryOptions {
@@ -56,7 +45,7 @@ const PERMISSIONS: Record<string, Permission | 'none'> = {
 export function createGiteaRepository(
   api: GiteaClient,
   options: GiteaRepositoryOptions,
-): GiteaRepository {
+): ForgeRepositoryOperations {
   const base = options.baseUrl.replace(/\/+$/, '');
   let botLogin: Promise<string> | undefined = options.botLogin
     ? Promise.resolve(options.botLogin)

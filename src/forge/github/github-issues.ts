@@ -1,19 +1,13 @@
 /**
  * Issues and their conversation comments on GitHub (`issues.*` of the REST API): the issue half of
- * {@link Forge}, on top of {@link GithubApi}.
+ * `Forge`, on top of {@link GithubApi}.
  */
 import { z } from 'zod';
 import { ensureMarkedComment } from '../ensure-marked-comment.js';
 import { lowestMarkedIssue } from '../lowest-marked-issue.js';
-import type { Forge, ForgeIssue, IssueUpdate, NewIssue } from '../types.js';
+import type { ForgeIssue, ForgeIssueOperations, IssueUpdate, NewIssue } from '../types.js';
 import type { GithubApi } from './github-api.js';
 import { GithubCommentResponse, GithubIssueResponse } from './github-api-schemas.js';
-
-/** The issue and comment operations of the GitHub forge. */
-export type GithubIssues = Pick<
-  Forge,
-  'getIssue' | 'createIssue' | 'updateIssue' | 'closeIssue' | 'findIssueByMarker' | 'ensureComment'
->;
 
 const ISSUE = { method: 'GET', route: '/repos/{owner}/{repo}/issues/{issue_number}' };
 
@@ -21,7 +15,7 @@ const ISSUE = { method: 'GET', route: '/repos/{owner}/{repo}/issues/{issue_numbe
  * The issue operations over `api`. Comment lists and the marker search page through everything
  * (100 per page); the marker search skips pull requests, which GitHub lists as issues.
  */
-export function createGithubIssues({ call }: GithubApi): GithubIssues {
+export function createGithubIssues({ call }: GithubApi): ForgeIssueOperations {
   return {
     getIssue: (repo, number): Promise<ForgeIssue> =>
       call(repo, ISSUE, GithubIssueResponse, (o, r) =>

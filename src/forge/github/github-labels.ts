@@ -5,18 +5,15 @@
 import { z } from 'zod';
 import { ForgeRequestError } from '../../errors/forge-request-error.js';
 import { notFoundAsNull } from '../not-found-as-null.js';
-import type { Forge, LabelSpec } from '../types.js';
+import type { ForgeLabelOperations, LabelSpec } from '../types.js';
 import type { GithubApi } from './github-api.js';
 import { GithubLabelResponse } from './github-api-schemas.js';
-
-/** The label operations of the GitHub forge. */
-export type GithubLabels = Pick<Forge, 'ensureLabels' | 'addLabels' | 'removeLabel'>;
 
 /**
  * The label operations over `api`. Names compare case-insensitively (as GitHub does); a label another
  * worker created at the same moment (422) counts as created; removing an absent label (404) is a no-op.
  */
-export function createGithubLabels({ call }: GithubApi): GithubLabels {
+export function createGithubLabels({ call }: GithubApi): ForgeLabelOperations {
   return {
     async ensureLabels(repo, labels: readonly LabelSpec[]) {
       const existing = await call(

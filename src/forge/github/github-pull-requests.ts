@@ -4,8 +4,8 @@
  */
 import { z } from 'zod';
 import type {
-  Forge,
   ForgePullRequest,
+  ForgePullRequestOperations,
   ForgeReviewComment,
   PullRequestSpec,
   PullRequestUpdate,
@@ -13,23 +13,13 @@ import type {
 import type { GithubApi } from './github-api.js';
 import { GithubPullResponse, GithubReviewCommentResponse } from './github-api-schemas.js';
 
-/** The pull request operations of the GitHub forge. */
-export type GithubPullRequests = Pick<
-  Forge,
-  | 'findOrCreatePullRequest'
-  | 'getPullRequest'
-  | 'updatePullRequest'
-  | 'mergePullRequest'
-  | 'listReviewComments'
->;
-
 const PULL = { method: 'GET', route: '/repos/{owner}/{repo}/pulls/{pull_number}' };
 
 /**
  * The pull request operations over `api`. An open pull request is found by `head=<owner>:<branch>`
  * and `base`; merging uses a merge commit, guarded by the expected head `sha` when given.
  */
-export function createGithubPullRequests({ call }: GithubApi): GithubPullRequests {
+export function createGithubPullRequests({ call }: GithubApi): ForgePullRequestOperations {
   return {
     async findOrCreatePullRequest(repo, spec: PullRequestSpec) {
       const open = await call(

@@ -7,7 +7,12 @@ import { Permission } from '../../config/repo-policy.js';
 import { ForgeRequestError } from '../../errors/forge-request-error.js';
 import { decodeFileContent } from '../decode-file-content.js';
 import { notFoundAsNull } from '../not-found-as-null.js';
-import type { CommitState, Forge, ForgeFile, PushCredentials } from '../types.js';
+import type {
+  CommitState,
+  ForgeFile,
+  ForgeRepositoryOperations,
+  PushCredentials,
+} from '../types.js';
 import { statusOf, type GithubApi } from './github-api.js';
 import {
   GithubFileResponse,
@@ -15,17 +20,6 @@ import {
   GithubRepoResponse,
   GithubTokenResponse,
 } from './github-api-schemas.js';
-
-/** The repository operations of the GitHub forge. */
-export type GithubRepository = Pick<
-  Forge,
-  | 'cloneUrl'
-  | 'getDefaultBranch'
-  | 'getFile'
-  | 'getPermission'
-  | 'setCommitStatus'
-  | 'pushCredentials'
->;
 
 /**
  * The repository operations over `api`; clone URLs start with `webUrl` (no trailing slash).
@@ -35,7 +29,7 @@ export type GithubRepository = Pick<
 export function createGithubRepository(
   { client, call }: GithubApi,
   webUrl: string,
-): GithubRepository {
+): ForgeRepositoryOperations {
   return {
     cloneUrl: (repo) => `${webUrl}/${repo.owner}/${repo.name}.git`,
 
