@@ -73,8 +73,9 @@ export interface RunPairOptions {
   /** Identical consecutive tool calls that end an attempt (default 3). */
   loopLimit?: number;
   /**
-   * Push the branch after every commit (default true). The push runs while the next phase starts and is
-   * awaited before the next commit and at the end, so a failed push still fails the run.
+   * Push the branch after every commit (default true). The push runs while the step's events are
+   * recorded and is awaited before the step's checkpoint is saved (so the checkpoint never names a commit
+   * the remote lacks) and at the end; a failed push fails the run.
    */
   push?: boolean;
   /**
@@ -100,7 +101,7 @@ class PairEngine {
   private cp!: Checkpoint;
   private lastRun: SuiteRun | null = null;
   private testMs = 0;
-  /** The push started after the last commit, awaited before the next commit and at the end. */
+  /** The push of the last commit; awaited before the next save, the next commit and the end. */
   private pushing: Promise<void> | null = null;
 
   constructor(private readonly o: RunPairOptions) {
@@ -190,6 +191,10 @@ class PairEngine {
           `model budget exceeded: ${error.message}`,
         );
       }
+      // The checkpoint is never ahead of the remote branch: a worker without this job's git dir
+      // (another host) resumes from the remote, and a checkpoint naming a commit it cannot fetch would
+      // fail every retry. Killed before this save, the run adopts or redoes the `pending` commit.
+      await this.settlePush();
       await this.save();
       this.progress(`${phase} step finished`);
     }
