@@ -31,6 +31,8 @@ export interface RunAgentOptions<T> {
   role: PairRole;
   /** Step label sent with every request (`red-1`, `green-2`): the scripted provider matches on it. */
   step: string;
+  /** Conversation id sent with every request (`ModelRequest.conversation`); stable across a resume. */
+  conversation?: string;
   system: string;
   user: string;
   tools: ToolContext;
@@ -63,6 +65,7 @@ export async function runAgent<T>(options: RunAgentOptions<T>): Promise<AgentOut
       messages: [...messages],
       tools,
       step: options.step,
+      ...(options.conversation ? { conversation: options.conversation } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     await emit('agent.model_call', {

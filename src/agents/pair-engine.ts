@@ -408,6 +408,8 @@ class PairEngine {
       models: this.o.models,
       role,
       step: `${this.cp.phase}-${this.cp.cycle}`,
+      // The checkpoint's attempt counters, so a resumed attempt continues the same conversation.
+      conversation: `${this.o.jobId}/${this.cp.phase}-${this.cp.cycle}/${this.cp.escalations.length}.${this.cp.attempts}`,
       system,
       user: phasePrompt(this.o.ticket, this.cp, task, map),
       tools,

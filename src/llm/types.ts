@@ -44,6 +44,13 @@ export interface ModelRequest {
   role?: Role;
   /** Free label of the agent step (e.g. `write-test`, `green`); for logs and scripted matching only. */
   step?: string;
+  /**
+   * Identity of the conversation this request continues (the pair engine: one phase attempt,
+   * `<run key>/<phase>-<cycle>/<escalations>.<attempt>`), stable when a retried or restarted job
+   * resumes that attempt from its checkpoint. With the turn (assistant messages so far) it names one
+   * model turn; the `scripted` provider answers a repeated turn as it did the first time.
+   */
+  conversation?: string;
 }
 
 /** One provider answer. `text` never contains reasoning; that is in `reasoning`. */

@@ -108,6 +108,40 @@ describe('ScriptedProvider', () => {
     expect(p.pending).toBe(1);
   });
 
+  it('answers a repeated conversation turn as the first time, without using up entries', async () => {
+    const p = new ScriptedProvider({
+      alias: 's',
+      responses: parseModelScript(`
+- { match: { step: red-1 }, text: write the test }
+- { match: { step: red-1 }, error: { message: flaky } }
+- { match: { step: red-1 }, text: finish }
+- { match: { step: red-1 }, text: next attempt }
+`),
+    });
+    const user = { role: 'user' as const, content: 'go' };
+    const turn0 = { step: 'red-1', conversation: 'job/red-1/0.0', messages: [user] };
+    const turn1 = {
+      ...turn0,
+      messages: [user, { role: 'assistant' as const, content: 'write the test' }, user],
+    };
+    expect((await p.complete(turn0)).text).toBe('write the test');
+    // A transient failure is not remembered: the retry of turn 1 moves on to the next entry.
+    await expect(p.complete(turn1)).rejects.toBeInstanceOf(ModelCallError);
+    expect((await p.complete(turn1)).text).toBe('finish');
+    // The job is retried and resumes the same attempt: the same turns, the same answers.
+    expect((await p.complete(turn0)).text).toBe('write the test');
+    expect((await p.complete(turn1)).text).toBe('finish');
+    expect(p.pending).toBe(1);
+    // A new attempt is a new conversation and takes the next entry.
+    expect((await p.complete({ ...turn0, conversation: 'job/red-1/0.1' })).text).toBe(
+      'next attempt',
+    );
+    // Requests outside a conversation keep the plain in-order behaviour.
+    await expect(p.complete({ step: 'red-1', messages: [user] })).rejects.toBeInstanceOf(
+      ScriptExhaustedError,
+    );
+  });
+
   it('rejects an invalid script with paths', () => {
     const bad = () => parseModelScript('- text: a\n  json: { a: 1 }\n- times: 0\n');
     expect(bad).toThrow(ConfigError);

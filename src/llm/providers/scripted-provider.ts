@@ -145,12 +145,21 @@ const messageChars = (m: ChatMessage): number =>
  * Replays scripted responses. For each request the first entry, in file order, that still has uses left
  * and whose `match` fits the request answers it. No fitting entry → `ScriptExhaustedError`.
  * `received` keeps every request (without its signal) for assertions.
+ *
+ * Replays are deterministic, as with a temperature-0 model: a request that carries
+ * `ModelRequest.conversation` names one turn (the conversation and the number of assistant messages in
+ * it), and a turn answered before gets the same entry again without using it up. A pair job retried by
+ * BullMQ or restarted after a crash resumes its phase attempt from the checkpoint and so hears what it
+ * heard the first time, instead of the script's next entries. Failures (`error` entries) are not
+ * remembered, so a retried call moves on to the next entry.
  */
 export class ScriptedProvider implements ModelProvider {
   readonly alias: string;
   readonly received: Omit<ModelRequest, 'signal'>[] = [];
   private readonly responses: readonly ScriptedResponse[];
   private readonly remaining: (number | 'always')[];
+  /** Entry index that answered each conversation turn (`<conversation>#<turn>`). */
+  private readonly turns = new Map<string, number>();
 
   constructor(options: ScriptedProviderOptions) {
     this.alias = options.alias;
@@ -170,14 +179,19 @@ export class ScriptedProvider implements ModelProvider {
     if (signal?.aborted) {
       throw new ModelCallAbortedError(this.alias, { cause: signal.reason });
     }
-    const index = this.findEntry(request);
+    const turn = turnKey(request);
+    const seen = turn === undefined ? undefined : this.turns.get(turn);
+    const index = seen ?? this.findEntry(request);
     const entry = this.responses[index];
     if (entry === undefined) {
       throw new ScriptExhaustedError(this.alias, describe(request));
     }
     const left = this.remaining[index];
-    if (typeof left === 'number') {
+    if (seen === undefined && typeof left === 'number') {
       this.remaining[index] = left - 1;
+    }
+    if (turn !== undefined && entry.error === undefined) {
+      this.turns.set(turn, index);
     }
     if (entry.latencyMs > 0) {
       try {
@@ -247,6 +261,15 @@ export class ScriptedProvider implements ModelProvider {
       );
     });
   }
+}
+
+/** `<conversation>#<assistant messages so far>`, or undefined for a request outside a conversation. */
+function turnKey(request: ModelRequest): string | undefined {
+  if (request.conversation === undefined) {
+    return undefined;
+  }
+  const turn = request.messages.filter((m) => m.role === 'assistant').length;
+  return `${request.conversation}#${turn}`;
 }
 
 function describe(request: ModelRequest): string {
