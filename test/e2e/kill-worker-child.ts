@@ -2,16 +2,16 @@
  * A worker process for the kill -9 tests (spawned with `node --import tsx`): the real `startWorkers`
  * against the parent's PGlite (served on the wire), BullMQ on the local Redis, the real Gitea forge on
  * the parent's HTTP fake of Gitea, the bare git remote and the scripted model. Settings come as JSON in
- * `TANDEM_E2E_CHILD` ({@link ChildConfig}); it prints `ready` once the workers run and closes them on
- * SIGTERM. The pair runner is chosen by `runner`:
+ * `TANDEM_E2E_CHILD` ({@link ChildConfig}); it prints `tandem-child-ready` once the workers run and
+ * closes them on SIGTERM. The pair runner is chosen by `runner`:
  *
  * - `stand-in` (`test/workflow/git-pair-runner.ts`): with `pauseAfterRed`, the pair run writes
  *   `signalFile` once its red commit is pushed and then hangs, so the parent can kill the process in
  *   the middle of a ticket.
  * - `engine`: the real pair engine (`createEnginePairRunner`) with a `DockerSandboxProvider` under the
  *   fixed `workerId`, so a restarted process removes the killed one's orphan containers when it starts
- *   (before `ready`). Every model call appends `<role> <step>` to `modelCallLog` when it starts, so the
- *   parent can kill the process while a given call is in flight (the script's `latencyMs` holds it).
+ *   (before it is ready). Every model call appends `<role> <step>` to `modelCallLog` when it starts, so
+ *   the parent can kill the process while a given call is in flight (the script's `latencyMs` holds it).
  */
 import { appendFile, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
@@ -140,7 +140,7 @@ const running = await startWorkers({
     logger,
   },
 });
-process.stdout.write('ready\n');
+process.stdout.write('tandem-child-ready\n');
 process.once('SIGTERM', () => {
   void (async () => {
     runner.release();

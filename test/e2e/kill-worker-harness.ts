@@ -4,7 +4,8 @@
  * outlives workers: PGlite (served on the wire for the worker processes), the ingestion server with its
  * outbox relay, BullMQ on the local Redis (own key prefix), an HTTP fake of Gitea's API over a memory
  * store, and a bare git remote holding `files`. Worker processes (`kill-worker-child.ts`) are spawned
- * with {@link KillHarness.spawnWorker}; each resolves once the child printed `ready`.
+ * with {@link KillHarness.spawnWorker}; each resolves once the child printed `tandem-child-ready`
+ * (a word no log line carries).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -163,7 +164,10 @@ export async function startKillHarness(files: Record<string, string>): Promise<K
         let stderr = '';
         child.stderr.on('data', (d: Buffer) => (stderr = `${stderr}${d.toString()}`.slice(-4_000)));
         await new Promise<void>((resolve, reject) => {
-          child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+          child.stdout.on(
+            'data',
+            (d: Buffer) => d.toString().includes('tandem-child-ready') && resolve(),
+          );
           void child.then(
             () => reject(new Error(`worker exited before ready:\n${stderr}`)),
             (error: unknown) =>
