@@ -2,12 +2,13 @@
  * Run lifecycle through the engine API, with the real sandbox, git, PGlite and scripted ModelManager:
  * - resume: a run interrupted at a checkpoint, or between a commit and the checkpoint that records it,
  *   continues in a "new process" (new ModelManager and session, workspace re-opened) with budgets and
- *   commits intact;
+ *   commits intact, also on "another host" without the job's git dir (the checkpoint is never ahead
+ *   of the remote branch);
  * - setup: the policy's setup command runs once before the first test run, with the network when the
  *   policy says `network: setup`; a failing setup blocks the ticket.
  */
-import { readFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Checkpoint } from '../../src/agents/checkpoint.js';
 import { createDbRunStore } from '../../src/agents/db-run-store.js';
@@ -166,6 +167,45 @@ describe('pair engine resume (real sandbox, git, PGlite, scripted ModelManager)'
       'test(#7): multiply returns the product',
     ]);
   }, 120_000);
+
+  // Resume on another host: the worker dies after a commit whose push never reached the remote and
+  // the job is picked up where its git dir is missing (another host, a lost data directory). The
+  // checkpoint must never be ahead of the remote branch, or every retry fails on the commit it names.
+  it('redoes a commit that never reached the remote instead of failing on it', async () => {
+    run = await prepareRun(shared, { script: 'two-cycles.yaml' });
+    // The remote is unreachable from the first commit on; the run is stopped once green starts.
+    const away = `${run.repo}-away`;
+    await rename(run.repo, away);
+    const stop = new AbortController();
+    try {
+      await expect(
+        run.run({
+          signal: stop.signal,
+          onProgress: (p) => p.phase === 'green' && stop.abort(),
+        }),
+      ).rejects.toBeDefined();
+    } finally {
+      await rename(away, run.repo);
+    }
+    const [stopped] = await run.db.db.select().from(runs);
+    const saved = Checkpoint.parse(stopped!.checkpoint);
+    // What the checkpoint names must exist on the remote: the base, with the red commit pending.
+    expect(saved.lastCommit).toBe(run.workspace.baseCommit);
+    expect(saved).toMatchObject({ phase: 'red', pending: { phase: 'red', cycle: 1 } });
+
+    // Another host: no job git dir; the remote has no ticket branch yet.
+    await rm(join(dirname(run.repo), 'git'), { recursive: true, force: true });
+    await run.restart();
+    expect(run.workspace.source).toBe('base');
+    const record = await run.run();
+    expect(record.status).toBe('done');
+    expect(await branchLog(run.repo, BRANCH)).toEqual([
+      'test(#7): multiply returns the product|tester|red|1',
+      'feat(#7): add multiply|developer|green|1',
+      'test(#7): subtract returns the difference|tester|red|2',
+      'feat(#7): add subtract|developer|green|2',
+    ]);
+  }, 180_000);
 });
 
 /** Setup argv: lists the container's network interfaces into .deps/net.txt (git-ignored, like deps). */

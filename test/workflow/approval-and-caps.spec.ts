@@ -13,12 +13,11 @@ import { ticketsOfRequest } from '../../src/workflow/ticket-store.js';
 import { createGitPairRunner } from './git-pair-runner.js';
 import {
   comment,
-  issueInfo,
-  labeled,
+  PM_SCRIPT,
   POLICY,
   SCRIPT,
   settle,
-  startHarness,
+  startAtSpecReview,
   until,
   type Harness,
   type HarnessOptions,
@@ -32,17 +31,7 @@ const APPROVING = `${SCRIPT}
 `;
 
 /** The Architect plans two independent tickets. */
-const INDEPENDENT = `
-- match: { role: pm, step: decide }
-  json:
-    action: spec
-    spec:
-      title: CSV export
-      slug: csv-export
-      summary: Export the report as CSV.
-      userStories: [As a user I can download the report as CSV]
-      acceptanceCriteria: [exportCsv returns a header line, exportCsv quotes commas]
-- match: { role: architect, step: plan }
+const INDEPENDENT = `${PM_SCRIPT}- match: { role: architect, step: plan }
   json:
     tickets:
       - { key: T1, title: CSV writer, description: Write rows as CSV, acceptanceCriteria: [header line first], dependsOn: [], likelyFiles: [src/csv.js] }
@@ -58,15 +47,9 @@ describe('free-text approval and the active-ticket cap', () => {
   });
 
   async function toSpecReview(options: HarnessOptions): Promise<Harness & { specPr: number }> {
-    h = await startHarness(options);
-    h.forge.issues.set(1, issueInfo(1, ['tandem']));
-    await h.send(labeled(1));
-    const db = h.database.db;
-    await until(
-      'spec review',
-      async () => (await getRequest(db, 1).catch(() => null))?.state === 'spec_review',
-    );
-    return { ...h, specPr: (await getRequest(db, 1)).specPrNumber! };
+    const x = await startAtSpecReview(options);
+    h = x;
+    return x;
   }
 
   const pmReplies = (x: Harness) =>

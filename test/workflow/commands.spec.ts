@@ -17,13 +17,11 @@ import { createGitPairRunner, type PairBehaviour } from './git-pair-runner.js';
 import {
   base,
   comment,
-  issueInfo,
-  labeled,
   POLICY,
   prInfo,
   SCRIPT,
   settle,
-  startHarness,
+  startAtSpecReview,
   until,
   type Harness,
   type HarnessOptions,
@@ -39,17 +37,11 @@ describe('workflow commands and recovery', () => {
     h = undefined;
   });
 
-  /** Starts the harness, files request #1 and waits for its spec PR under review. */
+  /** Starts the harness at request #1's spec PR under review (kept in `h` for the clean-up). */
   async function toSpecReview(options: HarnessOptions): Promise<Harness & { specPr: number }> {
-    h = await startHarness(options);
-    h.forge.issues.set(1, issueInfo(1, ['tandem']));
-    await h.send(labeled(1));
-    const db = h.database.db;
-    await until(
-      'spec review',
-      async () => (await getRequest(db, 1).catch(() => null))?.state === 'spec_review',
-    );
-    return { ...h, specPr: (await getRequest(db, 1)).specPrNumber! };
+    const x = await startAtSpecReview(options);
+    h = x;
+    return x;
   }
 
   const ticketsOf = (x: Harness): Promise<TicketRow[]> => ticketsOfRequest(x.database.db, 1);

@@ -14,6 +14,7 @@ import type { ForgeEvent, RepoRef } from '../../src/forge/forge-event.js';
 import { parseModelCatalog } from '../../src/llm/catalog.js';
 import { DrizzleModelCallRecorder } from '../../src/llm/drizzle-model-call-recorder.js';
 import { ModelManager } from '../../src/llm/model-manager.js';
+import { getRequest } from '../../src/workflow/request-store.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createQueueBackend } from '../../src/queue/create-queue-backend.js';
 import type { QueueBackend } from '../../src/queue/queue-backend.js';
@@ -26,8 +27,8 @@ import { createBareRepo, createMemoryForge, type MemoryForge } from './memory-fo
 
 export const POLICY = `models:\n  pm: { alias: script }\n  architect: { alias: script }\n`;
 
-/** PM drafts one spec; the Architect plans T1 and T2 (T2 depends on T1). */
-export const SCRIPT = `
+/** The PM drafts one spec ("CSV export", two criteria). */
+export const PM_SCRIPT = `
 - match: { role: pm, step: decide }
   json:
     action: spec
@@ -37,7 +38,10 @@ export const SCRIPT = `
       summary: Export the report as CSV.
       userStories: [As a user I can download the report as CSV]
       acceptanceCriteria: [exportCsv returns a header line, exportCsv quotes commas]
-- match: { role: architect, step: plan }
+`;
+
+/** PM drafts one spec; the Architect plans T1 and T2 (T2 depends on T1). */
+export const SCRIPT = `${PM_SCRIPT}- match: { role: architect, step: plan }
   json:
     tickets:
       - { key: T1, title: CSV writer, description: Write rows as CSV, acceptanceCriteria: [header line first], dependsOn: [], likelyFiles: [src/csv.js] }
@@ -127,6 +131,24 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Starts the harness, files request #1 with the trigger label and waits until its spec PR is under
+ * review; `specPr` is that PR's number.
+ */
+export async function startAtSpecReview(
+  options: HarnessOptions,
+): Promise<Harness & { specPr: number }> {
+  const h = await startHarness(options);
+  h.forge.issues.set(1, issueInfo(1, ['tandem']));
+  await h.send(labeled(1));
+  const db = h.database.db;
+  await until(
+    'spec review',
+    async () => (await getRequest(db, 1).catch(() => null))?.state === 'spec_review',
+  );
+  return { ...h, specPr: (await getRequest(db, 1)).specPrNumber! };
 }
 
 let seq = 0;
