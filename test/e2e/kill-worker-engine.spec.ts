@@ -19,12 +19,10 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LABELS } from '../../src/sandbox/container-options.js';
 import { events, modelCalls, runs } from '../../src/db/schema.js';
-import { getRequest } from '../../src/workflow/request-store.js';
 import { getTicket, ticketsOfRequest } from '../../src/workflow/ticket-store.js';
 import { removeWorkerContainers, workerContainers } from '../sandbox/sandbox-harness.js';
 import { until } from '../workflow/harness.js';
 import { repoFiles } from './e2e-flow.js';
-import { GITEA_NAME, GITEA_OWNER, giteaComment, giteaIssueLabeled } from './gitea-payloads.js';
 import { startKillHarness, type KillHarness } from './kill-worker-harness.js';
 
 const SCRIPT = resolve('test', 'fixtures', 'workflow', 'engine-e2e.yaml');
@@ -112,17 +110,7 @@ describe('kill -9 of a worker during a ticket, on the real pair engine in Docker
 
     // Worker 1: trigger label → spec PR → /approve → tickets → T1's pair job in a sandbox.
     const { child: first } = await worker(slowScript);
-    const request = await store.createIssue(
-      { owner: GITEA_OWNER, name: GITEA_NAME },
-      { title: 'Export the report as CSV', body: 'Please add CSV export.', labels: ['tandem'] },
-    );
-    await h.deliver('issues', giteaIssueLabeled(request.number, request.title, 'tandem'));
-    await until(
-      'spec review',
-      async () => (await getRequest(db, 1).catch(() => null))?.state === 'spec_review',
-      40_000,
-    );
-    await h.deliver('issue_comment', giteaComment(request.number, 'maria', '/approve', false));
+    await h.fileAndApprove();
     await until(
       "the developer's model call in flight",
       async () => (await callsStarted()).includes('developer green-1'),

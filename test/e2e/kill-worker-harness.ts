@@ -22,11 +22,13 @@ import { startIngestion, type Ingestion } from '../../src/ingest/start-ingestion
 import { createLogger } from '../../src/log/logger.js';
 import { createQueueBackend } from '../../src/queue/create-queue-backend.js';
 import type { QueueBackend } from '../../src/queue/queue-backend.js';
+import { getRequest } from '../../src/workflow/request-store.js';
 import { createTestDatabase, type PgliteDatabaseHandle } from '../helpers/database.js';
 import { postDelivery } from '../ingest/post-delivery.js';
+import { until } from '../workflow/harness.js';
 import { createBareRepo, createMemoryForge, type MemoryForge } from '../workflow/memory-forge.js';
 import { giteaRoutes } from './gitea-api-fake.js';
-import { GITEA_NAME, GITEA_OWNER } from './gitea-payloads.js';
+import { GITEA_NAME, GITEA_OWNER, giteaComment, giteaIssueLabeled } from './gitea-payloads.js';
 
 const TOKEN = 'gitea-bot-token-kill-test';
 
@@ -66,6 +68,11 @@ export interface KillHarness {
   spawnWorker(settings: WorkerSettings): Promise<{ child: ResultPromise }>;
   /** Signs and POSTs a Gitea delivery to the ingestion server; expects 200. */
   deliver(event: string, payload: unknown): Promise<void>;
+  /**
+   * Files request #1 with the trigger label, waits for its spec under review (40 s) and approves it as
+   * `maria`: the Architect's tickets and the first pair job follow.
+   */
+  fileAndApprove(): Promise<void>;
   /** `git --git-dir <bare> …`, stdout. */
   git(args: string[]): Promise<string>;
   /** SIGTERMs the children still running, stops everything and removes the temp dir. */
@@ -135,12 +142,23 @@ export async function startKillHarness(files: Record<string, string>): Promise<K
     });
     const ingestUrl = ingestion.server.url;
     const databaseUrl = pg.connectionString;
+    const db = database.db;
+    const deliver = async (event: string, payload: unknown): Promise<void> => {
+      const res = await postDelivery(ingestUrl, {
+        forge: 'gitea',
+        event,
+        id: randomUUID(),
+        payload,
+        secret,
+      });
+      expect(res.status).toBe(200);
+    };
     return {
       dir,
       bare,
       store,
       unknownRoutes: routes.fake.unknown,
-      db: database.db,
+      db,
       async spawnWorker(settings) {
         const child = execa(
           process.execPath,
@@ -176,15 +194,19 @@ export async function startKillHarness(files: Record<string, string>): Promise<K
         });
         return { child };
       },
-      async deliver(event, payload) {
-        const res = await postDelivery(ingestUrl, {
-          forge: 'gitea',
-          event,
-          id: randomUUID(),
-          payload,
-          secret,
-        });
-        expect(res.status).toBe(200);
+      deliver,
+      async fileAndApprove() {
+        const request = await store.createIssue(
+          { owner: GITEA_OWNER, name: GITEA_NAME },
+          { title: 'Export the report as CSV', body: 'Please add CSV export.', labels: ['tandem'] },
+        );
+        await deliver('issues', giteaIssueLabeled(request.number, request.title, 'tandem'));
+        await until(
+          'spec review',
+          async () => (await getRequest(db, 1).catch(() => null))?.state === 'spec_review',
+          40_000,
+        );
+        await deliver('issue_comment', giteaComment(request.number, 'maria', '/approve', false));
       },
       async git(args) {
         return (await execa('git', ['--git-dir', bare, ...args])).stdout;

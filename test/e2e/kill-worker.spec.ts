@@ -11,11 +11,9 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { getRequest } from '../../src/workflow/request-store.js';
 import { getTicket, ticketsOfRequest } from '../../src/workflow/ticket-store.js';
 import { POLICY, SCRIPT, until } from '../workflow/harness.js';
 import { startKillHarness, type KillHarness } from './kill-worker-harness.js';
-import { GITEA_NAME, GITEA_OWNER, giteaComment, giteaIssueLabeled } from './gitea-payloads.js';
 
 describe('kill -9 of a worker during a ticket', () => {
   let h: KillHarness | undefined;
@@ -35,17 +33,7 @@ describe('kill -9 of a worker during a ticket', () => {
       h!.spawnWorker({ runner: 'stand-in', script, pauseAfterRed, signalFile });
 
     const { child: first } = await worker(true);
-    const request = await store.createIssue(
-      { owner: GITEA_OWNER, name: GITEA_NAME },
-      { title: 'Export the report as CSV', body: 'Please add CSV export.', labels: ['tandem'] },
-    );
-    await h.deliver('issues', giteaIssueLabeled(request.number, request.title, 'tandem'));
-    await until(
-      'spec review',
-      async () => (await getRequest(db, 1).catch(() => null))?.state === 'spec_review',
-      40_000,
-    );
-    await h.deliver('issue_comment', giteaComment(request.number, 'maria', '/approve', false));
+    await h.fileAndApprove();
     await until('red pushed', () => existsSync(signalFile), 40_000);
     const [t1] = await ticketsOfRequest(db, 1);
     const branch = t1!.branch!;
