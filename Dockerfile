@@ -7,13 +7,25 @@ WORKDIR /app
 # node-llama-cpp ships prebuilt llama.cpp binaries; its postinstall must not fetch sources.
 ENV NODE_LLAMA_CPP_SKIP_DOWNLOAD=true
 COPY package.json package-lock.json ./
+# PEM certificates npm should trust besides Node's own (the CA of a TLS-intercepting proxy), e.g.
+#   --build-arg EXTRA_CA_CERTS="$(cat /usr/local/share/ca-certificates/*.crt)"
+# Used in this build stage only: the runtime image never contains it.
+ARG EXTRA_CA_CERTS=""
 # npm ci; when it refuses a lock that lacks other platforms' optional binaries (some registry mirrors),
 # the same locked versions are installed with npm install --no-save, as .ci/run does (docs/decisions.md).
-RUN npm ci --no-audit --no-fund || npm install --no-save --no-audit --no-fund
+RUN if [ -n "$EXTRA_CA_CERTS" ]; then \
+      printf '%s\n' "$EXTRA_CA_CERTS" >/tmp/extra-ca.pem && export NODE_EXTRA_CA_CERTS=/tmp/extra-ca.pem; \
+    fi \
+  && { npm ci --no-audit --no-fund || npm install --no-save --no-audit --no-fund; } \
+  && rm -f /tmp/extra-ca.pem
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY worker ./worker
-RUN npm run build && npm prune --omit=dev
+# Tandem runs llama.cpp on the CPU only (src/llm/providers/llama-runtime.ts): of node-llama-cpp's prebuilt
+# binaries keep this architecture's CPU build; the CUDA, Vulkan and other-architecture ones are ~650 MB.
+RUN npm run build && npm prune --omit=dev \
+  && keep="linux-$(node -p 'process.arch === "arm" ? "armv7l" : process.arch')" \
+  && find node_modules/@node-llama-cpp -mindepth 1 -maxdepth 1 ! -name "$keep" -exec rm -rf {} +
 
 FROM node:20-bookworm-slim
 # git: Tandem runs git on the host side (never in the sandbox); tini reaps git's child processes and
