@@ -21,9 +21,11 @@ RUN if [ -n "$EXTRA_CA_CERTS" ]; then \
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY worker ./worker
+# prune --offline: pruning needs no registry, and online it asks the registry again for the optional
+# platform packages the lock lacks (minutes of retries when the registry is slow or untrusted).
 # Tandem runs llama.cpp on the CPU only (src/llm/providers/llama-runtime.ts): of node-llama-cpp's prebuilt
 # binaries keep this architecture's CPU build; the CUDA, Vulkan and other-architecture ones are ~650 MB.
-RUN npm run build && npm prune --omit=dev \
+RUN npm run build && npm prune --omit=dev --offline --no-audit --no-fund \
   && keep="linux-$(node -p 'process.arch === "arm" ? "armv7l" : process.arch')" \
   && find node_modules/@node-llama-cpp -mindepth 1 -maxdepth 1 ! -name "$keep" -exec rm -rf {} +
 

@@ -8,8 +8,9 @@
 # Steps, each printed with the seconds since the start:
 #   1. base image: when `node:20-bookworm-slim` is absent (no registry to pull it from), a stand-in is
 #      built and tagged with that name: `debootstrap --variant=minbase bookworm` from the machine's apt
-#      mirror, the host's own Node 20 binary, npm and corepack copied into /usr/local as the official image
-#      has them, a `node` user (uid 1000), then `docker import`. The stand-in carries the label
+#      mirror, made slim as Docker's Debian images are (no docs, man pages, locales; apt's docker-clean),
+#      the host's own Node 20 binary, npm and corepack copied into /usr/local as the official image has
+#      them, a `node` user (uid 1000), then `docker import`. The stand-in carries the label
 #      dev.tandem.stand-in=1; its root filesystem is cached as <cache>/node-base-<hash>.tar (the cache
 #      directory of sandbox/build-image.sh), so a rerun after `docker rmi` is only an import. An existing
 #      node:20-bookworm-slim, real or stand-in, is never replaced.
@@ -19,7 +20,7 @@
 #      Dockerfile's EXTRA_CA_CERTS build argument (build stage only). The choice and its reason are printed.
 #   3. `nice -n 10 docker build` of the Dockerfile (the build stage is tagged <tag>-build, so that it, and
 #      only it, can be removed afterwards). The legacy builder is used when buildx is missing.
-#   4. smoke test: `tandem --help`; then `start` with a Gitea configuration that points at an unreachable
+#   4. smoke test: `tandem --help`; node-llama-cpp's CPU binary loads offline; then `start` with a Gitea configuration that points at an unreachable
 #      host, the Docker socket and a fresh data directory mounted at the same path on both sides (as
 #      documented); checks tini is PID 1, GET /healthz answers 200 with the gitea forge, a badly signed
 #      Gitea delivery gets 401 and a signed unsupported one 202; `docker stop` (SIGTERM) must exit 0
