@@ -3,7 +3,7 @@
  * GitHub-style headers and the bare-hex signature) POSTed to the real ingestion server, the real Gitea
  * forge (REST `/api/v1`, token auth) against a stateful nock fake of Gitea's API (labels by id, reviews
  * without ids in webhooks, `POST …/merge`), a bare git remote, PGlite, BullMQ on Redis, a scripted model
- * and the stand-in pair runner; `gitea-engine.spec.ts` runs it on the real engine. The flow itself is in
+ * and the stand-in pair runner; `engine-flow.spec.ts` runs it on the real engine. The flow itself is in
  * `e2e-flow.ts`.
  */
 import { afterEach, describe, expect, it } from 'vitest';

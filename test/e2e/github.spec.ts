@@ -5,7 +5,7 @@
  * real GitHub forge (Probot installation auth) talking to a stateful nock fake of the GitHub API whose
  * every request is checked against `@octokit/openapi` (test/http-mock.ts), a real bare git remote,
  * PGlite and a scripted model. The flow itself is in `e2e-flow.ts`. Pair step: the stand-in runner
- * (real git commits, no sandbox); `github-engine.spec.ts` runs the same flow on the real engine.
+ * (real git commits, no sandbox); `engine-flow.spec.ts` runs the same flow on the real engine.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { useHttpMock } from '../http-mock.js';
