@@ -138,6 +138,23 @@ SOURCES
   fi
 }
 
+# Drops older content-hash tags of the repository (best effort: an image a container still uses stays).
+# Written without grep: under `set -o pipefail` a grep that matches nothing (a first build has no older tag)
+# fails the pipeline and would end the script with no message.
+prune_older_tags() {
+  local old
+  for old in $(docker image ls --format '{{.Repository}}:{{.Tag}}' "$repo_name"); do
+    case "$old" in
+      "$image") ;;
+      "$repo_name":????????????)
+        [[ "${old#"$repo_name":}" =~ ^[0-9a-f]{12}$ ]] || continue
+        if docker rmi "$old" </dev/null >/dev/null 2>&1; then say "removed the older image $old"; fi
+        ;;
+    esac
+  done
+  return 0
+}
+
 exec 9>"${TMPDIR:-/tmp}/tandem-sandbox-build.lock"
 flock 9
 if docker image inspect "$image" >/dev/null 2>&1; then
@@ -158,7 +175,5 @@ else
   esac
 fi
 docker tag "$image" "$repo_name:latest"
-# Drop older content-hash tags (best effort: an image a container still uses stays).
-docker image ls --format '{{.Repository}}:{{.Tag}}' "$repo_name" | grep -E ":[0-9a-f]{12}$" | grep -vx "$image" |
-  while IFS= read -r old; do docker rmi "$old" </dev/null >/dev/null 2>&1 && say "removed the older image $old" || true; done
+prune_older_tags
 say "built $image; $repo_name:latest points at it"
