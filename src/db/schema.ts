@@ -83,11 +83,16 @@ export const outbox = pgTable(
     relayedAt: timestamp('relayed_at', { withTimezone: true }),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
+    /**
+     * Set when the queue refused this row on its own while it took the others (a payload it cannot
+     * store): the row is kept for an operator but no longer retried, so it never delays other deliveries.
+     */
+    parkedAt: timestamp('parked_at', { withTimezone: true }),
   },
   (t) => [
     index('outbox_pending')
       .on(t.id)
-      .where(sql`${t.relayedAt} is null`),
+      .where(sql`${t.relayedAt} is null and ${t.parkedAt} is null`),
   ],
 );
 
@@ -108,6 +113,8 @@ export const requests = pgTable(
     /** Blob sha of the spec file when it was approved (detects edits after approval). */
     approvedSpecSha: text('approved_spec_sha'),
     approvedBy: text('approved_by'),
+    /** Why the request is `blocked` (a job that failed for good); cleared when it moves on. */
+    blockedReason: text('blocked_reason'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -13,20 +13,12 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../db/create-database.js';
 import { outbox, webhookDeliveries } from '../db/schema.js';
 import type { ForgeEvent } from '../forge/forge-event.js';
+import { toStorableJson } from '../db/storable-json.js';
 
 /** Rows of `db.execute`: node-postgres and PGlite both answer `{ rows }`. */
 function rowsOf<T>(result: unknown): T[] {
   const rows = (result as { rows?: unknown }).rows;
   return Array.isArray(rows) ? (rows as T[]) : [];
-}
-
-/**
- * JSON text for a jsonb column. PostgreSQL's jsonb rejects the escape `\u0000`, which a comment body
- * may contain; it is replaced by U+FFFD so the delivery is kept rather than refused.
- */
-function toJsonb(value: unknown): string {
-  // Only a real escape: `\u0000` preceded by an even number of backslashes (`\\u0000` is text).
-  return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\uFFFD');
 }
 
 /** The BullMQ queue that receives normalized forge events. */
@@ -103,7 +95,7 @@ export function createDeliveryRecorder(
       sql`, `,
     );
     const events = sql.join(
-      unique.map((p) => sql`(${p.event.deliveryId}, ${toJsonb(p.event)}::jsonb)`),
+      unique.map((p) => sql`(${p.event.deliveryId}, ${JSON.stringify(p.event)}::jsonb)`),
       sql`, `,
     );
     const result = await db.execute<{ id: number | string; delivery_id: string }>(sql`
@@ -170,7 +162,9 @@ export function createDeliveryRecorder(
   return {
     record(event, facts) {
       return new Promise<RecordResult>((resolve, reject) => {
-        waiting.push({ event, facts, resolve, reject });
+        // Made storable once, here: the same payload goes to the outbox row and, in memory, to the
+        // relay, and neither PostgreSQL's jsonb nor BullMQ's PostgreSQL backend accepts a NUL.
+        waiting.push({ event: toStorableJson(event), facts, resolve, reject });
         if (!busy) {
           // Start the write after the current I/O phase, so deliveries parsed in the same event-loop
           // turn share one statement (measured: one statement per delivery otherwise).

@@ -9,16 +9,34 @@
  * fails, the attempt is recorded on the rows, and the relay retries with exponential backoff until the
  * queue is back; deliveries keep being accepted meanwhile, since they only need the database.
  */
-import { and, asc, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/create-database.js';
 import { outbox } from '../db/schema.js';
+import { toStorableJson } from '../db/storable-json.js';
 import { redactSecrets } from '../errors/redact-secrets.js';
 import type { Logger } from '../log/logger.js';
 
+/** Options of one relayed job: its id is the delivery id; the rest is {@link EVENT_JOB_OPTIONS}. */
+export type RelayJobOptions = typeof EVENT_JOB_OPTIONS & { jobId: string };
+
 /** The part of a BullMQ `Queue` the relay uses (`Queue#addBulk`). */
 export interface RelayQueue {
-  addBulk(jobs: { name: string; data: unknown; opts: { jobId: string } }[]): Promise<unknown>;
+  addBulk(jobs: { name: string; data: unknown; opts: RelayJobOptions }[]): Promise<unknown>;
 }
+
+/**
+ * BullMQ options of every event job. A failing event (the forge or the database briefly away) is
+ * retried with exponential backoff (1, 2, 4, 8 s) rather than lost: a redelivery of the same delivery
+ * would be dropped as a duplicate at ingestion. The router is idempotent, so a retry after a partial
+ * run finishes the work without doing any of it twice. Completed jobs are kept a day so the job id
+ * (the delivery id) still deduplicates a relay that adds a row twice.
+ */
+export const EVENT_JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+} as const;
 
 /** Settings and collaborators of {@link createOutboxRelay}. */
 export interface OutboxRelayOptions {
@@ -67,6 +85,10 @@ export interface OutboxRelay {
   drain(): Promise<number>;
   /** Pending (not yet relayed) rows. */
   pending(): Promise<number>;
+}
+
+function errorText(error: unknown): string {
+  return redactSecrets(error instanceof Error ? error.message : String(error));
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -122,7 +144,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         payload: outbox.payload,
       })
       .from(outbox)
-      .where(isNull(outbox.relayedAt))
+      .where(and(isNull(outbox.relayedAt), isNull(outbox.parkedAt)))
       .orderBy(asc(outbox.id))
       .limit(batchSize);
   }
@@ -148,37 +170,105 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
     let relayed = 0;
     for (const [name, group] of byQueue) {
-      const ids = group.map((r) => r.id);
-      const queue = options.queues[name];
-      try {
-        if (!queue) {
-          throw new Error(`no queue named ${name}`);
-        }
-        await withTimeout(
-          queue.addBulk(
-            group.map((r) => ({
-              name: (r.payload as { type?: string }).type ?? 'event',
-              data: r.payload,
-              opts: { jobId: r.deliveryId },
-            })),
-          ),
-          addTimeoutMs,
-        );
-      } catch (error) {
-        const message = redactSecrets(error instanceof Error ? error.message : String(error));
-        await db
-          .update(outbox)
-          .set({ attempts: sql`${outbox.attempts} + 1`, lastError: message })
-          .where(inArray(outbox.id, ids));
-        throw error;
-      }
-      await db
-        .update(outbox)
-        .set({ relayedAt: sql`now()`, attempts: sql`${outbox.attempts} + 1`, lastError: null })
-        .where(and(inArray(outbox.id, ids), isNull(outbox.relayedAt)));
-      relayed += group.length;
+      relayed += await relayGroup(name, group);
     }
     return relayed;
+  }
+
+  /** Adds the rows of one queue; returns how many were relayed. @throws when none could be added */
+  async function relayGroup(name: string, group: RelayRow[]): Promise<number> {
+    try {
+      await add(name, group);
+      await markRelayed(group);
+      return group.length;
+    } catch (error) {
+      if (group.length === 1) {
+        await recordFailure(group, error);
+        throw error;
+      }
+      return relayOneByOne(name, group, error);
+    }
+  }
+
+  /**
+   * After a failed batch, each row on its own: one row the queue cannot take must not hold back the
+   * others. When some rows go through, the queue is reachable and a row it refused again is bad data:
+   * it is parked (kept, logged, no longer retried). When none goes through, the queue is away: the
+   * error is rethrown and the whole batch waits for the backoff.
+   */
+  async function relayOneByOne(name: string, group: RelayRow[], first: unknown): Promise<number> {
+    const refused: { row: RelayRow; error: unknown }[] = [];
+    let relayed = 0;
+    for (const row of group) {
+      try {
+        await add(name, [row]);
+        await markRelayed([row]);
+        relayed++;
+      } catch (error) {
+        refused.push({ row, error });
+      }
+    }
+    if (relayed === 0) {
+      await recordFailure(group, first);
+      throw first;
+    }
+    for (const { row, error } of refused) {
+      const message = errorText(error);
+      await db
+        .update(outbox)
+        .set({ attempts: sql`${outbox.attempts} + 1`, lastError: message, parkedAt: sql`now()` })
+        .where(eq(outbox.id, row.id));
+      log.error(
+        { deliveryId: row.deliveryId, outboxId: row.id, err: message },
+        'outbox relay: the queue refused this delivery alone; parked (kept, not retried)',
+      );
+    }
+    return relayed;
+  }
+
+  async function add(name: string, rows: RelayRow[]): Promise<void> {
+    const queue = options.queues[name];
+    if (!queue) {
+      throw new Error(`no queue named ${name}`);
+    }
+    await withTimeout(
+      queue.addBulk(
+        rows.map((r) => ({
+          name: (r.payload as { type?: string }).type ?? 'event',
+          // Rows written before payloads were made storable at ingestion may still hold a NUL.
+          data: toStorableJson(r.payload),
+          opts: { ...EVENT_JOB_OPTIONS, jobId: r.deliveryId },
+        })),
+      ),
+      addTimeoutMs,
+    );
+  }
+
+  async function markRelayed(rows: RelayRow[]): Promise<void> {
+    await db
+      .update(outbox)
+      .set({ relayedAt: sql`now()`, attempts: sql`${outbox.attempts} + 1`, lastError: null })
+      .where(
+        and(
+          inArray(
+            outbox.id,
+            rows.map((r) => r.id),
+          ),
+          isNull(outbox.relayedAt),
+        ),
+      );
+  }
+
+  async function recordFailure(rows: RelayRow[], error: unknown): Promise<void> {
+    await db
+      .update(outbox)
+      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: errorText(error) })
+      .where(
+        inArray(
+          outbox.id,
+          rows.map((r) => r.id),
+        ),
+      );
   }
 
   async function run(): Promise<void> {
@@ -198,7 +288,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       } catch (error) {
         failures++;
         const delay = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (failures - 1));
-        const message = redactSecrets(error instanceof Error ? error.message : String(error));
+        const message = errorText(error);
         if (failures === 1 || failures % 10 === 0) {
           log.warn(
             { failures, delayMs: delay, err: message },
@@ -241,7 +331,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       const [row] = await db
         .select({ n: sql<number>`count(*)::int` })
         .from(outbox)
-        .where(isNull(outbox.relayedAt));
+        .where(and(isNull(outbox.relayedAt), isNull(outbox.parkedAt)));
       return row?.n ?? 0;
     },
   };
