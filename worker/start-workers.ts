@@ -3,7 +3,9 @@
  * a repository are applied in order), `tandem-work` (`spec`, `chat`, `plan`) and `tandem-pairs`
  * (`ticket`, `revise`, capped by `maxPairJobs` in this process and by the queue's global concurrency
  * across all workers). What a retry cannot fix (bad configuration, an invalid transition) is thrown as
- * `UnrecoverableError`; a pair job that fails its last attempt blocks its ticket with the reason.
+ * `UnrecoverableError`. A job that fails for good never leaves its work looking busy: a pair job blocks its
+ * ticket, a `spec` or `plan` job its request, with the reason (`job-failure.ts`); and the reconciler
+ * (`reconcile-work.ts`) repairs what a crash between a state change and its job left behind.
  */
 import { UnrecoverableError, type Job } from 'bullmq';
 import { ForgeEvent } from '../src/forge/forge-event.js';
@@ -14,9 +16,13 @@ import { handleEvent } from '../src/workflow/handle-event.js';
 import { runPlanJob } from '../src/workflow/plan-job.js';
 import { runSpecJob } from '../src/workflow/spec-job.js';
 import { runTicketJob } from '../src/workflow/ticket-job.js';
-import { getRepository } from '../src/workflow/repository-store.js';
-import { getTicket } from '../src/workflow/ticket-store.js';
-import { moveTicketOnForge } from '../src/workflow/ticket-flow.js';
+import {
+  blockRequestAfterFailure,
+  blockTicketAfterFailure,
+  failureReason,
+  reportChatFailure,
+} from '../src/workflow/job-failure.js';
+import { reconcileWork, type ReconcileReport } from '../src/workflow/reconcile-work.js';
 import {
   ChatJob,
   EVENTS_QUEUE,
@@ -46,12 +52,19 @@ export interface StartWorkersOptions {
    * lock expired (a worker killed mid-job), in ms (BullMQ's default 30 000). Tests shorten both.
    */
   pairLock?: { durationMs: number; stalledIntervalMs: number };
+  /**
+   * The reconciler (stuck work repaired): first pass after `firstDelayMs` (default 1 000), then every
+   * `intervalMs` (default 60 000), skipping rows changed in the last `graceMs` (default 30 000).
+   */
+  reconcile?: { intervalMs?: number; firstDelayMs?: number; graceMs?: number };
 }
 
 /** Running workers. */
 export interface RunningWorkers {
   enqueuer: BullmqEnqueuer;
   workers: TandemWorker[];
+  /** One reconciler pass now, with no grace period (tests, operators). */
+  reconcileNow(): Promise<ReconcileReport>;
   /** Stops taking jobs and waits for running ones (the backend closes the rest). */
   close(): Promise<void>;
 }
@@ -93,6 +106,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
         }
         throw new UnrecoverableError(`unknown job ${job.name}`);
       } catch (error) {
+        if (isFinalFailure(job, error)) {
+          await reportWorkFailure(deps, job, error);
+        }
         return classify(error);
       }
     },
@@ -106,8 +122,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       try {
         return await runTicketJob(deps, data, job.id ?? job.name, signal ? { signal } : {});
       } catch (error) {
-        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-          await blockAfterFailure(deps, data.ticketId, error).catch(() => undefined);
+        if (isFinalFailure(job, error)) {
+          await blockTicketAfterFailure(deps, data.ticketId, failureReason(error)).catch(
+            (failure: unknown) => logFailureReport(deps, job, failure),
+          );
         }
         return classify(error);
       }
@@ -125,27 +143,98 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       deps.logger.warn({ jobId: job?.id, queue: w.name, err: err.message }, 'job failed');
     });
   }
+  events.on('failed', (job, err) => {
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+      deps.logger.error(
+        { jobId: job.id, event: job.name, err: err.message },
+        'event failed for good: its delivery is dropped (the forge may redeliver it under a new id)',
+      );
+    }
+  });
+  const reconciler = startReconciler(deps, options.reconcile);
   return {
     enqueuer,
     workers,
+    reconcileNow: () => reconcileWork(deps, { graceMs: 0 }),
     async close() {
+      reconciler.stop();
       await Promise.all(workers.map((w) => w.close()));
     },
   };
 }
 
-async function blockAfterFailure(
-  deps: WorkflowDeps,
-  ticketId: number,
-  error: unknown,
-): Promise<void> {
-  const ticket = await getTicket(deps.db, ticketId);
-  if (ticket.state !== 'in_progress' || ticket.repositoryId === null) {
-    return;
+/** True when BullMQ will not run the job again: its last attempt, or an error a retry cannot fix. */
+function isFinalFailure(job: Job, error: unknown): boolean {
+  return (
+    error instanceof UnrecoverableError ||
+    (error instanceof TandemError && UNRECOVERABLE.has(error.code)) ||
+    job.attemptsMade + 1 >= (job.opts.attempts ?? 1)
+  );
+}
+
+/** A `spec` or `plan` job that failed for good blocks its request; a `chat` job says so on its thread. */
+async function reportWorkFailure(deps: WorkflowDeps, job: Job, error: unknown): Promise<void> {
+  const reason = failureReason(error);
+  try {
+    if (job.name === 'chat') {
+      await reportChatFailure(deps, ChatJob.parse(job.data), reason);
+    } else if (job.name === 'spec' || job.name === 'plan') {
+      await blockRequestAfterFailure(deps, PlanJob.parse(job.data).requestId, job.name, reason);
+    }
+  } catch (failure) {
+    logFailureReport(deps, job, failure);
   }
-  const repo = await getRepository(deps.db, ticket.repositoryId);
-  const reason = error instanceof TandemError ? error.code : 'infrastructure failure';
-  await moveTicketOnForge(deps, repo, ticket, 'blocked', {
-    blockedReason: `job failed after retries (${reason})`,
-  });
+}
+
+/** The failure could not be reported now (forge or database away); the reconciler tries again later. */
+function logFailureReport(deps: WorkflowDeps, job: Job, failure: unknown): void {
+  deps.logger.warn(
+    { jobId: job.id, err: failure instanceof Error ? failure.message : String(failure) },
+    'could not report a failed job; the reconciler retries',
+  );
+}
+
+/** Runs {@link reconcileWork} now and every `intervalMs`; errors are logged and retried next time. */
+function startReconciler(
+  deps: WorkflowDeps,
+  options: StartWorkersOptions['reconcile'] = {},
+): { stop(): void } {
+  const intervalMs = options.intervalMs ?? 60_000;
+  let running = false;
+  const pass = (): void => {
+    if (running) {
+      return;
+    }
+    running = true;
+    reconcileWork(deps, options.graceMs === undefined ? {} : { graceMs: options.graceMs })
+      .then((report) => {
+        const repaired =
+          report.ticketJobsAdded.length +
+          report.ticketsBlocked.length +
+          report.requestJobsAdded.length +
+          report.repositoriesScheduled.length;
+        if (repaired > 0) {
+          deps.logger.info(report, 'reconciler repaired stuck work');
+        }
+      })
+      .catch((error: unknown) => {
+        deps.logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          'reconciler pass failed; retrying at the next interval',
+        );
+      })
+      .finally(() => {
+        running = false;
+      });
+  };
+  const first = setTimeout(pass, options.firstDelayMs ?? 1_000);
+  const timer = setInterval(pass, intervalMs);
+  first.unref();
+  timer.unref();
+  return {
+    stop() {
+      clearTimeout(first);
+      clearInterval(timer);
+    },
+  };
 }

@@ -70,6 +70,8 @@ export function createDbRunStore(db: Database, options: { ticketId?: number } = 
       await db.insert(events).values({ runId, kind, data, ...(await keysOf(runId)) });
     },
     async finishRun(runId, outcome) {
+      // The run only: the ticket's state belongs to the caller, which moves it through the validated
+      // transitions (the workflow mirrors it on the forge; `tandem run` ends its local ticket).
       const [run] = await db
         .update(runs)
         .set({
@@ -81,15 +83,6 @@ export function createDbRunStore(db: Database, options: { ticketId?: number } = 
         .where(eq(runs.id, runId))
         .returning({ ticketId: runs.ticketId, jobId: runs.jobId });
       if (run) {
-        await db
-          .update(tickets)
-          .set({
-            state: outcome.status === 'done' ? 'review' : 'blocked',
-            branch: outcome.record.branch,
-            blockedReason: outcome.diagnosis?.whatFailed ?? null,
-            updatedAt: sql`now()`,
-          })
-          .where(eq(tickets.id, run.ticketId));
         await db.insert(events).values({
           runId,
           ticketId: run.ticketId,

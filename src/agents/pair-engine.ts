@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
 import type { RepoPolicy } from '../config/repo-policy.js';
 import { BudgetExceededError } from '../errors/index.js';
+import { costBudgetExhausted, tokenBudgetExhausted } from '../llm/budget-rule.js';
 import type { GitWorkspace } from '../git/git-workspace.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { AgentModels, PairRole } from './agent-models.js';
@@ -570,9 +571,9 @@ class PairEngine {
     const usage = this.o.models.usage();
     if (this.cp.cycle > b.cycles) {
       this.block('budget_cycles', `more than ${b.cycles} cycles needed`);
-    } else if (usage.inputTokens + usage.outputTokens >= b.tokens) {
+    } else if (tokenBudgetExhausted(usage.inputTokens + usage.outputTokens, b.tokens)) {
       this.block('budget_tokens', `token budget of ${b.tokens} used`);
-    } else if (usage.costUsd >= b.costUsd) {
+    } else if (costBudgetExhausted(usage.costUsd, b.costUsd)) {
       this.block('budget_cost', `cost budget of $${b.costUsd} used`);
     } else if (this.elapsed() >= b.minutes * 60_000) {
       this.block('budget_time', `time budget of ${b.minutes} min used`);

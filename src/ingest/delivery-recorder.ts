@@ -10,16 +10,12 @@
  * delivery small while each caller still learns its own outcome only after its rows are committed.
  */
 import { sql } from 'drizzle-orm';
+import { rowsOf } from '../db/rows-of.js';
 import type { Database } from '../db/create-database.js';
 import { outbox, webhookDeliveries } from '../db/schema.js';
 import type { ForgeEvent } from '../forge/forge-event.js';
 import { toStorableJson } from '../db/storable-json.js';
 
-/** Rows of `db.execute`: node-postgres and PGlite both answer `{ rows }`. */
-function rowsOf<T>(result: unknown): T[] {
-  const rows = (result as { rows?: unknown }).rows;
-  return Array.isArray(rows) ? (rows as T[]) : [];
-}
 
 /** The BullMQ queue that receives normalized forge events. */
 export const EVENTS_QUEUE = 'events';

@@ -3,6 +3,7 @@
  * per-ticket token and cost budgets, structured output with one repair attempt. Created by
  * `ModelManager.forTicket()`.
  */
+import { costBudgetExhausted, tokenBudgetExhausted } from './budget-rule.js';
 import type { z } from 'zod';
 import { ROLES, type Role } from '../config/repo-policy.js';
 import {
@@ -161,11 +162,11 @@ export class ModelSession {
   private checkBudget(entry: ModelEntry): void {
     const { tokens, costUsd } = this.options.policy.budgets;
     const used = this.totals.inputTokens + this.totals.outputTokens;
-    if (used >= tokens) {
+    if (tokenBudgetExhausted(used, tokens)) {
       throw new BudgetExceededError('tokens', used, tokens);
     }
     const paid = entry.priceInPerMTok > 0 || entry.priceOutPerMTok > 0;
-    if (this.totals.costUsd >= costUsd && (this.totals.costUsd > 0 || paid)) {
+    if (costBudgetExhausted(this.totals.costUsd, costUsd, paid)) {
       throw new BudgetExceededError('costUsd', this.totals.costUsd, costUsd);
     }
   }

@@ -18,7 +18,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { Checkpoint } from '../agents/checkpoint.js';
 import { createDbRunStore } from '../agents/db-run-store.js';
 import { runPair, type PairProgress } from '../agents/pair-engine.js';
@@ -26,7 +26,7 @@ import type { RunStore } from '../agents/run-store.js';
 import { sessionModels } from '../agents/session-models.js';
 import type { Role } from '../config/repo-policy.js';
 import type { Database } from '../db/create-database.js';
-import { events, runs } from '../db/schema.js';
+import { runs } from '../db/schema.js';
 import { GitWorkspace, type GitIdentity } from '../git/git-workspace.js';
 import type { ModelManager } from '../llm/model-manager.js';
 import type { ModelSession } from '../llm/model-session.js';
@@ -171,34 +171,10 @@ export function startingEscalation(
 }
 
 /**
- * The engine's {@link RunStore} for workflow jobs: `createDbRunStore` linked to the ticket row, except
- * that `finishRun` records the end on `runs` (and a `run.record` event) without touching `tickets`:
- * the ticket job moves the ticket through its validated transitions and mirrors the column label.
+ * The engine's {@link RunStore} for workflow jobs: `createDbRunStore` linked to the ticket row. It never
+ * touches `tickets`: the ticket job moves the ticket through its validated transitions and mirrors the
+ * column label.
  */
 export function workflowRunStore(db: Database, ticketId: number): RunStore {
-  const base = createDbRunStore(db, { ticketId });
-  return {
-    openRun: (input) => base.openRun(input),
-    saveCheckpoint: (runId, checkpoint) => base.saveCheckpoint(runId, checkpoint),
-    appendEvent: (runId, kind, data) => base.appendEvent(runId, kind, data),
-    async finishRun(runId, outcome) {
-      const [run] = await db
-        .update(runs)
-        .set({
-          status: outcome.status,
-          diagnosis: outcome.diagnosis ?? null,
-          finishedAt: sql`now()`,
-          updatedAt: sql`now()`,
-        })
-        .where(eq(runs.id, runId))
-        .returning({ jobId: runs.jobId });
-      await db.insert(events).values({
-        runId,
-        ticketId,
-        jobId: run?.jobId ?? null,
-        kind: 'run.record',
-        data: outcome.record,
-      });
-    },
-  };
+  return createDbRunStore(db, { ticketId });
 }

@@ -13,7 +13,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { requests } from '../db/schema.js';
 import { recordEvent } from './event-log.js';
 import { repoRefOf, updateRepository, type RepositoryRow } from './repository-store.js';
-import { approveRequest } from './request-flow.js';
+import { approveRequest, lastTransitionData } from './request-flow.js';
 import { transitionRequest, type RequestRow } from './request-store.js';
 import { forgeKind, moveTicketOnForge, scheduleTickets } from './ticket-flow.js';
 import { getTicket, ticketsOfRepository, updateTicket, type TicketRow } from './ticket-store.js';
@@ -94,17 +94,37 @@ async function runCommand(
       if (!t.request) {
         return '`/approve` works on a request issue or its spec pull request.';
       }
-      const ok = await approveRequest(deps, repo, policy, t.request, author);
-      return ok
-        ? `Approved by @${author}. The Architect is splitting the spec into tickets.`
-        : `Nothing to approve: this request is \`${t.request.state}\`.`;
+      const approvedText = `Approved by @${author}. The Architect is splitting the spec into tickets.`;
+      if (await madeByThisComment(deps, t.request.id, 'approved', command.commentId)) {
+        // A retried event whose first run approved: the plan job is deduplicated per request.
+        if (t.request.state === 'approved' || t.request.state === 'planning') {
+          await enqueuePlan(deps, t.request.id, policy);
+        }
+        return approvedText;
+      }
+      const ok = await approveRequest(deps, repo, policy, t.request, author, {
+        commentId: command.commentId,
+      });
+      return ok ? approvedText : `Nothing to approve: this request is \`${t.request.state}\`.`;
     }
     case 'reject': {
-      if (!t.request || t.request.state !== 'spec_review') {
+      const why = command.args || 'no reason given';
+      const again =
+        t.request !== null &&
+        t.request.state === 'drafting' &&
+        (await madeByThisComment(deps, t.request.id, 'drafting', command.commentId));
+      if (!t.request || (t.request.state !== 'spec_review' && !again)) {
         return '`/reject` works on a request whose spec is under review.';
       }
-      const why = command.args || 'no reason given';
-      await transitionRequest(deps.db, t.request, 'drafting', {}, { rejectedBy: author });
+      if (!again) {
+        await transitionRequest(
+          deps.db,
+          t.request,
+          'drafting',
+          {},
+          { rejectedBy: author, commentId: command.commentId },
+        );
+      }
       await deps.enqueue.enqueue(
         'spec',
         { requestId: t.request.id, feedback: why },
@@ -133,12 +153,7 @@ async function runCommand(
         return 'Retrying from the last checkpoint.';
       }
       if (t.request?.state === 'blocked' || t.request?.state === 'drafting') {
-        await deps.enqueue.enqueue(
-          'spec',
-          { requestId: t.request.id },
-          { dedupe: { id: `spec-${t.request.id}` }, priority: policy.priority },
-        );
-        return 'Retrying the spec.';
+        return retryRequest(deps, repo, policy, t.request);
       }
       return 'Nothing to retry here.';
     }
@@ -174,6 +189,62 @@ async function runCommand(
         : 'The escalation chains are exhausted; nothing to escalate to.';
     }
   }
+}
+
+/**
+ * `/retry` on a request: a blocked one goes back to the step that blocked (recorded as `from` on its
+ * transition into `blocked`): drafting → a `spec` job, approved or planning → a `plan` job, in progress
+ * → the ticket scheduler. A request in `drafting` gets its `spec` job again.
+ */
+async function retryRequest(
+  deps: WorkflowDeps,
+  repo: RepositoryRow,
+  policy: RepoPolicy,
+  request: RequestRow,
+): Promise<string> {
+  const recorded = (await lastTransitionData(deps, request.id, 'blocked'))?.from;
+  const from = typeof recorded === 'string' ? recorded : 'drafting';
+  if (request.state === 'blocked' && (from === 'approved' || from === 'planning')) {
+    await transitionRequest(deps.db, request, 'planning', {}, { retry: true });
+    await enqueuePlan(deps, request.id, policy);
+    return 'Retrying the plan: the Architect starts again.';
+  }
+  if (request.state === 'blocked' && from === 'in_progress') {
+    await transitionRequest(deps.db, request, 'in_progress', {}, { retry: true });
+    await scheduleTickets(deps, repo, policy);
+    return 'Retrying: ready tickets start again.';
+  }
+  if (request.state === 'blocked') {
+    await transitionRequest(deps.db, request, 'drafting', {}, { retry: true });
+  }
+  await deps.enqueue.enqueue(
+    'spec',
+    { requestId: request.id },
+    { dedupe: { id: `spec-${request.id}` }, priority: policy.priority },
+  );
+  return 'Retrying the spec.';
+}
+
+async function enqueuePlan(
+  deps: WorkflowDeps,
+  requestId: number,
+  policy: RepoPolicy,
+): Promise<void> {
+  await deps.enqueue.enqueue(
+    'plan',
+    { requestId },
+    { dedupe: { id: `plan-${requestId}` }, priority: policy.priority },
+  );
+}
+
+/** True when the request's latest transition into `to` was made by this comment's command. */
+async function madeByThisComment(
+  deps: WorkflowDeps,
+  requestId: number,
+  to: string,
+  commentId: number,
+): Promise<boolean> {
+  return (await lastTransitionData(deps, requestId, to))?.commentId === commentId;
 }
 
 /**

@@ -23,7 +23,7 @@ import { updateDashboard } from './dashboard.js';
 import { recordEvent } from './event-log.js';
 import { CONFIG_ISSUE_TITLE, guardPolicy } from './policy-guard.js';
 import { repoRefOf, upsertRepository, type RepositoryRow } from './repository-store.js';
-import { finishRequestIfDone, holdEditedSpecs } from './request-flow.js';
+import { finishRequestIfDone, holdEditedSpecs, lastTransitionData } from './request-flow.js';
 import {
   createRequest,
   findRequestByIssue,
@@ -32,7 +32,13 @@ import {
   transitionRequest,
 } from './request-store.js';
 import { DASHBOARD_TITLE } from './dashboard.js';
-import { moveTicketOnForge, scheduleTickets } from './ticket-flow.js';
+import {
+  currentActivation,
+  ensureTicketJob,
+  moveTicketOnForge,
+  scheduleTickets,
+  startTicketJob,
+} from './ticket-flow.js';
 import { findTicketByIssue, findTicketByPr } from './ticket-store.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 
@@ -112,8 +118,10 @@ async function onIssue(
   if (!triggered || tandemIssue || issue.state !== 'open') {
     return;
   }
-  const { request, created } = await createRequest(deps.db, repo.id, issue.number, issue.title);
-  if (!created || repo.paused) {
+  const { request } = await createRequest(deps.db, repo.id, issue.number, issue.title);
+  // Also when the request exists but is still `new`: a retried delivery that recorded it and died
+  // before adding the job, or a redelivered label (the job is deduplicated per request).
+  if (request.state !== 'new' || repo.paused) {
     return;
   }
   await deps.enqueue.enqueue(
@@ -182,7 +190,18 @@ async function onReview(
   const forge = deps.forgeFor(event.forge);
   const ticket = await findTicketByPr(deps.db, repo.id, pr);
   if (ticket) {
-    if (event.review.state === 'approved' || ticket.state !== 'review') {
+    if (event.review.state === 'approved') {
+      return;
+    }
+    if (ticket.state === 'in_progress' && event.review.id !== null) {
+      // A retried delivery whose first run moved the ticket but died before adding the job.
+      const activation = await currentActivation(deps, ticket.id);
+      if (activation?.work.reviewId === event.review.id) {
+        await ensureTicketJob(deps, ticket, policy.priority);
+      }
+      return;
+    }
+    if (ticket.state !== 'review') {
       return;
     }
     const comments = (await forge.listReviewComments(repoRefOf(repo), pr)).filter(
@@ -195,25 +214,40 @@ async function onReview(
     if (feedback.length === 0 || repo.paused) {
       return;
     }
-    const moved = await moveTicketOnForge(deps, repo, ticket, 'in_progress', {}, { review: true });
     const reviews = await reviewCount(deps, ticket.id);
-    await deps.enqueue.enqueue(
-      'revise',
-      { ticketId: moved.id, runKey: `t${moved.id}-rev${reviews}`, feedback },
-      { jobId: `revise-${moved.id}-${reviews}`, priority: policy.priority },
-    );
+    await startTicketJob(deps, repo, policy, ticket, {
+      runKey: `t${ticket.id}-rev${reviews + 1}`,
+      feedback,
+      reviewId: event.review.id,
+    });
     await updateDashboard(deps.db, forge, repo.id);
     return;
   }
   const request = await findRequestBySpecPr(deps.db, repo.id, pr);
-  if (request?.state === 'spec_review' && event.review.state === 'changes_requested') {
-    await transitionRequest(deps.db, request, 'drafting', {}, { review: event.review.author });
-    await deps.enqueue.enqueue(
-      'spec',
-      { requestId: request.id, feedback: event.review.body || 'changes requested' },
-      { dedupe: { id: `spec-${request.id}` }, priority: policy.priority },
-    );
+  if (event.review.state !== 'changes_requested' || request === null) {
+    return;
   }
+  const feedback = event.review.body || 'changes requested';
+  if (request.state === 'spec_review') {
+    await transitionRequest(
+      deps.db,
+      request,
+      'drafting',
+      {},
+      { review: event.review.author, reviewId: event.review.id, feedback },
+    );
+  } else if (
+    request.state !== 'drafting' ||
+    (await lastTransitionData(deps, request.id, 'drafting'))?.reviewId !== event.review.id
+  ) {
+    return;
+  }
+  // Also on a retried delivery that moved the request but died before adding the job (deduplicated).
+  await deps.enqueue.enqueue(
+    'spec',
+    { requestId: request.id, feedback },
+    { dedupe: { id: `spec-${request.id}` }, priority: policy.priority },
+  );
 }
 
 async function reviewCount(deps: WorkflowDeps, ticketId: number): Promise<number> {
@@ -241,10 +275,13 @@ async function onPullRequestClosed(
     return;
   }
   const ticket = await findTicketByPr(deps.db, repo.id, event.pullRequest.number);
-  if (!ticket || ticket.state === 'done') {
+  if (!ticket) {
     return;
   }
-  await moveTicketOnForge(deps, repo, ticket, 'done', { blockedReason: null });
+  // Already done: a retried delivery finishes what its first run started (request, scheduling).
+  if (ticket.state !== 'done') {
+    await moveTicketOnForge(deps, repo, ticket, 'done', { blockedReason: null });
+  }
   if (ticket.requestId !== null) {
     await finishRequestIfDone(
       deps,

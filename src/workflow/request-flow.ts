@@ -2,9 +2,9 @@
  * Request moves that touch the forge: approval (records the approved spec's blob sha), the hold when an
  * approved spec is edited, and completion when every ticket is done.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { RepoPolicy } from '../config/repo-policy.js';
-import { requests } from '../db/schema.js';
+import { events, requests } from '../db/schema.js';
 import type { ForgeFile } from '../forge/types.js';
 import { recordEvent } from './event-log.js';
 import { repoRefOf, type RepositoryRow } from './repository-store.js';
@@ -50,6 +50,7 @@ export async function approveRequest(
   policy: RepoPolicy,
   request: RequestRow,
   approver: string,
+  cause: { commentId?: number } = {},
 ): Promise<boolean> {
   if (request.state !== 'spec_review' && request.state !== 'on_hold') {
     return false;
@@ -63,7 +64,7 @@ export async function approveRequest(
     request,
     'approved',
     { approvedSpecSha: file.sha, approvedBy: approver },
-    { by: approver },
+    { by: approver, ...cause },
   );
   if (!repo.paused) {
     await deps.enqueue.enqueue(
@@ -145,4 +146,28 @@ export async function finishRequestIfDone(
     );
   await recordEvent(deps.db, { kind: 'request.done', repositoryId: repo.id, requestId });
   return true;
+}
+
+/**
+ * The data of the request's latest `request.transition` event into `to` (`{ from, to, … }`), or null.
+ * Lets a retried event or command recognise a transition its own first run made.
+ */
+export async function lastTransitionData(
+  deps: Pick<WorkflowDeps, 'db'>,
+  requestId: number,
+  to: string,
+): Promise<Record<string, unknown> | null> {
+  const [row] = await deps.db
+    .select({ data: events.data })
+    .from(events)
+    .where(
+      and(
+        eq(events.requestId, requestId),
+        eq(events.kind, 'request.transition'),
+        sql`${events.data}->>'to' = ${to}`,
+      ),
+    )
+    .orderBy(desc(events.id))
+    .limit(1);
+  return (row?.data as Record<string, unknown> | undefined) ?? null;
 }

@@ -75,7 +75,10 @@ export async function createRequest(
 
 /** Columns a transition may set along with the state. */
 export type RequestUpdate = Partial<
-  Pick<RequestRow, 'specPrNumber' | 'specPath' | 'approvedSpecSha' | 'approvedBy' | 'title'>
+  Pick<
+    RequestRow,
+    'specPrNumber' | 'specPath' | 'approvedSpecSha' | 'approvedBy' | 'title' | 'blockedReason'
+  >
 >;
 
 /**
@@ -94,7 +97,13 @@ export async function transitionRequest(
   moveRequest(from, to);
   const [row] = await db
     .update(requests)
-    .set({ ...set, state: to, updatedAt: sql`now()` })
+    // Leaving `blocked` clears its reason.
+    .set({
+      ...(from === 'blocked' ? { blockedReason: null } : {}),
+      ...set,
+      state: to,
+      updatedAt: sql`now()`,
+    })
     .where(and(eq(requests.id, request.id), eq(requests.state, from)))
     .returning();
   if (!row) {

@@ -9,8 +9,9 @@
  */
 import type { RepoPolicy } from '../config/repo-policy.js';
 import type { Forge, RepoRef } from '../forge/types.js';
-import { eq, and } from 'drizzle-orm';
-import { requests } from '../db/schema.js';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { events, requests } from '../db/schema.js';
 import { recordEvent } from './event-log.js';
 import { repoRefOf, type RepositoryRow } from './repository-store.js';
 import {
@@ -107,22 +108,140 @@ export async function scheduleTickets(
     if (ticket.requestId !== null && !activeRequestIds.has(ticket.requestId)) {
       continue;
     }
-    await moveTicketOnForge(deps, repo, ticket, 'in_progress');
-    const runKey = pairRunKey(ticket.id);
-    await deps.enqueue.enqueue(
-      'ticket',
-      { ticketId: ticket.id, runKey },
-      { jobId: `ticket-${ticket.id}-${Date.now().toString(36)}`, priority: policy.priority },
-    );
-    await recordEvent(deps.db, {
-      kind: 'ticket.enqueued',
-      repositoryId: repo.id,
-      requestId: ticket.requestId,
-      ticketId: ticket.id,
-      data: { runKey },
-    });
+    await startTicketJob(deps, repo, policy, ticket, { runKey: pairRunKey(ticket.id) });
     started.push(ticket.id);
     slots -= 1;
   }
   return started;
+}
+
+/** What a pair job of an activation works on: a fresh `ticket` run, or a `revise` run with feedback. */
+export interface TicketWork {
+  runKey: string;
+  /** Review feedback (a `revise` job); absent for a `ticket` job. */
+  feedback?: string[];
+  /** The review that asked for it (a redelivered review is recognised by it). */
+  reviewId?: number | null;
+}
+
+/**
+ * Moves a ticket to `in_progress` and adds its pair job. The job id is derived from the database: the
+ * ticket's activation number (how many times it has entered `in_progress`), so adding it twice is one job,
+ * and what the job does is recorded on the transition event. A crash between the two writes leaves an
+ * `in_progress` ticket without a job, which {@link ensureTicketJob} (the reconciler) finds and repairs
+ * from that event: the pair of writes is recoverable without a distributed transaction.
+ * @throws InvalidTransitionError / StaleStateError from the transition
+ */
+export async function startTicketJob(
+  deps: WorkflowDeps,
+  repo: RepositoryRow,
+  policy: RepoPolicy,
+  ticket: TicketRow,
+  work: TicketWork,
+): Promise<TicketRow> {
+  const moved = await moveTicketOnForge(
+    deps,
+    repo,
+    ticket,
+    'in_progress',
+    {},
+    {
+      runKey: work.runKey,
+      ...(work.feedback ? { review: true, feedback: work.feedback } : {}),
+      ...(work.reviewId !== undefined ? { reviewId: work.reviewId } : {}),
+    },
+  );
+  await ensureTicketJob(deps, moved, policy.priority);
+  return moved;
+}
+
+/** The current activation of an `in_progress` ticket: its number, what it works on, its job. */
+export interface TicketActivation {
+  /** 1 for the first time the ticket entered `in_progress`, 2 for the second, … */
+  number: number;
+  /** Recorded before activations carried their run key (no job id can be derived for it). */
+  legacy: boolean;
+  work: TicketWork;
+  job: { name: 'ticket' | 'revise'; id: string };
+}
+
+const ActivationData = z.object({
+  to: z.literal('in_progress'),
+  runKey: z.string().optional(),
+  feedback: z.array(z.string()).min(1).optional(),
+  reviewId: z.number().nullable().optional(),
+});
+
+/**
+ * The ticket's latest activation, read from its `ticket.transition` events into `in_progress`; null when
+ * it never entered `in_progress`.
+ */
+export async function currentActivation(
+  deps: Pick<WorkflowDeps, 'db'>,
+  ticketId: number,
+): Promise<TicketActivation | null> {
+  const rows = await deps.db
+    .select({ data: events.data })
+    .from(events)
+    .where(
+      and(
+        eq(events.ticketId, ticketId),
+        eq(events.kind, 'ticket.transition'),
+        sql`${events.data}->>'to' = 'in_progress'`,
+      ),
+    )
+    .orderBy(asc(events.id));
+  const last = rows.at(-1);
+  if (!last) {
+    return null;
+  }
+  const data = ActivationData.safeParse(last.data);
+  const feedback = data.success ? data.data.feedback : undefined;
+  const work: TicketWork = {
+    runKey: (data.success ? data.data.runKey : undefined) ?? pairRunKey(ticketId),
+    ...(feedback ? { feedback } : {}),
+    ...(data.success && data.data.reviewId !== undefined ? { reviewId: data.data.reviewId } : {}),
+  };
+  const name = feedback ? 'revise' : 'ticket';
+  return {
+    number: rows.length,
+    legacy: !data.success || data.data.runKey === undefined,
+    work,
+    job: { name, id: `${name}-${ticketId}-${rows.length}` },
+  };
+}
+
+/**
+ * Adds the pair job of the ticket's current activation (a no-op when it exists: same job id).
+ * @returns the activation, or null when the ticket has none
+ */
+export async function ensureTicketJob(
+  deps: WorkflowDeps,
+  ticket: TicketRow,
+  priority?: number,
+): Promise<TicketActivation | null> {
+  const activation = await currentActivation(deps, ticket.id);
+  if (activation === null) {
+    return null;
+  }
+  const { work, job } = activation;
+  const options = { jobId: job.id, ...(priority ? { priority } : {}) };
+  if (work.feedback) {
+    await deps.enqueue.enqueue(
+      'revise',
+      { ticketId: ticket.id, runKey: work.runKey, feedback: work.feedback },
+      options,
+    );
+  } else {
+    await deps.enqueue.enqueue('ticket', { ticketId: ticket.id, runKey: work.runKey }, options);
+  }
+  await recordEvent(deps.db, {
+    kind: 'ticket.enqueued',
+    repositoryId: ticket.repositoryId,
+    requestId: ticket.requestId,
+    ticketId: ticket.id,
+    jobId: job.id,
+    data: { runKey: work.runKey, activation: activation.number },
+  });
+  return activation;
 }

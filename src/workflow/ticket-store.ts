@@ -3,8 +3,9 @@
  * logged as `ticket.transition`), and the dependency queries that decide which tickets may start.
  */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { RunRecord } from '../agents/checkpoint.js';
 import type { Database } from '../db/create-database.js';
-import { tickets } from '../db/schema.js';
+import { runs, tickets } from '../db/schema.js';
 import { StaleStateError } from '../errors/stale-state-error.js';
 import { recordEvent } from './event-log.js';
 import { moveTicket, TicketState } from './ticket-state.js';
@@ -159,4 +160,33 @@ export async function todoTickets(db: Database, repositoryId: number): Promise<T
     .from(tickets)
     .where(and(eq(tickets.repositoryId, repositoryId), inArray(tickets.state, ['todo'])))
     .orderBy(asc(tickets.id));
+}
+
+/**
+ * Ends a local ticket (`tandem run`, no forge) after its run, through the validated transitions:
+ * `in_progress` → `review` when the run is done, → `blocked` (with the diagnosis) when it blocked. The
+ * ticket is found by the run's job id; a ticket already moved (a resumed run that had finished) is left.
+ * @throws Error when no run has this job id
+ */
+export async function finishLocalTicket(
+  db: Database,
+  jobId: string,
+  record: Pick<RunRecord, 'status' | 'branch' | 'diagnosis'>,
+): Promise<TicketRow> {
+  const [run] = await db
+    .select({ ticketId: runs.ticketId })
+    .from(runs)
+    .where(eq(runs.jobId, jobId));
+  if (!run) {
+    throw new Error(`no run with job id ${jobId}`);
+  }
+  const ticket = await getTicket(db, run.ticketId);
+  const to = record.status === 'done' ? 'review' : 'blocked';
+  if (ticket.state !== 'in_progress') {
+    return ticket;
+  }
+  return transitionTicket(db, ticket, to, {
+    branch: record.branch,
+    blockedReason: record.status === 'blocked' ? (record.diagnosis?.whatFailed ?? 'blocked') : null,
+  });
 }

@@ -78,13 +78,36 @@ export interface EnqueueOptions {
   delayMs?: number;
 }
 
-/** Adds work jobs; the worker implements it with BullMQ queues, tests may record the calls. */
+/**
+ * Where a job is: BullMQ's states (`waiting`, `active`, `delayed`, `prioritized`, `waiting-children`,
+ * `completed`, `failed`) or `missing` (never added, or removed after finishing); `failedReason` for
+ * `failed`.
+ */
+export interface JobStatus {
+  state: string;
+  failedReason?: string;
+}
+
+/** States in which a job will still run (or is running). */
+export const LIVE_JOB_STATES: ReadonlySet<string> = new Set([
+  'waiting',
+  'active',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+]);
+
+/** Adds work jobs and looks them up; the worker implements it with BullMQ queues. */
 export interface WorkEnqueuer {
   enqueue<N extends WorkJobName>(
     name: N,
     data: WorkJobData<N>,
     options?: EnqueueOptions,
   ): Promise<void>;
+  /** The status of the job `jobId` of kind `name` (its queue follows from the name). */
+  jobStatus(name: WorkJobName, jobId: string): Promise<JobStatus>;
+  /** True while a job added with deduplication key `dedupeId` is waiting or running. */
+  hasDedupedJob(name: WorkJobName, dedupeId: string): Promise<boolean>;
 }
 
 /** Which queue a job name goes to. */

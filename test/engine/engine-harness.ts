@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { AgentModels } from '../../src/agents/agent-models.js';
 import type { RunRecord } from '../../src/agents/checkpoint.js';
+import { finishLocalTicket } from '../../src/workflow/ticket-store.js';
 import { createDbRunStore } from '../../src/agents/db-run-store.js';
 import { runPair, type RunPairOptions } from '../../src/agents/pair-engine.js';
 import { sessionModels } from '../../src/agents/session-models.js';
@@ -139,8 +140,9 @@ export async function prepareRun(
     db,
     scripted: async () => (await current.manager.provider('script')) as ScriptedProvider,
     models: current.models,
-    run: (overrides = {}) =>
-      runPair({
+    // As `tandem run` does: the run, then its local ticket moved on through the validated transitions.
+    run: async (overrides = {}) => {
+      const record = await runPair({
         ticket,
         policy,
         models: run.models,
@@ -150,7 +152,10 @@ export async function prepareRun(
         sandbox: shared.sandbox,
         logger,
         ...overrides,
-      }),
+      });
+      await finishLocalTicket(db.db, overrides.jobId ?? run.jobId, record);
+      return record;
+    },
     async restart() {
       await current.manager.close();
       current = openModels();

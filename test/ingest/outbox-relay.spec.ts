@@ -27,8 +27,17 @@ const comment = (id: string, body: string): ForgeEvent => ({
   deliveryId: id,
   sender: { login: 'alice', bot: false },
   repo: { owner: 'alice', name: 'widgets' },
-  issue: { number: 1, title: 'Export', isPullRequest: false, labels: [], state: 'open' },
-  comment: { id: 7, author: 'alice', body, commands: [] },
+  issue: {
+    number: 1,
+    title: 'Export',
+    body: '',
+    state: 'open',
+    labels: [],
+    author: 'alice',
+    isPullRequest: false,
+    url: '',
+  },
+  comment: { id: 7, author: 'alice', body, url: '', commands: [] },
 });
 const facts = { event: 'issue_comment', action: 'created' };
 

@@ -19,6 +19,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { createQueueBackend } from '../../src/queue/create-queue-backend.js';
 import type { QueueBackend } from '../../src/queue/queue-backend.js';
 import type { PairRunner } from '../../src/workflow/pair-runner.js';
+import { EVENT_JOB_OPTIONS } from '../../src/ingest/outbox-relay.js';
 import { EVENTS_QUEUE } from '../../src/workflow/work-jobs.js';
 import { startWorkers, type RunningWorkers } from '../../worker/start-workers.js';
 import { createTestDatabase, type PgliteDatabaseHandle } from '../helpers/database.js';
@@ -120,7 +121,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     models,
     running,
     send: async (event) => {
-      await events.add(event.type, event, { jobId: event.deliveryId, removeOnComplete: true });
+      // As the ingestion relay adds them: job id = delivery id, retried with backoff.
+      await events.add(event.type, event, { ...EVENT_JOB_OPTIONS, jobId: event.deliveryId });
     },
     async close() {
       pairs.release();

@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { sessionModels } from '../../agents/session-models.js';
+import { finishLocalTicket } from '../../workflow/ticket-store.js';
 import { createDbRunStore } from '../../agents/db-run-store.js';
 import type { RunRecord } from '../../agents/checkpoint.js';
 import { runPair, type PairProgress } from '../../agents/pair-engine.js';
@@ -84,7 +85,7 @@ export async function runLocalTicket(options: RunLocalTicketOptions): Promise<Ru
       jobId,
     });
     try {
-      return await runPair({
+      const record = await runPair({
         ticket,
         policy,
         models: sessionModels((used) =>
@@ -97,6 +98,8 @@ export async function runLocalTicket(options: RunLocalTicketOptions): Promise<Ru
         logger: options.logger,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       });
+      await finishLocalTicket(handle.db, jobId, record);
+      return record;
     } finally {
       await sandbox.destroy();
     }
