@@ -141,6 +141,7 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
       workDir: resolve(config.dataDir, 'workspaces'),
       serverLimits: {
         sandboxImages: config.sandboxImages,
+        caps: config.policyCaps,
         checks: [(p) => validatePolicyModels(p.models, catalog)],
       },
       logger: logger.child({ component: 'workflow' }),

@@ -83,6 +83,11 @@ export const Budgets = z.strictObject({
     .default(120),
   /** US dollars per ticket (remote models only; local models cost 0). */
   costUsd: z.number().min(0).default(5),
+  /**
+   * Revise runs per ticket ("changes requested" reviews acted on); later reviews get a note and are left
+   * to a person. Revise runs share the ticket's token and dollar budgets with its first run.
+   */
+  revisions: z.number().int().min(0).max(20).default(3),
 });
 export type Budgets = z.infer<typeof Budgets>;
 
@@ -163,6 +168,11 @@ export const RepoPolicy = z.strictObject({
   allIssues: z.boolean().default(false),
   /** Minimum permission for /approve, /reject, /stop, /retry, /pause, /resume, /escalate. */
   approverPermission: Permission.default('write'),
+  /**
+   * Minimum permission for a free-text comment to reach the PM (besides the request's own author, who is
+   * always heard), and for a review to start a revision or send a spec back to drafting.
+   */
+  chatPermission: Permission.default('write'),
   /** Accept a free-text approval classified by the PM (otherwise the PM asks for `/approve`). */
   inferApproval: z.boolean().default(false),
   /** Directory for spec files; specs are `<specPath>/<issue>-<slug>.md`. */

@@ -36,7 +36,31 @@ describe('loadServerConfig', () => {
       maxPairJobs: 1,
       permissionCacheSeconds: 60,
       shutdownGraceSeconds: 30,
+      policyCaps: {},
     });
+  });
+
+  it('reads the operator caps on repository policy, and refuses malformed ones', () => {
+    expect(
+      loadServerConfig({
+        TANDEM_MAX_SANDBOX_CPUS: '1.5',
+        TANDEM_MAX_SANDBOX_MEMORY_MB: '4096',
+        TANDEM_MAX_TICKET_COST_USD: '0',
+        TANDEM_MAX_REVISIONS: '2',
+        TANDEM_ALLOW_SETUP_NETWORK: 'false',
+      }).policyCaps,
+    ).toEqual({
+      sandboxCpus: 1.5,
+      sandboxMemoryMb: 4096,
+      ticketCostUsd: 0,
+      revisions: 2,
+      setupNetwork: false,
+    });
+    const error = fail({ TANDEM_MAX_SANDBOX_CPUS: 'two', TANDEM_ALLOW_SETUP_NETWORK: 'maybe' });
+    expect(error.issues.map((i) => i.path).sort()).toEqual([
+      'TANDEM_ALLOW_SETUP_NETWORK',
+      'TANDEM_MAX_SANDBOX_CPUS',
+    ]);
   });
 
   it('parses every variable into typed values', () => {

@@ -4,6 +4,7 @@
  * `environment`) that names every bad or missing variable. Messages never contain a variable's value,
  * so a mistyped secret is never printed. docs/configuration.md documents each variable and its default.
  */
+import type { PolicyCaps } from './check-policy-against-server.js';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors/index.js';
@@ -26,6 +27,20 @@ const int = (min: number, max: number) =>
         .min(min, `must be a whole number from ${min} to ${max}`)
         .max(max, `must be a whole number from ${min} to ${max}`),
     );
+
+/** A positive decimal number (e.g. `1.5`) up to `max`. */
+const decimal = (max: number) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, `must be a number from 0 to ${max}`)
+    .transform(Number)
+    .pipe(z.number().max(max, `must be a number from 0 to ${max}`));
+
+/** `true`/`false` (also `1`/`0`, `yes`/`no`). */
+const flag = z
+  .string()
+  .regex(/^(true|false|1|0|yes|no)$/i, 'must be true or false')
+  .transform((v) => /^(true|1|yes)$/i.test(v));
 
 /** A URL with one of `protocols` (e.g. `['postgres:', 'postgresql:']`); the value is never echoed. */
 const urlWith = (protocols: readonly string[], what: string) =>
@@ -100,6 +115,14 @@ export const ServerEnv = z.object({
   TANDEM_MAX_PAIR_JOBS: int(1, 64).optional(),
   TANDEM_PERMISSION_CACHE_SECONDS: int(0, 86_400).optional(),
   TANDEM_SHUTDOWN_GRACE_SECONDS: int(0, 3_600).optional(),
+  TANDEM_MAX_SANDBOX_CPUS: decimal(64).optional(),
+  TANDEM_MAX_SANDBOX_MEMORY_MB: int(64, 1_048_576).optional(),
+  TANDEM_MAX_COMMAND_SECONDS: int(1, 86_400).optional(),
+  TANDEM_MAX_TICKET_TOKENS: int(1_000, 1_000_000_000).optional(),
+  TANDEM_MAX_TICKET_COST_USD: decimal(1_000_000).optional(),
+  TANDEM_MAX_TICKET_MINUTES: int(1, 10_080).optional(),
+  TANDEM_MAX_REVISIONS: int(0, 100).optional(),
+  TANDEM_ALLOW_SETUP_NETWORK: flag.optional(),
 });
 export type ServerEnv = z.infer<typeof ServerEnv>;
 
@@ -161,6 +184,8 @@ export interface ServerConfig {
   permissionCacheSeconds: number;
   /** How long SIGTERM waits for running jobs to checkpoint, in seconds. */
   shutdownGraceSeconds: number;
+  /** The operator's caps on repository policy (`TANDEM_MAX_*`, `TANDEM_ALLOW_SETUP_NETWORK`). */
+  policyCaps: PolicyCaps;
 }
 
 /** Collaborators of {@link loadServerConfig}; tests pass a fake file reader. */
@@ -219,6 +244,7 @@ function build(e: ServerEnv, privateKey: string | undefined): ServerConfig {
     botLogins: e.TANDEM_BOT_LOGINS ?? [],
     modelCacheDir: e.TANDEM_MODEL_CACHE_DIR ?? join(dataDir, 'models'),
     sandboxImages: e.TANDEM_SANDBOX_IMAGES ?? ['tandem-sandbox:latest'],
+    policyCaps: policyCapsOf(e),
     sandboxPoolSize: e.TANDEM_SANDBOX_POOL_SIZE ?? 1,
     maxPairJobs: e.TANDEM_MAX_PAIR_JOBS ?? 1,
     permissionCacheSeconds: e.TANDEM_PERMISSION_CACHE_SECONDS ?? 60,
@@ -290,4 +316,23 @@ function groupIssues(vars: Record<string, string>): ConfigIssue[] {
     }
   }
   return issues;
+}
+
+/** The operator's policy caps from the environment; unset variables cap nothing. */
+function policyCapsOf(e: ServerEnv): PolicyCaps {
+  const caps: PolicyCaps = {};
+  const set = <K extends keyof PolicyCaps>(key: K, value: PolicyCaps[K] | undefined): void => {
+    if (value !== undefined) {
+      caps[key] = value;
+    }
+  };
+  set('sandboxCpus', e.TANDEM_MAX_SANDBOX_CPUS);
+  set('sandboxMemoryMb', e.TANDEM_MAX_SANDBOX_MEMORY_MB);
+  set('commandSeconds', e.TANDEM_MAX_COMMAND_SECONDS);
+  set('ticketTokens', e.TANDEM_MAX_TICKET_TOKENS);
+  set('ticketCostUsd', e.TANDEM_MAX_TICKET_COST_USD);
+  set('ticketMinutes', e.TANDEM_MAX_TICKET_MINUTES);
+  set('revisions', e.TANDEM_MAX_REVISIONS);
+  set('setupNetwork', e.TANDEM_ALLOW_SETUP_NETWORK);
+  return caps;
 }

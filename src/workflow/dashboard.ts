@@ -3,6 +3,7 @@
  * column with links, running jobs, blocked tickets with their reasons, and model usage totals.
  * Rendered from the database and written in place (one issue per repository, number stored on the row).
  */
+import { escapeInline } from './markdown.js';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/create-database.js';
 import { modelCalls, requests, runs, tickets } from '../db/schema.js';
@@ -112,7 +113,7 @@ export function renderDashboard(data: DashboardData): string {
     '',
     ...(data.requests.length === 0
       ? ['_none yet_']
-      : data.requests.map((r) => `- #${r.issueNumber} ${r.title}: \`${r.state}\``)),
+      : data.requests.map((r) => `- #${r.issueNumber} ${escapeInline(r.title)}: \`${r.state}\``)),
     '',
     '## Tickets',
     '',
@@ -128,7 +129,8 @@ export function renderDashboard(data: DashboardData): string {
       ...(inColumn.length === 0
         ? ['_empty_']
         : inColumn.map(
-            (t) => `- ${ref(t.issueNumber)} ${t.title}${t.prNumber ? ` (PR #${t.prNumber})` : ''}`,
+            (t) =>
+              `- ${ref(t.issueNumber)} ${escapeInline(t.title)}${t.prNumber ? ` (PR #${t.prNumber})` : ''}`,
           )),
       '',
     );
@@ -149,7 +151,8 @@ export function renderDashboard(data: DashboardData): string {
     ...(blocked.length === 0
       ? ['_nothing blocked_']
       : blocked.map(
-          (t) => `- ${ref(t.issueNumber)} ${t.title}: ${t.blockedReason ?? 'no reason recorded'}`,
+          (t) =>
+            `- ${ref(t.issueNumber)} ${escapeInline(t.title)}: ${escapeInline(t.blockedReason ?? 'no reason recorded')}`,
         )),
     '',
     '## Model usage',

@@ -18,15 +18,15 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import { Checkpoint } from '../agents/checkpoint.js';
 import { createDbRunStore } from '../agents/db-run-store.js';
 import { runPair, type PairProgress } from '../agents/pair-engine.js';
 import type { RunStore } from '../agents/run-store.js';
 import { sessionModels } from '../agents/session-models.js';
-import type { Role } from '../config/repo-policy.js';
+import type { RepoPolicy, Role } from '../config/repo-policy.js';
 import type { Database } from '../db/create-database.js';
-import { runs } from '../db/schema.js';
+import { modelCalls, runs } from '../db/schema.js';
 import { GitWorkspace, type GitIdentity } from '../git/git-workspace.js';
 import type { ModelManager } from '../llm/model-manager.js';
 import type { ModelSession } from '../llm/model-session.js';
@@ -70,7 +70,7 @@ export function createEnginePairRunner(options: EnginePairRunnerOptions): PairRu
 }
 
 async function runOnce(o: EnginePairRunnerOptions, input: PairJobInput): Promise<PairJobResult> {
-  const { policy, logger } = input;
+  const { logger } = input;
   const store = workflowRunStore(o.db, input.ticketId);
   const engineTicket = { ...input.ticket, id: String(input.ticket.id) };
   const stored = await store.openRun({ jobId: input.runKey, ticket: engineTicket });
@@ -84,6 +84,8 @@ async function runOnce(o: EnginePairRunnerOptions, input: PairJobInput): Promise
     await store.saveCheckpoint(stored.runId, checkpoint);
     await store.appendEvent(stored.runId, 'pair.reopened', { phase: checkpoint.phase });
   }
+  // Revise runs share the ticket's token and dollar budgets: this run gets what earlier runs left.
+  const policy = await remainingBudgets(o.db, input.policy, input.ticketId, stored.runId);
   const escalation = startingEscalation(input.escalation, checkpoint);
   let session: ModelSession | undefined;
   // The engine re-opens the session with what the checkpoint says was used (budgets hold on resume).
@@ -177,4 +179,35 @@ export function startingEscalation(
  */
 export function workflowRunStore(db: Database, ticketId: number): RunStore {
   return createDbRunStore(db, { ticketId });
+}
+
+/**
+ * The policy with its per-ticket token and dollar budgets reduced by what the ticket's other runs used
+ * (from `model_calls`), never below 0: a revise run continues the ticket's budget instead of starting a
+ * fresh one. With nothing used before, the policy is returned as it is.
+ */
+export async function remainingBudgets(
+  db: Database,
+  policy: RepoPolicy,
+  ticketId: number,
+  runId: number,
+): Promise<RepoPolicy> {
+  const [before] = await db
+    .select({
+      tokens: sql<number>`coalesce(sum(${modelCalls.inputTokens} + ${modelCalls.outputTokens}), 0)::int`,
+      costUsd: sql<number>`coalesce(sum(${modelCalls.costUsd}), 0)::float8`,
+    })
+    .from(modelCalls)
+    .where(and(eq(modelCalls.ticketId, ticketId), ne(modelCalls.runId, runId)));
+  if (!before || (before.tokens === 0 && before.costUsd === 0)) {
+    return policy;
+  }
+  return {
+    ...policy,
+    budgets: {
+      ...policy.budgets,
+      tokens: Math.max(0, policy.budgets.tokens - before.tokens),
+      costUsd: Math.max(0, policy.budgets.costUsd - before.costUsd),
+    },
+  };
 }

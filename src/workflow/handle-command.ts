@@ -9,9 +9,11 @@ import { authorizeCommands, type CommandEvent } from '../commands/authorize-comm
 import { createPermissionChecker, type PermissionChecker } from '../commands/permission-checker.js';
 import type { RepoPolicy, Role } from '../config/repo-policy.js';
 import type { CommentEvent } from '../forge/forge-event.js';
-import { and, eq, inArray } from 'drizzle-orm';
-import { requests } from '../db/schema.js';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { events, requests } from '../db/schema.js';
+import { deliveryArrival } from './delivery-arrival.js';
 import { recordEvent } from './event-log.js';
+import { escapeInline } from './markdown.js';
 import { repoRefOf, updateRepository, type RepositoryRow } from './repository-store.js';
 import { approveRequest, lastTransitionData } from './request-flow.js';
 import { transitionRequest, type RequestRow } from './request-store.js';
@@ -72,7 +74,7 @@ export async function handleCommands(
       ticketId: target.ticket?.id ?? null,
       data: { command: command.name, args: command.args, by: command.user },
     });
-    const text = await runCommand(deps, target, command);
+    const text = await runCommand(deps, target, command, event.deliveryId);
     await forge.ensureComment(
       ref,
       target.threadNumber,
@@ -86,6 +88,7 @@ async function runCommand(
   deps: WorkflowDeps,
   t: CommandTarget,
   command: CommandEvent,
+  deliveryId: string,
 ): Promise<string> {
   const author = command.user;
   const { repo, policy } = t;
@@ -101,6 +104,10 @@ async function runCommand(
           await enqueuePlan(deps, t.request.id, policy);
         }
         return approvedText;
+      }
+      const stale = await approvalIsStale(deps, repo, t.request, command.args, deliveryId);
+      if (stale !== null) {
+        return stale;
       }
       const ok = await approveRequest(deps, repo, policy, t.request, author, {
         commentId: command.commentId,
@@ -237,6 +244,60 @@ async function enqueuePlan(
   );
 }
 
+/**
+ * Why an `/approve` must not approve the spec as it is now, or null when it may. It pins the version
+ * the approver saw: with a commit sha argument (`/approve 1a2b3c4`), the spec PR's head must be that
+ * commit; without one, the spec must not have changed (a new draft published, or a push to the spec PR)
+ * after the comment's delivery arrived.
+ */
+async function approvalIsStale(
+  deps: WorkflowDeps,
+  repo: RepositoryRow,
+  request: RequestRow,
+  args: string,
+  deliveryId: string,
+): Promise<string | null> {
+  const pinned = args.trim().toLowerCase();
+  if (/^[0-9a-f]{7,40}$/.test(pinned) && request.specPrNumber !== null) {
+    const pr = await deps
+      .forgeFor(forgeKind(repo))
+      .getPullRequest(repoRefOf(repo), request.specPrNumber);
+    return pr.headSha.toLowerCase().startsWith(pinned)
+      ? null
+      : `Not approved: the spec pull request is at \`${pr.headSha.slice(0, 7)}\`, not \`${pinned}\`. ` +
+          'Review the current version and comment `/approve` again.';
+  }
+  const arrived = await deliveryArrival(deps, deliveryId);
+  const changed = await lastSpecChange(deps, request.id);
+  if (arrived !== null && changed !== null && changed > arrived) {
+    return (
+      'Not approved: the spec changed after this comment was made. Review the new version and comment ' +
+      '`/approve` again (or `/approve <commit>` to approve one exact version).'
+    );
+  }
+  return null;
+}
+
+/**
+ * When the request's spec last changed: a draft published (its transition into `spec_review`) or a push
+ * to the spec PR (`spec.changed`, stamped with that push's arrival), or null.
+ */
+async function lastSpecChange(deps: WorkflowDeps, requestId: number): Promise<Date | null> {
+  const [row] = await deps.db
+    .select({
+      at: sql<string | null>`max(case when ${events.kind} = 'spec.changed'
+        then coalesce((${events.data}->>'arrivedAt')::timestamptz, ${events.at}) else ${events.at} end)`,
+    })
+    .from(events)
+    .where(
+      and(
+        eq(events.requestId, requestId),
+        sql`(${events.kind} = 'spec.changed' or (${events.kind} = 'request.transition' and ${events.data}->>'to' = 'spec_review'))`,
+      ),
+    );
+  return row?.at ? new Date(row.at) : null;
+}
+
 /** True when the request's latest transition into `to` was made by this comment's command. */
 async function madeByThisComment(
   deps: WorkflowDeps,
@@ -295,7 +356,7 @@ export function statusTable(tickets: readonly TicketRow[], request: RequestRow |
     '| --- | --- | --- | --- | --- |',
     ...rows.map(
       (x) =>
-        `| #${x.issueNumber ?? '?'} | ${x.title.replace(/\|/g, '\\|')} | ${x.state} | ${x.prNumber ? `#${x.prNumber}` : ''} | ${x.blockedReason ?? ''} |`,
+        `| #${x.issueNumber ?? '?'} | ${escapeInline(x.title)} | ${x.state} | ${x.prNumber ? `#${x.prNumber}` : ''} | ${escapeInline(x.blockedReason ?? '')} |`,
     ),
   ].join('\n');
 }

@@ -20,6 +20,7 @@ import type { ForgeEvent } from '../forge/forge-event.js';
 import type { Forge, RepoRef } from '../forge/types.js';
 import { handleCommands, permissionsOf } from './handle-command.js';
 import { updateDashboard } from './dashboard.js';
+import { deliveryArrival } from './delivery-arrival.js';
 import { recordEvent } from './event-log.js';
 import { CONFIG_ISSUE_TITLE, guardPolicy } from './policy-guard.js';
 import { repoRefOf, upsertRepository, type RepositoryRow } from './repository-store.js';
@@ -30,6 +31,7 @@ import {
   findRequestBySpecPr,
   getRequest,
   transitionRequest,
+  type RequestRow,
 } from './request-store.js';
 import { DASHBOARD_TITLE } from './dashboard.js';
 import {
@@ -76,6 +78,20 @@ export async function handleEvent(deps: WorkflowDeps, event: ForgeEvent): Promis
     case 'pull_request.synchronized': {
       const request = await findRequestBySpecPr(deps.db, repo.id, event.pullRequest.number);
       if (request) {
+        // An `/approve` that arrived before this push approved the version before it: it is refused.
+        await recordEvent(deps.db, {
+          kind: 'spec.changed',
+          repositoryId: repo.id,
+          requestId: request.id,
+          jobId: event.deliveryId,
+          data: {
+            head: event.pullRequest.headSha,
+            by: event.sender.login,
+            arrivedAt: (
+              (await deliveryArrival(deps, event.deliveryId)) ?? new Date()
+            ).toISOString(),
+          },
+        });
         await holdEditedSpecs(deps, repo, policy, request.id);
       }
       return;
@@ -153,6 +169,23 @@ async function onComment(
   if (request === null || repo.paused) {
     return;
   }
+  const author = event.comment.author;
+  if (
+    !(await isRequestAuthor(deps, repo, request, event)) &&
+    !(await mayChat(deps, repo, policy, author, event.forge))
+  ) {
+    await recordEvent(deps.db, {
+      kind: 'comment.ignored',
+      repositoryId: repo.id,
+      requestId: request.id,
+      data: { by: author, comment: event.comment.id, needs: policy.chatPermission },
+    });
+    deps.logger.info(
+      { repo: `${repo.owner}/${repo.name}`, by: author, needs: policy.chatPermission },
+      'comment not passed to the PM: the author lacks chatPermission',
+    );
+    return;
+  }
   const mayApprove = policy.inferApproval
     ? (
         await permissionsOf(deps).check(
@@ -189,10 +222,16 @@ async function onReview(
   const pr = event.pullRequest.number;
   const forge = deps.forgeFor(event.forge);
   const ticket = await findTicketByPr(deps.db, repo.id, pr);
+  const request = ticket ? null : await findRequestBySpecPr(deps.db, repo.id, pr);
+  if ((ticket === null && request === null) || event.review.state === 'approved') {
+    return;
+  }
+  // A review steers the agents (a revision, a redraft): only for people with the policy's permission.
+  if (!(await mayChat(deps, repo, policy, event.review.author, event.forge))) {
+    await refuseReview(deps, repo, policy, event);
+    return;
+  }
   if (ticket) {
-    if (event.review.state === 'approved') {
-      return;
-    }
     if (ticket.state === 'in_progress' && event.review.id !== null) {
       // A retried delivery whose first run moved the ticket but died before adding the job.
       const activation = await currentActivation(deps, ticket.id);
@@ -215,6 +254,16 @@ async function onReview(
       return;
     }
     const reviews = await reviewCount(deps, ticket.id);
+    if (reviews >= policy.budgets.revisions) {
+      await forge.ensureComment(
+        repoRefOf(repo),
+        pr,
+        `revisions-exhausted-${event.review.id ?? event.deliveryId}`,
+        `This ticket has had ${reviews} revision${reviews === 1 ? '' : 's'}, the limit of this repository ` +
+          '(`budgets.revisions`), so the pair does not revise it again: a person takes it from here.',
+      );
+      return;
+    }
     await startTicketJob(deps, repo, policy, ticket, {
       runKey: `t${ticket.id}-rev${reviews + 1}`,
       feedback,
@@ -223,7 +272,6 @@ async function onReview(
     await updateDashboard(deps.db, forge, repo.id);
     return;
   }
-  const request = await findRequestBySpecPr(deps.db, repo.id, pr);
   if (event.review.state !== 'changes_requested' || request === null) {
     return;
   }
@@ -292,4 +340,59 @@ async function onPullRequestClosed(
   }
   await scheduleTickets(deps, repo, policy);
   await updateDashboard(deps.db, forge, repo.id);
+}
+
+/** True when `login` has the policy's `chatPermission` on the repository (looked up, cached). */
+async function mayChat(
+  deps: WorkflowDeps,
+  repo: RepositoryRow,
+  policy: RepoPolicy,
+  login: string,
+  forge: ForgeEvent['forge'],
+): Promise<boolean> {
+  const { allowed } = await permissionsOf(deps).check(
+    deps.forgeFor(forge),
+    repoRefOf(repo),
+    login,
+    policy.chatPermission,
+  );
+  return allowed;
+}
+
+/** True when the comment's author opened the request's issue (always heard by the PM). */
+async function isRequestAuthor(
+  deps: WorkflowDeps,
+  repo: RepositoryRow,
+  request: RequestRow,
+  event: Extract<ForgeEvent, { type: 'comment.created' }>,
+): Promise<boolean> {
+  const opener =
+    event.issue.number === request.issueNumber
+      ? event.issue.author
+      : (await deps.forgeFor(event.forge).getIssue(repoRefOf(repo), request.issueNumber)).author;
+  return opener === event.comment.author;
+}
+
+/** One note on the PR that a review was not acted on, and the event log entry. */
+async function refuseReview(
+  deps: WorkflowDeps,
+  repo: RepositoryRow,
+  policy: RepoPolicy,
+  event: Extract<ForgeEvent, { type: 'review.submitted' }>,
+): Promise<void> {
+  await recordEvent(deps.db, {
+    kind: 'review.ignored',
+    repositoryId: repo.id,
+    data: { by: event.review.author, pr: event.pullRequest.number, needs: policy.chatPermission },
+  });
+  await deps
+    .forgeFor(event.forge)
+    .ensureComment(
+      repoRefOf(repo),
+      event.pullRequest.number,
+      `review-refused-${event.review.id ?? event.deliveryId}`,
+      `Thanks for the review, @${event.review.author}. Tandem acts on reviews only from people with ` +
+        `**${policy.chatPermission}** permission on this repository, so this one does not start a revision; ` +
+        'a maintainer can ask for the same changes.',
+    );
 }

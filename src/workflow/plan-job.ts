@@ -25,7 +25,7 @@ import { updateDashboard } from './dashboard.js';
 import { recordEvent } from './event-log.js';
 import { getRepository } from './repository-store.js';
 import { openRequestContext } from './request-context.js';
-import { currentSpecFile } from './request-flow.js';
+import { currentSpecFile, holdEditedSpecs } from './request-flow.js';
 import { transitionRequest } from './request-store.js';
 import { forgeKind, scheduleTickets, TANDEM_LABELS } from './ticket-flow.js';
 import {
@@ -55,6 +55,13 @@ export async function runPlanJob(deps: WorkflowDeps, data: PlanJob, jobId: strin
   let planned = recorded;
   if (planned === null) {
     const spec = await currentSpecFile(deps, repo, policy, request);
+    if (spec !== null && request.approvedSpecSha !== null && spec.sha !== request.approvedSpecSha) {
+      // The spec changed after it was approved and before the Architect read it: never plan from a
+      // version nobody approved. The request goes on hold and asks for a new `/approve`.
+      await holdEditedSpecs(deps, repo, policy, request.id);
+      await updateDashboard(deps.db, forge, repo.id);
+      return;
+    }
     const base = policy.branches.base || (await forge.getDefaultBranch(ref));
     const repoMap = await mapRepository(deps, ref, forgeKind(repo), base, jobId);
     planned = await planTickets(deps.planningModel({ policy, repositoryId: repo.id }), {

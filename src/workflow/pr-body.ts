@@ -1,8 +1,10 @@
 /**
- * The body of a ticket pull request (issue 7): "Closes #t", a summary, the acceptance-criteria ↔ tests
- * table, the red/green cycle log, the final test results and the model usage per role.
+ * The body of a ticket pull request: "Closes #t", a summary, the acceptance-criteria ↔ tests
+ * table, the red/green cycle log, the final test results and the model usage per role. Test names and
+ * criteria come from agents and people: they are rendered through `markdown.ts`, never as raw Markdown.
  */
 import type { RunRecord } from '../agents/checkpoint.js';
+import { escapeInline, inlineCode } from './markdown.js';
 
 /** Model usage of one role on the ticket: tokens, model time (ms, from `model_calls`) and cost (USD). */
 export interface RoleUsage {
@@ -13,7 +15,17 @@ export interface RoleUsage {
   costUsd: number;
 }
 
-const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
+/** A table cell of untrusted text (criteria, failure notes): escaped, one line. */
+const cell = (s: string): string => escapeInline(s);
+/** A test name as code in a table cell: GFM splits cells at `|` even inside code, unless escaped. */
+const testCell = (name: string): string => inlineCode(name).replace(/\|/g, '\\|');
+/** The red step of a cycle: its failing tests, or "already met". */
+const redCell = (c: RunRecord['cycles'][number]): string => {
+  if (c.red) {
+    return c.red.failing.map(testCell).join(', ');
+  }
+  return c.alreadyMet ? 'already met' : '';
+};
 const short = (sha: string | undefined): string => (sha ? `\`${sha.slice(0, 7)}\`` : '');
 
 /** Renders the PR body for ticket issue `issueNumber`. */
@@ -38,7 +50,7 @@ export function renderPrBody(
     '| --- | --- | --- | --- |',
     ...record.criteria.map(
       (c) =>
-        `| AC${c.index} | ${cell(c.text)} | ${c.tests.map((t) => `\`${cell(t)}\``).join('<br>') || '_none_'} | ${c.passing ? 'yes' : 'no'} |`,
+        `| AC${c.index} | ${cell(c.text)} | ${c.tests.map(testCell).join('<br>') || '_none_'} | ${c.passing ? 'yes' : 'no'} |`,
     ),
     '',
     '## Red/green cycles',
@@ -47,7 +59,7 @@ export function renderPrBody(
     '| --- | --- | --- | --- | --- |',
     ...record.cycles.map(
       (c) =>
-        `| ${c.cycle} | AC${c.criterion + 1} | ${short(c.red?.commit)} ${cell(c.red?.failing.join(', ') ?? (c.alreadyMet ? 'already met' : ''))} | ${short(c.green?.commit)} | ${short(c.refactor?.commit)} |`,
+        `| ${c.cycle} | AC${c.criterion + 1} | ${short(c.red?.commit)} ${redCell(c)} | ${short(c.green?.commit)} | ${short(c.refactor?.commit)} |`,
     ),
     '',
     '## Final test run',

@@ -12,6 +12,7 @@ import { updateDashboard } from './dashboard.js';
 import { recordEvent } from './event-log.js';
 import type { PairJobResult } from './pair-runner.js';
 import { policyForJob } from './policy-guard.js';
+import { codeBlock, escapeInline, inlineCode } from './markdown.js';
 import { renderPrBody, type RoleUsage } from './pr-body.js';
 import { getRepository, repoRefOf } from './repository-store.js';
 import { forgeKind, moveTicketOnForge, scheduleTickets } from './ticket-flow.js';
@@ -115,22 +116,21 @@ export async function runTicketJob(
   if (result.status === 'blocked') {
     const d = result.record.diagnosis;
     const reason = d ? `${d.reason}: ${d.whatFailed}` : 'blocked';
+    // The reason, what was tried and the test output come from the run: escaped and fenced, never Markdown.
     await moveTicketOnForge(deps, repo, fresh, 'blocked', { blockedReason: reason.slice(0, 500) });
     await forge.ensureComment(
       ref,
       ticket.issueNumber,
       `blocked-${data.runKey}`,
       [
-        `The pair is **blocked** on this ticket (${reason}). The work so far is on \`${branch}\`.`,
+        `The pair is **blocked** on this ticket (${escapeInline(reason)}). The work so far is on ${inlineCode(branch)}.`,
         '',
         ...(d
           ? [
               'What was tried:',
-              ...d.tried.map((x) => `- ${x}`),
+              ...d.tried.map((x) => `- ${escapeInline(x)}`),
               '',
-              '```',
-              d.lastTestOutput.slice(-3_000),
-              '```',
+              codeBlock(d.lastTestOutput.slice(-3_000)),
             ]
           : []),
         '',
