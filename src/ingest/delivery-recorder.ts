@@ -16,7 +16,6 @@ import { outbox, webhookDeliveries } from '../db/schema.js';
 import type { ForgeEvent } from '../forge/forge-event.js';
 import { toStorableJson } from '../db/storable-json.js';
 
-
 /** The BullMQ queue that receives normalized forge events. */
 export const EVENTS_QUEUE = 'events';
 
