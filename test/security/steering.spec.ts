@@ -145,7 +145,7 @@ describe('who steers the agents', () => {
       type: 'pull_request.synchronized',
       sender: { login: 'maria', bot: false },
       pullRequest: { ...prInfo(x.specPr, 'tandem/spec-1', false), headSha: randomUUID() },
-    } as ForgeEvent);
+    });
     await until('spec change recorded', async () => {
       const rows = await x.database.db
         .select()
