@@ -134,6 +134,7 @@ describe('GitWorkspace', () => {
     const ws = await open();
     const marker = join(dir, 'hook-ran');
     const hook = join(dir, 'gitdir', 'hooks', 'pre-commit');
+    await mkdir(join(dir, 'gitdir', 'hooks'), { recursive: true });
     await writeFile(hook, `#!/bin/sh\ntouch ${marker}\n`);
     await chmod(hook, 0o755);
     await writeFile(join(dir, 'fsmonitor.sh'), `#!/bin/sh\ntouch ${marker}\n`);
