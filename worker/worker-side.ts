@@ -72,6 +72,7 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
     poolSize: config.sandboxPoolSize,
     workerId: sandboxWorkerId(config.dataDir),
     workspaceRoot: resolve(config.dataDir, 'sandboxes'),
+    maxWorkspaceBytes: config.sandboxDiskMb * 1024 * 1024,
     ...(config.sandboxPoolSize > 0
       ? {
           warm: [
@@ -141,6 +142,7 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
       workDir: resolve(config.dataDir, 'workspaces'),
       serverLimits: {
         sandboxImages: config.sandboxImages,
+        sandboxDiskMbMax: config.sandboxDiskMbMax,
         checks: [(p) => validatePolicyModels(p.models, catalog)],
       },
       logger: logger.child({ component: 'workflow' }),
