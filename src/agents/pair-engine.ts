@@ -605,7 +605,8 @@ class PairEngine {
       `${this.cp.phase} cycle ${this.cp.cycle} attempt ${this.cp.attempts} (${alias}): ${what}`,
     );
     this.cp.feedback = [
-      ...this.cp.feedback.filter((f) => f.startsWith('Reverted')),
+      // The boundary notes stay: the next attempt must know what was reverted or removed, and why.
+      ...this.cp.feedback.filter((f) => f.startsWith('Reverted') || f.startsWith('Removed')),
       output ? `${what}\n${output.slice(-3_000)}` : what,
     ];
     await this.event('pair.attempt_failed', {
