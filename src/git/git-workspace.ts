@@ -253,7 +253,10 @@ export class GitWorkspace {
     );
     const toCheckout = paths.filter((p) => tracked.has(p));
     if (toCheckout.length > 0) {
-      await runGit(['checkout', '-q', '--no-recurse-submodules', 'HEAD', '--', ...toCheckout], this.git);
+      await runGit(
+        ['checkout', '-q', '--no-recurse-submodules', 'HEAD', '--', ...toCheckout],
+        this.git,
+      );
     }
     for (const path of paths.filter((p) => !tracked.has(p))) {
       // `rm` follows a symlinked parent: a path under one is not in the work tree git sees anyway.
@@ -348,7 +351,15 @@ export class GitWorkspace {
     await this.guard();
     const out = (
       await runGit(
-        ['diff', '--no-color', '--no-ext-diff', '--no-textconv', '--ignore-submodules=all', rev, '--'],
+        [
+          'diff',
+          '--no-color',
+          '--no-ext-diff',
+          '--no-textconv',
+          '--ignore-submodules=all',
+          rev,
+          '--',
+        ],
         this.git,
       )
     ).stdout;
@@ -478,7 +489,10 @@ async function defaultBranch(
   env: Record<string, string> | undefined,
 ): Promise<string> {
   const out = (
-    await runGit(['ls-remote', '--symref', '--', remote, 'HEAD'], { gitDir, ...(env ? { env } : {}) })
+    await runGit(['ls-remote', '--symref', '--', remote, 'HEAD'], {
+      gitDir,
+      ...(env ? { env } : {}),
+    })
   ).stdout;
   const match = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out);
   if (!match?.[1]) {

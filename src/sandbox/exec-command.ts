@@ -273,9 +273,7 @@ interface Trailer {
 
 function parseTrailer(stderr: OutputCollector, nonce: string): Trailer {
   const tail = stderr.lastBytes().toString('utf8');
-  const match = new RegExp(
-    `\\n${nonce} alive=(\\d*) disk=(\\d*) oom_kill=(\\d*)\\n$`,
-  ).exec(tail);
+  const match = new RegExp(`\\n${nonce} alive=(\\d*) disk=(\\d*) oom_kill=(\\d*)\\n$`).exec(tail);
   if (!match) {
     return { length: 0 };
   }

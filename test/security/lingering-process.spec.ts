@@ -54,7 +54,10 @@ describe('no sandbox process outlives the command that started it', () => {
     // Wherever the loop was killed, the workspace no longer changes.
     const snapshot = async (): Promise<string> => {
       const info = await lstat(join(s!.sandbox.spec.workspaceDir, 'src')).catch(() => undefined);
-      return info === undefined ? 'none' : info.isSymbolicLink() ? 'link' : 'dir';
+      if (info === undefined) {
+        return 'none';
+      }
+      return info.isSymbolicLink() ? 'link' : 'dir';
     };
     const first = await snapshot();
     for (let i = 0; i < 20; i++) {

@@ -147,7 +147,7 @@ describe('a nested repository planted by the sandbox never runs on the host', ()
     const marker = join(s.dir, 'PWNED-ssh');
     const planted = await s.sh(
       [
-        "printf '[submodule \"lib\"]\\n\\tpath = vendor/lib\\n\\turl = ssh://example.invalid/lib\\n\\tfetchRecurseSubmodules = true\\n' > .gitmodules",
+        'printf \'[submodule "lib"]\\n\\tpath = vendor/lib\\n\\turl = ssh://example.invalid/lib\\n\\tfetchRecurseSubmodules = true\\n\' > .gitmodules',
         'rmdir vendor/lib',
         'git init -q vendor/lib',
         'cd vendor/lib',

@@ -33,9 +33,8 @@ export interface Stage {
 
 /** Runs git on the test's own repositories (never on the workspace). */
 export async function git(cwd: string, ...args: string[]): Promise<string> {
-  return (
-    await execa('git', ['-C', cwd, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args])
-  ).stdout;
+  return (await execa('git', ['-C', cwd, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args]))
+    .stdout;
 }
 
 /** Options of {@link stage}. */
@@ -64,9 +63,7 @@ export async function stage(options: StageOptions = {}): Promise<Stage> {
   await git(source, 'commit', '-qm', 'init');
   await options.prepare?.(source, dir);
   const { provider, cleanup: removeProvider } = await makeProvider(options.provider);
-  const sandbox = await provider.acquire(
-    request(options.limits ? { limits: options.limits } : {}),
-  );
+  const sandbox = await provider.acquire(request(options.limits ? { limits: options.limits } : {}));
   const gitDir = join(dir, 'git');
   const open = () =>
     GitWorkspace.open({
