@@ -10,6 +10,7 @@ import {
   prepareRun,
   startSharedSandbox,
   type EngineRun,
+  type PrepareRunOptions,
   type SharedSandbox,
 } from '../engine/engine-harness.js';
 import { branchLog } from '../engine/local-repo.js';
@@ -19,20 +20,29 @@ const FIXTURES = resolve('test/security/fixtures');
 const BRANCH = 'tandem/8-multiply';
 
 let shared: SharedSandbox;
-let run: EngineRun | undefined;
+/** Runs prepared by the current test, closed after it. */
+const opened: EngineRun[] = [];
 
 beforeAll(async () => {
   shared = await startSharedSandbox();
 }, 60_000);
 
-afterAll(async () => {
-  await shared.close();
-});
+afterAll(() => shared.close());
 
 afterEach(async () => {
-  await run?.close();
-  run = undefined;
+  await Promise.all(opened.splice(0).map((r) => r.close()));
 });
+
+/** A fresh repository and database over the shared sandbox, for one script of test/security/fixtures. */
+async function prepare(script: string, policy?: PrepareRunOptions['policy']): Promise<EngineRun> {
+  const run = await prepareRun(shared, {
+    script: join(FIXTURES, script),
+    ticket: 'ticket-multiply.yaml',
+    ...(policy ? { policy } : {}),
+  });
+  opened.push(run);
+  return run;
+}
 
 async function eventsOf(r: EngineRun): Promise<{ kind: string; data: Record<string, unknown> }[]> {
   const rows = await r.db.db.select().from(events);
@@ -42,10 +52,7 @@ async function eventsOf(r: EngineRun): Promise<{ kind: string; data: Record<stri
 describe('containment through the pair engine (real sandbox, git, PGlite, scripted models)', () => {
   it("a nested repository planted by the tester's test never runs its filter on the host", async () => {
     const marker = join(dirname(shared.workTree), 'tandem-pwned');
-    run = await prepareRun(shared, {
-      script: join(FIXTURES, 'nested-repository.yaml'),
-      ticket: 'ticket-multiply.yaml',
-    });
+    const run = await prepare('nested-repository.yaml');
     const record = await run.run().catch((error: unknown) => error);
     expect(await exists(marker)).toBe(false);
     expect(record).toMatchObject({ status: 'done' });
@@ -73,10 +80,7 @@ describe('containment through the pair engine (real sandbox, git, PGlite, script
   });
 
   it("CI workflows, CODEOWNERS, Tandem's policy and the operator's globs are reverted for the developer", async () => {
-    run = await prepareRun(shared, {
-      script: join(FIXTURES, 'protected-paths.yaml'),
-      ticket: 'ticket-multiply.yaml',
-    });
+    const run = await prepare('protected-paths.yaml');
     const record = await run.run({ protectedPaths: ['deploy/**'] });
     expect(record.status).toBe('done');
     const files = (await git(run.repo, 'ls-tree', '-r', '--name-only', BRANCH)).split('\n');
@@ -101,11 +105,10 @@ describe('containment through the pair engine (real sandbox, git, PGlite, script
   });
 
   it('a workspace over sandbox.diskMb blocks the ticket and frees the disk', async () => {
-    run = await prepareRun(shared, {
-      script: join(FIXTURES, 'disk-limit.yaml'),
-      ticket: 'ticket-multiply.yaml',
-      policy: (p) => ({ ...p, sandbox: { ...p.sandbox, diskMb: 32 } }),
-    });
+    const run = await prepare('disk-limit.yaml', (p) => ({
+      ...p,
+      sandbox: { ...p.sandbox, diskMb: 32 },
+    }));
     const record = await run.run();
     expect(record.status).toBe('blocked');
     expect(record.diagnosis).toMatchObject({

@@ -46,6 +46,24 @@ async function gitlinks(source: string, rev: string): Promise<string[]> {
 }
 
 /**
+ * Gives the source repository a submodule at `vendor/lib` (a real gitlink to a commit of `<dir>/lib`),
+ * with its `.gitmodules` entry when `withGitmodules`, as a repository with a vendored submodule has.
+ */
+async function addSubmodule(source: string, dir: string, withGitmodules: boolean): Promise<void> {
+  const lib = join(dir, 'lib');
+  await git(dir, 'init', '-q', '-b', 'main', lib);
+  await git(lib, 'commit', '-q', '--allow-empty', '-m', 'lib');
+  const sha = (await git(lib, 'rev-parse', 'HEAD')).trim();
+  await git(source, 'update-index', '--add', '--cacheinfo', `160000,${sha},vendor/lib`);
+  if (withGitmodules) {
+    await git(source, 'config', '-f', '.gitmodules', 'submodule.lib.path', 'vendor/lib');
+    await git(source, 'config', '-f', '.gitmodules', 'submodule.lib.url', lib);
+    await git(source, 'add', '.gitmodules');
+  }
+  await git(source, 'commit', '-qm', 'vendor lib');
+}
+
+/**
  * A script that makes `<dir>` a git repository with a clean filter running `touch <marker>` (a host
  * path: in the container it fails, the read-only root has no such directory), commits in it, and
  * leaves a change behind so the next `git status` would refresh its index through the filter.
@@ -104,20 +122,7 @@ describe('a nested repository planted by the sandbox never runs on the host', ()
   });
 
   it("a repository with a submodule: one sandbox command in the submodule's directory and the next status", async () => {
-    s = await stage({
-      prepare: async (source, dir) => {
-        // A real gitlink plus its .gitmodules, as a repository with a vendored submodule has.
-        const lib = join(dir, 'lib');
-        await git(dir, 'init', '-q', '-b', 'main', lib);
-        await git(lib, 'commit', '-q', '--allow-empty', '-m', 'lib');
-        const sha = (await git(lib, 'rev-parse', 'HEAD')).trim();
-        await git(source, 'update-index', '--add', '--cacheinfo', `160000,${sha},vendor/lib`);
-        await git(source, 'config', '-f', '.gitmodules', 'submodule.lib.path', 'vendor/lib');
-        await git(source, 'config', '-f', '.gitmodules', 'submodule.lib.url', lib);
-        await git(source, 'add', '.gitmodules');
-        await git(source, 'commit', '-qm', 'vendor lib');
-      },
-    });
+    s = await stage({ prepare: (source, dir) => addSubmodule(source, dir, true) });
     const marker = join(s.dir, 'PWNED-submodule');
     // The gitlink was checked out as an empty directory; the sandbox makes it a repository.
     const planted = await s.sh(`rmdir vendor/lib && ${plantFilterRepo('vendor/lib', marker)}`);
@@ -134,16 +139,7 @@ describe('a nested repository planted by the sandbox never runs on the host', ()
   });
 
   it('.gitmodules asking to fetch submodules and a nested core.sshCommand: re-opening the workspace fetches nothing of it', async () => {
-    s = await stage({
-      prepare: async (source, dir) => {
-        const lib = join(dir, 'lib');
-        await git(dir, 'init', '-q', '-b', 'main', lib);
-        await git(lib, 'commit', '-q', '--allow-empty', '-m', 'lib');
-        const sha = (await git(lib, 'rev-parse', 'HEAD')).trim();
-        await git(source, 'update-index', '--add', '--cacheinfo', `160000,${sha},vendor/lib`);
-        await git(source, 'commit', '-qm', 'vendor lib');
-      },
-    });
+    s = await stage({ prepare: (source, dir) => addSubmodule(source, dir, false) });
     const marker = join(s.dir, 'PWNED-ssh');
     const planted = await s.sh(
       [
@@ -166,16 +162,7 @@ describe('a nested repository planted by the sandbox never runs on the host', ()
   });
 
   it('.gitmodules with update = !command in the work tree breaks no git command', async () => {
-    s = await stage({
-      prepare: async (source, dir) => {
-        const lib = join(dir, 'lib');
-        await git(dir, 'init', '-q', '-b', 'main', lib);
-        await git(lib, 'commit', '-q', '--allow-empty', '-m', 'lib');
-        const sha = (await git(lib, 'rev-parse', 'HEAD')).trim();
-        await git(source, 'update-index', '--add', '--cacheinfo', `160000,${sha},vendor/lib`);
-        await git(source, 'commit', '-qm', 'vendor lib');
-      },
-    });
+    s = await stage({ prepare: (source, dir) => addSubmodule(source, dir, false) });
     const marker = join(s.dir, 'PWNED-update');
     await s.sh(
       `printf '[submodule "lib"]\\n\\tpath = vendor/lib\\n\\turl = ./lib\\n\\tupdate = !touch ${marker}\\n' > .gitmodules && echo x > x.js`,
