@@ -103,7 +103,8 @@ export class GitWorkspace {
       await runGit(['init', '--bare', '-q', options.gitDir]);
       // Outputs Tandem writes into the workspace (JUnit reports) are never committed.
       await mkdir(join(options.gitDir, 'info'), { recursive: true });
-      await writeFile(join(options.gitDir, 'info', 'exclude'), '/.tandem/\n');
+      // No trailing slash: a `.tandem` the sandbox replaced by a link is excluded too.
+      await writeFile(join(options.gitDir, 'info', 'exclude'), '/.tandem\n');
     } else {
       // A runner killed during `git add`/`commit` leaves lock files that would fail every later command.
       // The job's git dir belongs to this job alone (one runner per job), so any lock here is stale.

@@ -25,7 +25,8 @@ const GIVE_UP_MS = 15_000;
  * It then waits, up to about 2 s, until no live process of the sandbox user but itself is left (zombies
  * are dead already), so nothing a command started can touch the workspace while the host works on it.
  * Last it appends one trailer line to stderr with the number of processes still alive (0), the
- * workspace's disk use in KiB (`du`, empty when it could not read everything) and the cgroup's `oom_kill`
+ * workspace's disk use in KiB (`du`, at most 10 s; empty when it could not read everything or took
+ * longer) and the cgroup's `oom_kill`
  * counter (cgroup v1 `memory.oom_control`, v2 `memory.events`), which tells the host whether the memory
  * limit killed a process during this command. The exit status is the command's (137 when killed).
  */
@@ -53,7 +54,7 @@ while :; do
   i=$((i + 1)); [ "$i" -ge 100 ] && break
   kill -9 -1 2>/dev/null; sleep 0.02
 done
-w=$(du -s -k -x /workspace 2>/dev/null) || w=
+w=$(timeout -s KILL 10 du -s -k -x /workspace 2>/dev/null) || w=
 w=\${w%%[!0-9]*}
 o=
 for f in /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events; do
