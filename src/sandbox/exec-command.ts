@@ -26,9 +26,10 @@ const GIVE_UP_MS = 15_000;
  * are dead already), so nothing a command started can touch the workspace while the host works on it.
  * Last it appends one trailer line to stderr with the number of processes still alive (0), the
  * workspace's disk use in KiB (`du`, at most 10 s; empty when it could not read everything or took
- * longer) and the cgroup's `oom_kill`
- * counter (cgroup v1 `memory.oom_control`, v2 `memory.events`), which tells the host whether the memory
- * limit killed a process during this command. The exit status is the command's (137 when killed).
+ * longer) and the cgroup's `oom_kill` counter (cgroup v1 `memory.oom_control`, v2 `memory.events`),
+ * which tells the host whether the memory limit killed a process during this command. The exit status
+ * is the command's (137 when killed). Should the supervisor itself die before its trailer, the host
+ * kills every process of the sandbox user through a second exec (`killAll`).
  */
 const SUPERVISOR = `n=$1; t=$2; ulimit -f "$3" 2>/dev/null; shift 3
 me=
@@ -205,6 +206,10 @@ export async function execCommand(
     timedOut = true;
   }
   const trailer = parseTrailer(stderr, nonce);
+  if (trailer.length === 0) {
+    // Best effort: a container that is gone has nothing left running either.
+    await killAll(ctx).catch(() => undefined);
+  }
   if (trailer.alive !== undefined && trailer.alive > 0) {
     throw new SandboxError(
       `${trailer.alive} process(es) of a command survived SIGKILL; the sandbox is unusable`,
@@ -318,6 +323,25 @@ async function exitCodeOf(exec: Docker.Exec): Promise<number> {
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new SandboxError('the command ended but Docker reports no exit code');
+}
+
+/**
+ * Kills every process of the sandbox user through a second exec (its shell's `kill -9 -1` spares only
+ * itself) and waits for that exec to end. For when the supervisor died before its own clean-up.
+ */
+async function killAll(ctx: ExecContext): Promise<void> {
+  const { stream } = await startExec(ctx, {
+    Cmd: ['/bin/sh', '-c', 'kill -9 -1 2>/dev/null; kill -9 -1 2>/dev/null; sleep 0.1; true'],
+    User: `${ctx.user.uid}:${ctx.user.gid}`,
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  stream.resume();
+  await new Promise<void>((resolve) => {
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', () => resolve());
+  });
 }
 
 /** Kills the process group the supervisor recorded for `nonce`, through a second exec as the same user. */

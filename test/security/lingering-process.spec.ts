@@ -44,6 +44,21 @@ describe('no sandbox process outlives the command that started it', () => {
     expect(mine.filter((line) => !line.includes('ps -eo'))).toEqual([]);
   });
 
+  it('a command that kills its own supervisor first still leaves nothing running', async () => {
+    s = await stage();
+    const result = await s.sh(
+      [
+        `setsid sh -c 'sleep 1; echo tick >> /workspace/late.log' >/dev/null 2>&1 < /dev/null &`,
+        'sleep 0.2',
+        // This shell's parent is `timeout`, whose parent is the supervisor.
+        'kill -9 "$(ps -o ppid= -p "$PPID" | tr -d " ")"',
+      ].join('\n'),
+    );
+    expect(result.exitCode).not.toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await readdir(s.sandbox.spec.workspaceDir)).not.toContain('late.log');
+  });
+
   it('the host writes into a quiet workspace after a command that tried to linger', async () => {
     s = await stage();
     const hostDir = join(s.dir, 'host-dir');
