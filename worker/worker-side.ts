@@ -72,6 +72,7 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
     poolSize: config.sandboxPoolSize,
     workerId: sandboxWorkerId(config.dataDir),
     workspaceRoot: resolve(config.dataDir, 'sandboxes'),
+    maxWorkspaceBytes: config.sandboxDiskMb * 1024 * 1024,
     ...(config.sandboxPoolSize > 0
       ? {
           warm: [
@@ -134,7 +135,12 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
           priority: policy.priority,
           ...(ticketId === undefined ? {} : { ticketId }),
         }),
-      pairs: createEnginePairRunner({ db: database.db, models, sandboxes }),
+      pairs: createEnginePairRunner({
+        db: database.db,
+        models,
+        sandboxes,
+        protectedPaths: config.protectedPaths,
+      }),
       // One cache per process: `TANDEM_PERMISSION_CACHE_SECONDS` (0 disables it).
       permissions: createPermissionChecker({ ttlMs: config.permissionCacheSeconds * 1_000 }),
       remoteUrl: (kind, repo) => forgeFor(kind).cloneUrl(repo),
@@ -142,6 +148,7 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
       serverLimits: {
         sandboxImages: config.sandboxImages,
         caps: config.policyCaps,
+        sandboxDiskMbMax: config.sandboxDiskMbMax,
         checks: [(p) => validatePolicyModels(p.models, catalog)],
       },
       logger: logger.child({ component: 'workflow' }),

@@ -54,6 +54,7 @@ export const Diagnosis = z.object({
     'escalation_exhausted',
     'baseline_not_green',
     'setup_failed',
+    'workspace_too_large',
   ]),
   phase: Phase,
   cycle: z.number().int(),

@@ -8,14 +8,17 @@
  *   → red for the next open criterion … → final (full run; every criterion mapped to a passing test) → done.
  * A failed verification is an attempt; `budgets.attemptsPerPhase` failed attempts escalate the role, an
  * exhausted chain blocks the ticket with a diagnosis. After every phase the changed files are checked against
- * the role's boundary (policy test globs); violations are reverted and reported to the agent.
+ * the role's boundary (policy test globs) and the protected paths (CI, policy, CODEOWNERS, `.gitmodules`,
+ * `.gitattributes`, plus `protectedPaths`); violations are reverted, nested git repositories the sandbox
+ * made are removed (by the workspace, before git reads the tree), and both are reported to the agent.
+ * A workspace that grows past its disk limit discards the changes and blocks the ticket.
  * Resume: a commit is announced in the checkpoint (`pending`) before it is made, so a run restarted after a
  * crash adopts a commit it finds on the branch instead of making it again.
  */
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
 import type { RepoPolicy } from '../config/repo-policy.js';
-import { BudgetExceededError } from '../errors/index.js';
+import { BudgetExceededError, DiskLimitExceededError } from '../errors/index.js';
 import { costBudgetExhausted, tokenBudgetExhausted } from '../llm/budget-rule.js';
 import type { GitWorkspace } from '../git/git-workspace.js';
 import type { Sandbox } from '../sandbox/types.js';
@@ -23,7 +26,7 @@ import type { AgentModels, PairRole } from './agent-models.js';
 import { runAgent, type AgentOutcome, type AgentStepEvent } from './agent-loop.js';
 import type { ToolContext } from './agent-tools.js';
 import { Checkpoint, type Diagnosis, type RunRecord } from './checkpoint.js';
-import { boundaryViolations } from './file-boundary.js';
+import { boundaryViolations, protectedViolations } from './file-boundary.js';
 import {
   applyCommit,
   GreenResult,
@@ -73,6 +76,11 @@ export interface RunPairOptions {
   maxSteps?: number;
   /** Identical consecutive tool calls that end an attempt (default 3). */
   loopLimit?: number;
+  /**
+   * Globs (minimatch, repository-relative) no agent may change, on top of the built-in
+   * `PROTECTED_PATHS`: the operator's `TANDEM_PROTECTED_PATHS`.
+   */
+  protectedPaths?: readonly string[];
   /**
    * Push the branch after every commit (default true). The push runs while the step's events are
    * recorded and is awaited before the step's checkpoint is saved (so the checkpoint never names a commit
@@ -159,8 +167,8 @@ class PairEngine {
       // Files git wrote on the host become the sandbox user's, so the runner may write caches/outputs.
       await this.o.sandbox.chownWorkspace();
       if ((await this.setup()) && fresh) {
-        const baseline = await this.suite();
-        if (baseline.status !== 'passed') {
+        const baseline = await this.suite().catch((error: unknown) => this.onDiskLimit(error));
+        if (baseline && baseline.status !== 'passed') {
           this.block('baseline_not_green', `the suite is ${baseline.status} before any change`);
         }
       }
@@ -185,12 +193,13 @@ class PairEngine {
         }
       } catch (error) {
         if (!(error instanceof BudgetExceededError)) {
-          throw error;
+          await this.onDiskLimit(error);
+        } else {
+          this.block(
+            error.budget === 'costUsd' ? 'budget_cost' : 'budget_tokens',
+            `model budget exceeded: ${error.message}`,
+          );
         }
-        this.block(
-          error.budget === 'costUsd' ? 'budget_cost' : 'budget_tokens',
-          `model budget exceeded: ${error.message}`,
-        );
       }
       // The checkpoint is never ahead of the remote branch: a worker without this job's git dir
       // (another host) resumes from the remote, and a checkpoint naming a commit it cannot fetch would
@@ -216,8 +225,15 @@ class PairEngine {
       timeoutMs: commandTimeoutSeconds * 1000,
       ...(network === 'setup' ? { network: true } : {}),
       ...(this.o.signal ? { signal: this.o.signal } : {}),
+      ...this.diskLimit(),
     });
     this.o.signal?.throwIfAborted();
+    if (result.diskLimitExceeded) {
+      await this.onDiskLimit(
+        new DiskLimitExceededError(result.diskLimitBytes, result.workspaceBytes),
+      );
+      return false;
+    }
     await this.event('pair.setup', {
       exitCode: result.exitCode,
       durationMs: result.durationMs,
@@ -426,26 +442,69 @@ class PairEngine {
   }
 
   /**
-   * Reverts files outside the role's boundary and tells the agent (feedback of its next attempt).
-   * Returns the changed paths that remain and the violations found.
+   * Reverts files outside the role's boundary and protected files, reports the nested git repositories
+   * the workspace removed before reading the tree, and tells the agent (feedback of its next attempt).
+   * Returns the changed paths that remain and the violations found (all three kinds).
    */
   private async checkBoundary(
     role: PairRole,
     during: 'phase' | 'test_run' = 'phase',
   ): Promise<{ changed: string[]; violations: string[] }> {
     const changed = (await this.o.workspace.changedFiles()).map((f) => f.path);
-    const violations = boundaryViolations(role, changed, this.o.policy.sandbox.testGlobs);
-    if (violations.length > 0) {
-      await this.o.workspace.restore(violations);
-      const how = during === 'test_run' ? ' (made by your code while the tests ran)' : '';
+    const removed = this.o.workspace.takeRemovedRepositories();
+    const outside = boundaryViolations(role, changed, this.o.policy.sandbox.testGlobs);
+    const guarded = protectedViolations(changed, this.o.protectedPaths).filter(
+      (p) => !outside.includes(p),
+    );
+    const reverted = [...outside, ...guarded];
+    if (reverted.length > 0) {
+      await this.o.workspace.restore(reverted);
+    }
+    const how = during === 'test_run' ? ' (made by your code while the tests ran)' : '';
+    if (outside.length > 0) {
       const note =
         role === 'developer'
-          ? `Reverted your changes to test files${how} (${violations.join(', ')}): the developer never changes tests.`
-          : `Reverted your changes to non-test files${how} (${violations.join(', ')}): the tester changes tests only.`;
+          ? `Reverted your changes to test files${how} (${outside.join(', ')}): the developer never changes tests.`
+          : `Reverted your changes to non-test files${how} (${outside.join(', ')}): the tester changes tests only.`;
       this.cp.feedback.push(note);
-      await this.event('pair.boundary_violation', { role, paths: violations, during });
+      await this.event('pair.boundary_violation', { role, paths: outside, during });
     }
-    return { changed: changed.filter((p) => !violations.includes(p)), violations };
+    if (guarded.length > 0) {
+      this.cp.feedback.push(
+        `Reverted your changes to protected files${how} (${guarded.join(', ')}): no agent changes CI workflows, Tandem's policy, CODEOWNERS, .gitmodules or .gitattributes.`,
+      );
+      await this.event('pair.protected_path_violation', { role, paths: guarded, during });
+    }
+    if (removed.length > 0) {
+      this.cp.feedback.push(
+        `Removed nested git repositories${how} (${removed.join(', ')}): no git repository, submodule or .git file may be created inside the workspace.`,
+      );
+      await this.event('pair.nested_repository_removed', { role, paths: removed, during });
+    }
+    return {
+      changed: changed.filter((p) => !reverted.includes(p)),
+      violations: [...reverted, ...removed],
+    };
+  }
+
+  /** `maxWorkspaceBytes` for a command: the policy's `sandbox.diskMb`; 0 leaves the sandbox's default. */
+  private diskLimit(): { maxWorkspaceBytes?: number } {
+    const mb = this.o.policy.sandbox.diskMb;
+    return mb > 0 ? { maxWorkspaceBytes: mb * 1024 * 1024 } : {};
+  }
+
+  /**
+   * A workspace over its disk limit: the changes are discarded (freeing the host's disk) and the ticket
+   * is blocked (`workspace_too_large`). Any other error is thrown again. Resolves to null.
+   */
+  private async onDiskLimit(error: unknown): Promise<null> {
+    if (!(error instanceof DiskLimitExceededError)) {
+      throw error;
+    }
+    await this.o.workspace.discardChanges();
+    await this.event('pair.disk_limit_exceeded', { limit: error.limit, used: error.used });
+    this.block('workspace_too_large', error.message);
+    return null;
   }
 
   /**
@@ -465,9 +524,13 @@ class PairEngine {
       command: this.o.policy.sandbox.test,
       timeoutMs: this.o.policy.sandbox.commandTimeoutSeconds * 1000,
       ...(this.o.signal ? { signal: this.o.signal } : {}),
+      ...this.diskLimit(),
     });
     // A run cut short by a stop says nothing about the code: never let it count as an attempt.
     this.o.signal?.throwIfAborted();
+    if (run.diskLimit) {
+      throw new DiskLimitExceededError(run.diskLimit.limitBytes, run.diskLimit.usedBytes);
+    }
     this.testMs += run.durationMs;
     this.lastRun = run;
     this.cp.lastTestOutput = `${run.reason ?? ''}\n${run.output}`.trim().slice(-4_000);
@@ -543,7 +606,8 @@ class PairEngine {
       `${this.cp.phase} cycle ${this.cp.cycle} attempt ${this.cp.attempts} (${alias}): ${what}`,
     );
     this.cp.feedback = [
-      ...this.cp.feedback.filter((f) => f.startsWith('Reverted')),
+      // The boundary notes stay: the next attempt must know what was reverted or removed, and why.
+      ...this.cp.feedback.filter((f) => f.startsWith('Reverted') || f.startsWith('Removed')),
       output ? `${what}\n${output.slice(-3_000)}` : what,
     ];
     await this.event('pair.attempt_failed', {

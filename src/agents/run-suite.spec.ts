@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -57,11 +57,19 @@ describe('runSuite', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** A sandbox stand-in whose command "writes" a report into the work tree like a runner would. */
+  /**
+   * A sandbox stand-in whose command "writes" a report into the work tree like a runner would. When
+   * it gets the report wrapper (`sh -c … tandem-test argv…`) it does what that shell does first: make
+   * the report directory and remove the old report.
+   */
   const fakeExec =
     (result: Partial<ExecResult>, report?: string, seen: { argv?: readonly string[] } = {}) =>
     async (argv: readonly string[], _options: ExecOptions): Promise<ExecResult> => {
       seen.argv = argv;
+      if (argv[0] === 'sh' && argv[3] === 'tandem-test') {
+        await mkdir(join(dir, '.tandem'), { recursive: true });
+        await rm(join(dir, '.tandem', 'junit.xml'), { force: true });
+      }
       if (report !== undefined) {
         await writeFile(join(dir, '.tandem', 'junit.xml'), report);
       }
@@ -87,7 +95,15 @@ describe('runSuite', () => {
       command: ['pytest', '--junitxml={junit}'],
       timeoutMs: 1_000,
     });
-    expect(seen.argv).toEqual(['pytest', '--junitxml=/workspace/.tandem/junit.xml']);
+    // The report directory is prepared by the command's own shell in the container, never on the host.
+    expect(seen.argv).toEqual([
+      'sh',
+      '-c',
+      'mkdir -p /workspace/.tandem 2>/dev/null; rm -f /workspace/.tandem/junit.xml 2>/dev/null; exec "$@"',
+      'tandem-test',
+      'pytest',
+      '--junitxml=/workspace/.tandem/junit.xml',
+    ]);
     expect(run).toMatchObject({ status: 'failed', exitCode: 1, output: 'out\nerr' });
     expect(summarizeRun(run)).toEqual({
       passed: 1,
@@ -120,6 +136,34 @@ describe('runSuite', () => {
       timeoutMs: 1_000,
     });
     expect(oom).toMatchObject({ status: 'broken', reason: 'test command ran out of memory' });
+  });
+
+  it('runs a command without {junit} as it is, and reports a workspace over its disk limit', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tandem-suite-'));
+    const seen: { argv?: readonly string[] } = {};
+    const run = await runSuite({
+      sandbox: {
+        exec: fakeExec(
+          {
+            exitCode: 137,
+            diskLimitExceeded: true,
+            workspaceBytes: 300 * 1024 * 1024,
+            diskLimitBytes: 64 * 1024 * 1024,
+          },
+          undefined,
+          seen,
+        ),
+      },
+      workTree: dir,
+      command: ['npm', 'test'],
+      timeoutMs: 1_000,
+    });
+    expect(seen.argv).toEqual(['npm', 'test']);
+    expect(run).toMatchObject({
+      status: 'broken',
+      diskLimit: { limitBytes: 64 * 1024 * 1024, usedBytes: 300 * 1024 * 1024 },
+      reason: 'the workspace grew to 300 MiB, over its disk limit of 64 MiB',
+    });
   });
 
   it('keeps only the tail of long output', async () => {

@@ -9,14 +9,32 @@
  *   a non-zero exit code without a failing case → `broken`; else `passed`;
  * - without a report: exit 0 → `passed`, exit 1 → `failed`, anything else → `broken` (pytest uses 2–5 for
  *   interrupted, internal, usage and "no tests collected").
+ *
+ * The report lies in the workspace, which the sandbox controls: the host never creates, chmods or
+ * deletes anything there for it (the report directory is made and the old report removed by the test
+ * command's own shell, inside the container), and reads it like the file tools do: no symlink followed
+ * (on the way or at the end), opened non-blocking, a regular file only, at most {@link REPORT_MAX_BYTES}.
+ * Anything else counts as "no report".
  */
-import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { DiskLimitExceededError, FileToolError, WorkspaceEscapeError } from '../errors/index.js';
 import type { Sandbox } from '../sandbox/types.js';
+import { WorkspaceFiles } from '../sandbox/workspace-files.js';
 import { isLoadFailure, parseJunit, type TestCase } from './junit.js';
 
 /** Workspace-relative directory for Tandem's report files (excluded from commits). */
 export const REPORT_DIR = '.tandem';
+
+/** Largest JUnit report read, in bytes (8 MiB: tens of thousands of test cases). */
+export const REPORT_MAX_BYTES = 8 * 1024 * 1024;
+
+/** Workspace-relative path of the report. */
+const REPORT_PATH = `${REPORT_DIR}/junit.xml`;
+
+/**
+ * Runs the test command after making the report directory and removing an old report, inside the
+ * container (as the sandbox user, within the container's view of the file system).
+ */
+const PREPARE_REPORT = `mkdir -p /workspace/${REPORT_DIR} 2>/dev/null; rm -f /workspace/${REPORT_PATH} 2>/dev/null; exec "$@"`;
 
 /** One run of the whole suite. */
 export interface SuiteRun {
@@ -29,6 +47,11 @@ export interface SuiteRun {
   output: string;
   /** Why the run is `broken`, when it is. */
   reason?: string;
+  /**
+   * Present when the workspace grew past its disk limit during the run (the run is `broken`): sizes in
+   * bytes, each absent when unknown.
+   */
+  diskLimit?: { limitBytes?: number; usedBytes?: number };
 }
 
 /** What {@link runSuite} needs. */
@@ -41,36 +64,65 @@ export interface RunSuiteOptions {
   timeoutMs: number;
   /** Aborts the run (the command is killed; the caller decides what an aborted run means). */
   signal?: AbortSignal;
+  /** Disk the workspace may use, in bytes (default: the sandbox's own limit). */
+  maxWorkspaceBytes?: number;
 }
 
 const OUTPUT_TAIL = 6_000;
 
 /** Runs the suite once; only infrastructure failures throw. */
 export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
-  const reportDir = join(options.workTree, REPORT_DIR);
-  const reportPath = join(reportDir, 'junit.xml');
-  await mkdir(reportDir, { recursive: true });
-  // The sandbox user (not the worker's uid) writes the report.
-  await chmod(reportDir, 0o777);
-  await rm(reportPath, { force: true });
   const usesReport = options.command.some((arg) => arg.includes('{junit}'));
-  const argv = options.command.map((arg) =>
-    arg.replaceAll('{junit}', `/workspace/${REPORT_DIR}/junit.xml`),
+  const command = options.command.map((arg) =>
+    arg.replaceAll('{junit}', `/workspace/${REPORT_PATH}`),
   );
+  const argv = usesReport ? ['sh', '-c', PREPARE_REPORT, 'tandem-test', ...command] : command;
   const result = await options.sandbox.exec(argv, {
     timeoutMs: options.timeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.maxWorkspaceBytes === undefined
+      ? {}
+      : { maxWorkspaceBytes: options.maxWorkspaceBytes }),
   });
   const combined = `${result.stdout}${result.stderr ? `\n${result.stderr}` : ''}`;
   const output = combined.length > OUTPUT_TAIL ? combined.slice(-OUTPUT_TAIL) : combined;
   const base = { exitCode: result.exitCode, durationMs: result.durationMs, output };
+  if (result.diskLimitExceeded) {
+    const { diskLimitBytes: limitBytes, workspaceBytes: usedBytes } = result;
+    return {
+      ...base,
+      status: 'broken',
+      cases: null,
+      reason: new DiskLimitExceededError(limitBytes, usedBytes).message,
+      diskLimit: {
+        ...(limitBytes === undefined ? {} : { limitBytes }),
+        ...(usedBytes === undefined ? {} : { usedBytes }),
+      },
+    };
+  }
   if (result.timedOut || result.oomKilled) {
     const reason = result.timedOut ? 'test command timed out' : 'test command ran out of memory';
     return { ...base, status: 'broken', cases: null, reason };
   }
-  const xml = usesReport ? await readFile(reportPath, 'utf8').catch(() => null) : null;
+  const xml = usesReport ? await readReport(options.workTree) : null;
   const cases = xml === null ? null : parseJunit(xml);
   return { ...base, cases, ...classify(result.exitCode, cases) };
+}
+
+/**
+ * The report's text, or null when there is none: missing, not a regular file (a FIFO, a directory),
+ * reached through a symlink leading out of the workspace, or over {@link REPORT_MAX_BYTES}.
+ */
+async function readReport(workTree: string): Promise<string | null> {
+  try {
+    const files = await WorkspaceFiles.open(workTree, { maxReadBytes: REPORT_MAX_BYTES });
+    return await files.readFile(REPORT_PATH);
+  } catch (error) {
+    if (error instanceof FileToolError || error instanceof WorkspaceEscapeError) {
+      return null;
+    }
+    throw error;
+  }
 }
 
 /** The classification rules of the module comment. */

@@ -5,6 +5,8 @@ import type { RepoPolicy } from './repo-policy.js';
 export interface ServerLimits {
   /** `TANDEM_SANDBOX_IMAGES`: images `sandbox.image` may name. */
   sandboxImages: readonly string[];
+  /** `TANDEM_SANDBOX_DISK_MB_MAX`: the largest `sandbox.diskMb` a policy may ask for, in MiB. */
+  sandboxDiskMbMax?: number;
   /**
    * More server-side checks, each returning issues with dotted paths; the worker passes
    * `(p) => validatePolicyModels(p.models, catalog)` from `src/llm` (aliases exist, privacy holds),
@@ -81,8 +83,9 @@ export function normaliseImage(image: string): string {
 
 /**
  * Checks a parsed policy against the server's settings, which a repository cannot change:
- * `sandbox.image` must be in the operator's allowlist (compared after `name` → `name:latest`), values
- * must stay within the operator's `caps`, then every function in `limits.checks` runs. Returns the issues (dotted paths, no lines); empty means the
+ * `sandbox.image` must be in the operator's allowlist (compared after `name` → `name:latest`),
+ * `sandbox.diskMb` at most `sandboxDiskMbMax`, other values within the operator's `caps`, then every
+ * function in `limits.checks` runs. Returns the issues (dotted paths, no lines); empty means the
  * policy fits. `parsePolicy(text, source, { server })` runs this too and adds the lines.
  */
 export function checkPolicyAgainstServer(policy: RepoPolicy, limits: ServerLimits): ConfigIssue[] {
@@ -92,6 +95,13 @@ export function checkPolicyAgainstServer(policy: RepoPolicy, limits: ServerLimit
     issues.push({
       path: 'sandbox.image',
       message: `image "${policy.sandbox.image}" is not allowed on this server (allowed: ${limits.sandboxImages.join(', ')})`,
+    });
+  }
+  const maxDisk = limits.sandboxDiskMbMax;
+  if (maxDisk !== undefined && policy.sandbox.diskMb > maxDisk) {
+    issues.push({
+      path: 'sandbox.diskMb',
+      message: `${policy.sandbox.diskMb} MiB is over this server's limit of ${maxDisk} MiB`,
     });
   }
   if (limits.caps) {

@@ -150,6 +150,20 @@ describe('parsePolicy', () => {
     ).toBe('tandem-sandbox:latest');
   });
 
+  it("holds sandbox.diskMb to the server's cap, and 0 means the server default", () => {
+    const server = { sandboxImages: ['tandem-sandbox'], sandboxDiskMbMax: 4096 };
+    expect(issuesOf('sandbox:\n  diskMb: 10000\n', { server })).toEqual([
+      {
+        path: 'sandbox.diskMb',
+        message: "10000 MiB is over this server's limit of 4096 MiB",
+        line: 2,
+      },
+    ]);
+    expect(parsePolicy('sandbox:\n  diskMb: 4096\n', 'a', { server }).sandbox.diskMb).toBe(4096);
+    expect(parsePolicy('', 'a', { server }).sandbox.diskMb).toBe(0);
+    expect(issuesOf('sandbox:\n  diskMb: 8\n')[0]?.path).toBe('sandbox.diskMb');
+  });
+
   it('puts every problem into one ConfigError whose message names source, key and line', () => {
     try {
       parsePolicy('budgets:\n  cycles: 0\npriority: 0\n', '.github/tandem.yml');

@@ -129,6 +129,17 @@ export const SandboxPolicy = z.strictObject({
   memoryMb: z.number().int().min(64).max(65_536).default(2_048),
   /** Wall-clock limit for one command, in seconds. */
   commandTimeoutSeconds: z.number().int().min(1).max(3_600).default(600),
+  /**
+   * Disk the workspace may use, in MiB; 0 means the server's default (`TANDEM_SANDBOX_DISK_MB`). The
+   * server's cap (`TANDEM_SANDBOX_DISK_MB_MAX`) bounds it. Over it, the ticket is blocked.
+   */
+  diskMb: z
+    .number()
+    .int()
+    .min(0)
+    .max(1_048_576)
+    .refine((mb) => mb === 0 || mb >= 16, 'must be 0 (the server default) or at least 16')
+    .default(0),
 });
 export type SandboxPolicy = z.infer<typeof SandboxPolicy>;
 

@@ -33,6 +33,9 @@ describe('loadServerConfig', () => {
       modelCacheDir: '.tandem/models',
       sandboxImages: ['tandem-sandbox:latest'],
       sandboxPoolSize: 1,
+      sandboxDiskMb: 2048,
+      sandboxDiskMbMax: 8192,
+      protectedPaths: [],
       maxPairJobs: 1,
       permissionCacheSeconds: 60,
       shutdownGraceSeconds: 30,
@@ -84,6 +87,9 @@ describe('loadServerConfig', () => {
       TANDEM_MODEL_CATALOG: '/etc/tandem/models.yml',
       TANDEM_SANDBOX_IMAGES: 'tandem-sandbox:latest, python-sandbox:3.12',
       TANDEM_SANDBOX_POOL_SIZE: '0',
+      TANDEM_SANDBOX_DISK_MB: '512',
+      TANDEM_SANDBOX_DISK_MB_MAX: '4096',
+      TANDEM_PROTECTED_PATHS: 'deploy/**, .circleci/config.yml',
       TANDEM_MAX_PAIR_JOBS: '4',
       TANDEM_PERMISSION_CACHE_SECONDS: '0',
       TANDEM_SHUTDOWN_GRACE_SECONDS: '120',
@@ -108,11 +114,28 @@ describe('loadServerConfig', () => {
       modelCatalogPath: '/etc/tandem/models.yml',
       sandboxImages: ['tandem-sandbox:latest', 'python-sandbox:3.12'],
       sandboxPoolSize: 0,
+      sandboxDiskMb: 512,
+      sandboxDiskMbMax: 4096,
+      protectedPaths: ['deploy/**', '.circleci/config.yml'],
       maxPairJobs: 4,
       permissionCacheSeconds: 0,
       shutdownGraceSeconds: 120,
     });
     expect(config.github?.privateKey).toBe(pem);
+  });
+
+  it('keeps the disk cap at or above the default, and protected paths inside the repository', () => {
+    expect(loadServerConfig({ TANDEM_SANDBOX_DISK_MB: '20000' }).sandboxDiskMbMax).toBe(20000);
+    const error = fail({
+      TANDEM_SANDBOX_DISK_MB: '4096',
+      TANDEM_SANDBOX_DISK_MB_MAX: '1024',
+      TANDEM_PROTECTED_PATHS: 'ok/**,../escape,/abs',
+    });
+    expect(error.issues.map((i) => i.path).sort()).toEqual([
+      'TANDEM_PROTECTED_PATHS',
+      'TANDEM_PROTECTED_PATHS',
+      'TANDEM_SANDBOX_DISK_MB_MAX',
+    ]);
   });
 
   it('treats blank variables as unset', () => {

@@ -69,6 +69,8 @@ const commaList = (item: RegExp, what: string) =>
     .pipe(z.array(z.string().regex(item, `each entry must be ${what}`)));
 
 const LOGIN = /^[A-Za-z0-9][A-Za-z0-9._-]*(\[bot\])?$/;
+/** A repository-relative glob: no leading `/`, no `..` segment, no blanks or commas. */
+const GLOB = /^(?!\/)(?!(.*\/)?\.\.(\/|$))[^\s,]+$/;
 const IMAGE = /^[a-z0-9][a-z0-9._\-/:@]*$/;
 
 /**
@@ -112,6 +114,12 @@ export const ServerEnv = z.object({
     .refine((a) => a.length > 0, 'must name at least one image')
     .optional(),
   TANDEM_SANDBOX_POOL_SIZE: int(0, 32).optional(),
+  TANDEM_SANDBOX_DISK_MB: int(16, 1_048_576).optional(),
+  TANDEM_SANDBOX_DISK_MB_MAX: int(16, 1_048_576).optional(),
+  TANDEM_PROTECTED_PATHS: commaList(
+    GLOB,
+    'a repository-relative glob (no leading "/", no "..")',
+  ).optional(),
   TANDEM_MAX_PAIR_JOBS: int(1, 64).optional(),
   TANDEM_PERMISSION_CACHE_SECONDS: int(0, 86_400).optional(),
   TANDEM_SHUTDOWN_GRACE_SECONDS: int(0, 3_600).optional(),
@@ -178,6 +186,12 @@ export interface ServerConfig {
   sandboxImages: string[];
   /** Warm sandbox containers kept ready. */
   sandboxPoolSize: number;
+  /** Disk a sandbox workspace may use when the policy's `sandbox.diskMb` is 0, in MiB. */
+  sandboxDiskMb: number;
+  /** Largest `sandbox.diskMb` a policy may ask for, in MiB (never below `sandboxDiskMb`). */
+  sandboxDiskMbMax: number;
+  /** Globs no agent may change, on top of the built-in protected paths. */
+  protectedPaths: string[];
   /** Pair jobs running at once in this process. */
   maxPairJobs: number;
   /** How long a forge permission lookup is cached, in seconds. */
@@ -227,6 +241,20 @@ export function loadServerConfig(
     }
   }
   issues.push(...groupIssues(vars));
+  const disk = ServerEnv.pick({
+    TANDEM_SANDBOX_DISK_MB: true,
+    TANDEM_SANDBOX_DISK_MB_MAX: true,
+  }).safeParse(vars);
+  if (
+    disk.success &&
+    disk.data.TANDEM_SANDBOX_DISK_MB_MAX !== undefined &&
+    disk.data.TANDEM_SANDBOX_DISK_MB_MAX < (disk.data.TANDEM_SANDBOX_DISK_MB ?? DISK_MB)
+  ) {
+    issues.push({
+      path: 'TANDEM_SANDBOX_DISK_MB_MAX',
+      message: 'must not be below TANDEM_SANDBOX_DISK_MB (the default a policy gets)',
+    });
+  }
   const privateKey = resolvePrivateKey(vars, options.readFile ?? readUtf8, issues);
   if (issues.length > 0 || !parsed.success) {
     throw new ConfigError('environment', issues);
@@ -234,8 +262,13 @@ export function loadServerConfig(
   return build(parsed.data, privateKey);
 }
 
+/** Default `TANDEM_SANDBOX_DISK_MB` (2 GiB) and `TANDEM_SANDBOX_DISK_MB_MAX` (8 GiB). */
+const DISK_MB = 2_048;
+const DISK_MB_MAX = 8_192;
+
 function build(e: ServerEnv, privateKey: string | undefined): ServerConfig {
   const dataDir = e.TANDEM_DATA_DIR ?? './.tandem';
+  const sandboxDiskMb = e.TANDEM_SANDBOX_DISK_MB ?? DISK_MB;
   const config: ServerConfig = {
     port: e.PORT ?? 3000,
     host: e.HOST ?? 'localhost',
@@ -246,6 +279,9 @@ function build(e: ServerEnv, privateKey: string | undefined): ServerConfig {
     sandboxImages: e.TANDEM_SANDBOX_IMAGES ?? ['tandem-sandbox:latest'],
     policyCaps: policyCapsOf(e),
     sandboxPoolSize: e.TANDEM_SANDBOX_POOL_SIZE ?? 1,
+    sandboxDiskMb,
+    sandboxDiskMbMax: e.TANDEM_SANDBOX_DISK_MB_MAX ?? Math.max(DISK_MB_MAX, sandboxDiskMb),
+    protectedPaths: e.TANDEM_PROTECTED_PATHS ?? [],
     maxPairJobs: e.TANDEM_MAX_PAIR_JOBS ?? 1,
     permissionCacheSeconds: e.TANDEM_PERMISSION_CACHE_SECONDS ?? 60,
     shutdownGraceSeconds: e.TANDEM_SHUTDOWN_GRACE_SECONDS ?? 30,

@@ -3,6 +3,7 @@ export { ConfigError, type ConfigIssue } from './config-error.js';
 export { redactSecrets } from './redact-secrets.js';
 export { InvalidTransitionError } from './invalid-transition-error.js';
 export { BudgetExceededError, type BudgetKind } from './budget-exceeded-error.js';
+export { DiskLimitExceededError } from './disk-limit-exceeded-error.js';
 export { CircuitOpenError } from './circuit-open-error.js';
 export { InvalidModelOutputError } from './invalid-model-output-error.js';
 export { ModelCallError } from './model-call-error.js';

@@ -1,7 +1,11 @@
 /**
  * A per-job git workspace: the work tree is the directory mounted into the sandbox; the git directory lives
  * outside it (`--git-dir`/`--work-tree`), so nothing an agent writes can plant hooks or config that the
- * host-side git would run. Every command goes through {@link runGit} (hooks and fsmonitor disabled).
+ * host-side git would run. Every command goes through {@link runGit} (hooks, fsmonitor, submodules and
+ * every other program-running setting off), and before every command that reads the work tree the nested
+ * repositories a sandbox process may have made are removed (`removeNestedRepositories`) and remembered
+ * for {@link GitWorkspace.takeRemovedRepositories}. Submodules of the repository itself are data: their
+ * gitlinks are checked out as empty directories and never entered, fetched, pushed or re-staged.
  */
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +18,7 @@ import {
   type CommitMessage,
   type TandemTrailers,
 } from './commit-message.js';
+import { hasSymlinkParent, removeNestedRepositories } from './nested-repositories.js';
 import { assertBranchName } from './ref-name.js';
 import { runGit, type RunGitOptions } from './run-git.js';
 
@@ -61,6 +66,9 @@ export interface CommitInfo {
 
 /** Git operations of one job's workspace. Create with {@link GitWorkspace.open}. */
 export class GitWorkspace {
+  /** Nested repositories removed since the last {@link GitWorkspace.takeRemovedRepositories}. */
+  private removed: string[] = [];
+
   private constructor(
     readonly remote: string,
     readonly branch: string,
@@ -79,7 +87,8 @@ export class GitWorkspace {
    * left in it), fetches the base branch and any
    * existing ticket branch, and checks the ticket branch out (forced: leftovers of an interrupted phase are
    * discarded). The branch resumes from the local branch when the remote one is not ahead of it, else from
-   * the remote branch, else it is cut from the base.
+   * the remote branch, else it is cut from the base. A reused work tree is cleared of nested repositories
+   * first (reported by {@link GitWorkspace.takeRemovedRepositories}).
    * @throws InvalidRefNameError for an invalid branch; GitCommandError when git fails (e.g. unknown remote).
    */
   static async open(options: OpenWorkspaceOptions): Promise<GitWorkspace> {
@@ -88,12 +97,14 @@ export class GitWorkspace {
       throw new GitCommandError(['remote'], undefined, 'remote URL must not contain credentials');
     }
     await mkdir(options.workTree, { recursive: true });
+    const removedAtOpen = await removeNestedRepositories(options.workTree);
     if (!(await exists(join(options.gitDir, 'HEAD')))) {
       await mkdir(options.gitDir, { recursive: true, mode: 0o700 });
       await runGit(['init', '--bare', '-q', options.gitDir]);
       // Outputs Tandem writes into the workspace (JUnit reports) are never committed.
       await mkdir(join(options.gitDir, 'info'), { recursive: true });
-      await writeFile(join(options.gitDir, 'info', 'exclude'), '/.tandem/\n');
+      // No trailing slash: a `.tandem` the sandbox replaced by a link is excluded too.
+      await writeFile(join(options.gitDir, 'info', 'exclude'), '/.tandem\n');
     } else {
       // A runner killed during `git add`/`commit` leaves lock files that would fail every later command.
       // The job's git dir belongs to this job alone (one runner per job), so any lock here is stale.
@@ -108,7 +119,7 @@ export class GitWorkspace {
       : undefined;
     const base = options.baseBranch
       ? assertBranchName(options.baseBranch)
-      : await defaultBranch(options.remote, env);
+      : await defaultBranch(options.remote, options.gitDir, env);
     const git: RunGitOptions = { gitDir: options.gitDir, workTree: options.workTree };
     const remoteHasBranch =
       (
@@ -121,10 +132,13 @@ export class GitWorkspace {
     if (remoteHasBranch) {
       refspecs.push(`+refs/heads/${branch}:refs/remotes/origin/${branch}`);
     }
-    await runGit(['fetch', '-q', '--no-tags', '--', options.remote, ...refspecs], {
-      ...git,
-      ...(env ? { env } : {}),
-    });
+    await runGit(
+      ['fetch', '-q', '--no-tags', '--no-recurse-submodules', '--', options.remote, ...refspecs],
+      {
+        ...git,
+        ...(env ? { env } : {}),
+      },
+    );
     const baseHead = await revParse(git, `refs/remotes/origin/${base}`);
     const localHead = await revParse(git, `refs/heads/${branch}`);
     const remoteHead = remoteHasBranch
@@ -147,12 +161,12 @@ export class GitWorkspace {
     if (!start) {
       throw new GitCommandError(['fetch'], undefined, `base branch ${base} not found on remote`);
     }
-    await runGit(['checkout', '-q', '-f', '-B', branch, start], git);
+    await runGit(['checkout', '-q', '-f', '--no-recurse-submodules', '-B', branch, start], git);
     await runGit(['clean', '-q', '-f', '-d'], git);
     const mergeBase = baseHead
       ? (await runGit(['merge-base', baseHead, start], git)).stdout.trim()
       : start;
-    return new GitWorkspace(
+    const workspace = new GitWorkspace(
       options.remote,
       branch,
       base,
@@ -163,10 +177,29 @@ export class GitWorkspace {
       options.identity ?? DEFAULT_IDENTITY,
       options.credentials,
     );
+    workspace.removed.push(...removedAtOpen);
+    return workspace;
   }
 
   private get git(): RunGitOptions {
     return { gitDir: this.gitDir, workTree: this.workTree };
+  }
+
+  /**
+   * The nested repositories (`.git` directories, files or links, and their look-alikes; a `.gitmodules`
+   * that is not a regular file) removed from the work tree since the last call, work-tree-relative, and
+   * forgets them. A caller that lets untrusted code write the work tree reports them as a violation.
+   */
+  takeRemovedRepositories(): string[] {
+    const removed = this.removed;
+    this.removed = [];
+    return removed;
+  }
+
+  /** Runs before every command that reads the work tree: see {@link GitWorkspace.takeRemovedRepositories}. */
+  private async guard(): Promise<void> {
+    const removed = await removeNestedRepositories(this.workTree);
+    this.removed.push(...removed);
   }
 
   /** The sha of HEAD. */
@@ -176,8 +209,12 @@ export class GitWorkspace {
 
   /** Files that differ from HEAD (tracked changes and untracked, non-ignored files), sorted by path. */
   async changedFiles(): Promise<ChangedFile[]> {
+    await this.guard();
     const out = (
-      await runGit(['status', '--porcelain=v1', '-z', '--untracked-files=all'], this.git)
+      await runGit(
+        ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=all'],
+        this.git,
+      )
     ).stdout;
     const entries = out.split('\0');
     const files: ChangedFile[] = [];
@@ -207,6 +244,7 @@ export class GitWorkspace {
     if (paths.length === 0) {
       return;
     }
+    await this.guard();
     const tracked = new Set(
       (
         await runGit(['ls-tree', '-r', '-z', '--name-only', 'HEAD', '--', ...paths], this.git)
@@ -216,27 +254,41 @@ export class GitWorkspace {
     );
     const toCheckout = paths.filter((p) => tracked.has(p));
     if (toCheckout.length > 0) {
-      await runGit(['checkout', '-q', 'HEAD', '--', ...toCheckout], this.git);
+      await runGit(
+        ['checkout', '-q', '--no-recurse-submodules', 'HEAD', '--', ...toCheckout],
+        this.git,
+      );
     }
     for (const path of paths.filter((p) => !tracked.has(p))) {
-      await rm(join(this.workTree, path), { force: true });
+      // `rm` follows a symlinked parent: a path under one is not in the work tree git sees anyway.
+      if (!(await hasSymlinkParent(this.workTree, path))) {
+        await rm(join(this.workTree, path), { force: true });
+      }
     }
   }
 
   /** Discards every uncommitted change (tracked and untracked, ignored files kept). */
   async discardChanges(): Promise<void> {
-    await runGit(['checkout', '-q', '-f', 'HEAD'], this.git);
+    await this.guard();
+    await runGit(['checkout', '-q', '-f', '--no-recurse-submodules', 'HEAD'], this.git);
     await runGit(['clean', '-q', '-f', '-d'], this.git);
   }
 
   /**
    * Stages everything and commits it with the bot identity and the Tandem trailers.
    * Returns the new sha, or null when there was nothing to commit.
-   * Three git processes on the usual path (add, commit, rev-parse); only when `commit` exits 1 does a
-   * `diff --cached --quiet` tell "nothing to commit" (null) from a failure (thrown).
+   * Four git processes on the usual path (ls-files, add, commit, rev-parse); only when `commit` exits 1
+   * does a `diff --cached --quiet` tell "nothing to commit" (null) from a failure (thrown). The
+   * repository's own gitlinks are left out of `add` (it has no `--ignore-submodules`, and would look
+   * into a populated submodule directory with that repository's config).
    */
   async commit(message: CommitMessage): Promise<string | null> {
-    await runGit(['add', '-A'], this.git);
+    await this.guard();
+    const pathspecs = ['.', ...(await this.gitlinks()).map((p) => `:(exclude,literal)${p}`)];
+    await runGit(['add', '-A', '--pathspec-from-file=-', '--pathspec-file-nul'], {
+      ...this.git,
+      input: `${pathspecs.join('\0')}\0`,
+    });
     const { name, email } = this.identity;
     const args = [
       '-c',
@@ -246,6 +298,7 @@ export class GitWorkspace {
       'commit',
       '-q',
       '--no-verify',
+      '--no-gpg-sign',
       '-F',
       '-',
     ];
@@ -255,7 +308,7 @@ export class GitWorkspace {
       okExitCodes: [1],
     });
     if (result.exitCode === 1) {
-      const staged = await runGit(['diff', '--cached', '--quiet'], {
+      const staged = await runGit(['diff', '--cached', '--quiet', '--ignore-submodules=all'], {
         ...this.git,
         okExitCodes: [1],
       });
@@ -265,6 +318,15 @@ export class GitWorkspace {
       throw new GitCommandError(args, 1, result.stderr);
     }
     return this.head();
+  }
+
+  /** Paths of the gitlinks (mode 160000) in the index. Reads the index only. */
+  private async gitlinks(): Promise<string[]> {
+    const out = (await runGit(['ls-files', '-s', '-z'], this.git)).stdout;
+    return out
+      .split('\0')
+      .filter((entry) => entry.startsWith('160000 '))
+      .map((entry) => entry.slice(entry.indexOf('\t') + 1));
   }
 
   /** Commits in `from..to` (default HEAD), oldest first. */
@@ -287,7 +349,21 @@ export class GitWorkspace {
 
   /** The unified diff of tracked files in the work tree against `rev`, cut at `maxBytes` characters. */
   async diff(rev = 'HEAD', maxBytes = 20_000): Promise<string> {
-    const out = (await runGit(['diff', '--no-color', '--no-ext-diff', rev, '--'], this.git)).stdout;
+    await this.guard();
+    const out = (
+      await runGit(
+        [
+          'diff',
+          '--no-color',
+          '--no-ext-diff',
+          '--no-textconv',
+          '--ignore-submodules=all',
+          rev,
+          '--',
+        ],
+        this.git,
+      )
+    ).stdout;
     return out.length > maxBytes ? `${out.slice(0, maxBytes)}\n[diff truncated]` : out;
   }
 
@@ -296,6 +372,7 @@ export class GitWorkspace {
    * `ls-files -t` lists cached (`H`), deleted (`R`) and untracked (`?`) files; deleted ones are left out.
    */
   async listFiles(dir = ''): Promise<string[]> {
+    await this.guard();
     const out = (
       await runGit(
         [
@@ -333,6 +410,7 @@ export class GitWorkspace {
     pattern: string,
     maxResults = 50,
   ): Promise<{ path: string; line: number; text: string }[]> {
+    await this.guard();
     const result = await runGit(
       ['grep', '-n', '-I', '--untracked', '-z', '-E', '-e', pattern, '--'],
       { ...this.git, okExitCodes: [1, 128] },
@@ -367,6 +445,7 @@ export class GitWorkspace {
         'push',
         '-q',
         '--no-verify',
+        '--no-recurse-submodules',
         '--',
         this.remote,
         `refs/heads/${this.branch}:refs/heads/${this.branch}`,
@@ -407,10 +486,15 @@ async function isAncestor(
 
 async function defaultBranch(
   remote: string,
+  gitDir: string,
   env: Record<string, string> | undefined,
 ): Promise<string> {
-  const out = (await runGit(['ls-remote', '--symref', '--', remote, 'HEAD'], env ? { env } : {}))
-    .stdout;
+  const out = (
+    await runGit(['ls-remote', '--symref', '--', remote, 'HEAD'], {
+      gitDir,
+      ...(env ? { env } : {}),
+    })
+  ).stdout;
   const match = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out);
   if (!match?.[1]) {
     throw new GitCommandError(['ls-remote', '--symref'], undefined, 'remote has no default branch');

@@ -1,38 +1,82 @@
 /**
  * The one way Tandem runs git: on the host, argv arrays only (execa, no shell), with every piece of
- * configuration that could make git execute repository-controlled code switched off.
+ * configuration that could make git execute a program, or read a path, that a repository or a sandbox
+ * controls switched off or pinned to a safe value.
  *
- * Every command gets `-c core.hooksPath=/dev/null` (no hooks), `-c core.fsmonitor=false` (no fsmonitor
- * daemon/hook), `-c core.symlinks=false` (checkouts never create symlinks on the host),
- * `-c protocol.ext.allow=never` (no `ext::` transport running commands), `-c credential.helper=` (no stored
- * credentials) and `-c safe.directory=*` (the workspace may belong to another uid, e.g. the sandbox user).
- * System and global config are ignored (`GIT_CONFIG_NOSYSTEM`, `GIT_CONFIG_GLOBAL=/dev/null`), prompts are
- * off (`GIT_TERMINAL_PROMPT=0`) and the environment is minimal: nothing from the worker's environment
- * (which may hold tokens) reaches git unless passed in `env` for that one command.
+ * What a work tree can steer, and what stops it (see `SAFE_GIT_CONFIG` for the full list):
+ * - **Nested repositories and submodules.** A gitlink makes `status`, `diff` and `add` run git inside the
+ *   nested repository, with that repository's own config (clean/smudge filters, `core.fsmonitor`,
+ *   `core.sshCommand`), and `-c` options do not reach that child. So: `diff.ignoreSubmodules=all`,
+ *   `submodule.recurse=false`, `fetch.recurseSubmodules=false`, `push.recurseSubmodules=no`,
+ *   `status.submoduleSummary=false`, and `GitWorkspace` passes `--ignore-submodules=all` /
+ *   `--no-recurse-submodules` on the commands that take them (the command-line flag also keeps git from
+ *   reading `.gitmodules`, which can break every command) and removes nested `.git` entries before any
+ *   command that reads the work tree (`nested-repositories.ts`). `.gitmodules` is never used.
+ * - **Programs named in config.** Only the job's own repository config (written by Tandem, outside the
+ *   work tree) and these `-c` options are read: system and global config are off (`GIT_CONFIG_NOSYSTEM`,
+ *   `GIT_CONFIG_GLOBAL=/dev/null`, `HOME`/`XDG_CONFIG_HOME` pointing nowhere), and still every setting
+ *   that runs a program is pinned: hooks (`core.hooksPath=/dev/null`), `core.fsmonitor`,
+ *   `core.sshCommand`, `core.pager`, `core.editor`, `core.askPass`, `credential.helper`, `gpg.program`
+ *   (signing and signature display off), automatic `gc`/`maintenance` (they would detach a process).
+ *   Filters, diff drivers and merge drivers named by an in-tree `.gitattributes` need a definition in
+ *   config, and there is none; `core.attributesFile` and `GIT_ATTR_NOSYSTEM` keep other attribute files
+ *   out. Diffs also get `--no-ext-diff --no-textconv` at the call site.
+ * - **Transports.** `protocol.allow=never` with only `file`, `http`, `https` and `ssh` allowed (no `ext::`
+ *   command transport, no `git://` proxy command).
+ * - **Repository discovery.** Work-tree commands always get an explicit `--git-dir` (no discovery of a
+ *   `.git` planted in the work tree) and `safe.bareRepository=explicit` refuses an implicitly found bare
+ *   repository. `core.symlinks=false`: checkouts never create symlinks on the host; `core.protectNTFS`
+ *   and `core.protectHFS` refuse `.git` look-alikes.
+ *
+ * Prompts are off (`GIT_TERMINAL_PROMPT=0`) and the environment is minimal: nothing from the worker's
+ * environment (which may hold tokens) reaches git unless passed in `env` for that one command.
  */
 import { execa } from 'execa';
 import { GitCommandError } from '../errors/git-command-error.js';
 import { redactSecrets } from '../errors/redact-secrets.js';
 
-/** The `-c` options put in front of every git command (see the module comment). */
-export const SAFE_GIT_CONFIG: readonly string[] = [
-  '-c',
+/** The settings forced on every git command, as `key=value` (see the module comment). */
+export const SAFE_GIT_SETTINGS: readonly string[] = [
+  // Nothing from the repository or the work tree runs.
   'core.hooksPath=/dev/null',
-  '-c',
   'core.fsmonitor=false',
-  '-c',
-  'core.symlinks=false',
-  '-c',
-  'protocol.ext.allow=never',
-  '-c',
+  'core.sshCommand=ssh',
+  'core.pager=cat',
+  'core.editor=true',
+  'core.askPass=',
+  'core.attributesFile=/dev/null',
+  'core.excludesFile=/dev/null',
   'credential.helper=',
-  '-c',
-  'safe.directory=*',
-  '-c',
+  'commit.gpgSign=false',
+  'tag.gpgSign=false',
+  'log.showSignature=false',
+  'gc.auto=0',
+  'maintenance.auto=false',
+  'init.templateDir=',
+  // Nested repositories and submodules are never entered.
+  'diff.ignoreSubmodules=all',
+  'submodule.recurse=false',
+  'fetch.recurseSubmodules=false',
+  'push.recurseSubmodules=no',
+  'status.submoduleSummary=false',
+  // Transports: no command transport (`ext::`), no `git://` proxy command.
+  'protocol.allow=never',
+  'protocol.file.allow=always',
+  'protocol.http.allow=always',
+  'protocol.https.allow=always',
+  'protocol.ssh.allow=always',
+  'protocol.ext.allow=never',
+  // The host's file system: no symlinks from checkouts, no `.git` look-alikes, no implicit bare repository.
+  'core.symlinks=false',
+  'core.protectNTFS=true',
+  'core.protectHFS=true',
+  'safe.bareRepository=explicit',
   'init.defaultBranch=main',
-  '-c',
   'advice.detachedHead=false',
 ];
+
+/** The `-c` options put in front of every git command. */
+export const SAFE_GIT_CONFIG: readonly string[] = SAFE_GIT_SETTINGS.flatMap((s) => ['-c', s]);
 
 /** Options of one git command. */
 export interface RunGitOptions {
@@ -68,7 +112,7 @@ export async function runGit(
   args: readonly string[],
   options: RunGitOptions = {},
 ): Promise<GitResult> {
-  const argv = [...SAFE_GIT_CONFIG];
+  const argv = [...SAFE_GIT_CONFIG, '--no-pager'];
   if (options.gitDir !== undefined) {
     argv.push(`--git-dir=${options.gitDir}`);
   }
@@ -89,8 +133,14 @@ export async function runGit(
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       LC_ALL: 'C',
       HOME: '/nonexistent',
+      XDG_CONFIG_HOME: '/nonexistent',
       GIT_CONFIG_NOSYSTEM: '1',
       GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_ATTR_NOSYSTEM: '1',
+      GIT_PAGER: 'cat',
+      GIT_EDITOR: 'true',
+      GIT_SEQUENCE_EDITOR: 'true',
+      GIT_NO_REPLACE_OBJECTS: '1',
       GIT_TERMINAL_PROMPT: '0',
       GIT_OPTIONAL_LOCKS: '0',
       ...options.env,

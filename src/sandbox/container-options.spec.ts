@@ -14,7 +14,9 @@ const input: ContainerInput = {
 describe('containerOptions', () => {
   it('hardens every container', () => {
     const options = containerOptions(input);
-    expect(options.User).toBe('1000:1000');
+    // The container's own processes are not the sandbox user's, whose commands run through docker exec.
+    expect(options.User).toBe('65534:65534');
+    expect(options.WorkingDir).toBe('/');
     expect(options.Labels).toEqual(input.labels);
     expect(options.HostConfig).toMatchObject({
       NetworkMode: 'none',
@@ -31,6 +33,12 @@ describe('containerOptions', () => {
     });
     expect(Object.keys(options.HostConfig?.Tmpfs ?? {})).toEqual(['/tmp', '/home/sandbox']);
     expect(options.HostConfig?.Tmpfs?.['/home/sandbox']).toContain('uid=1000');
+  });
+
+  it('keeps the idle uid apart from the sandbox user', () => {
+    expect(containerOptions({ ...input, user: { uid: 65534, gid: 65534 } }).User).toBe(
+      '65533:65533',
+    );
   });
 
   it('never runs as root', () => {

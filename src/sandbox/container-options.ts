@@ -15,6 +15,15 @@ export const LABELS = {
   ownedWorkspace: 'dev.tandem.owned-workspace',
 } as const;
 
+/**
+ * The uid (and gid) of the container's own processes (`docker-init` and `sleep infinity`): `nobody`,
+ * never the sandbox user, so a command's `kill -9 -1` at its end reaches every process the command
+ * could have started and none that keeps the container alive. 65533 when the sandbox user is 65534.
+ */
+export function idleUid(sandboxUid: number): number {
+  return sandboxUid === 65534 ? 65533 : 65534;
+}
+
 /** Default tmpfs sizes in MiB; tmpfs pages count against the memory limit. */
 export const TMPFS_MB = { tmp: 1024, home: 256 } as const;
 
@@ -26,7 +35,7 @@ export interface ContainerInput {
   limits: SandboxLimits;
   /** `none`: no network at all; `bridge`: the setup network (disconnected before the first offline exec). */
   networkMode: 'none' | 'bridge';
-  /** uid and gid the container's processes run as; never 0. */
+  /** uid and gid commands run as (`docker exec`); never 0. The container's own processes run as {@link idleUid}. */
   user: { uid: number; gid: number };
   /** Labels (the provider's keys from `LABELS` plus any extra). */
   labels: Record<string, string>;
@@ -39,7 +48,8 @@ export interface ContainerInput {
  * no network (`NetworkMode: none`) unless the setup network is asked for, every capability dropped,
  * `no-new-privileges`, a read-only root with tmpfs `/tmp` and home, a non-root uid, memory (swap off:
  * memory-swap = memory), CPU (`NanoCpus` = cpus × 1e9) and pids limits, `docker-init` as PID 1 to reap
- * zombies, and `sleep infinity` as the main process (commands run through `docker exec`).
+ * zombies, and `sleep infinity` as the main process (commands run through `docker exec` as `user`; the
+ * main process runs as {@link idleUid} from `/`, so it needs no access to the workspace).
  * See https://docs.docker.com/engine/api/v1.41/#tag/Container/operation/ContainerCreate.
  */
 export function containerOptions(input: ContainerInput): Docker.ContainerCreateOptions {
@@ -48,13 +58,14 @@ export function containerOptions(input: ContainerInput): Docker.ContainerCreateO
     throw new Error('sandbox containers never run as root');
   }
   const memoryBytes = Math.floor(input.limits.memoryMb * 1024 * 1024);
+  const idle = idleUid(uid);
   const tmpfs = 'rw,nosuid,nodev';
   return {
     name: input.name,
     Image: input.image,
     Cmd: ['sleep', 'infinity'],
-    User: `${uid}:${gid}`,
-    WorkingDir: '/workspace',
+    User: `${idle}:${idle}`,
+    WorkingDir: '/',
     Hostname: 'sandbox',
     Labels: input.labels,
     AttachStdin: false,

@@ -49,7 +49,15 @@ export interface DockerSandboxProviderOptions {
   user?: FileOwner;
   /** Pools to fill at `start()`, e.g. the default image with the default limits. */
   warm?: ReadonlyArray<Omit<SandboxRequest, 'jobId'>>;
+  /**
+   * Disk a workspace may use, in bytes, when a command does not say (`ExecOptions.maxWorkspaceBytes`);
+   * default {@link DEFAULT_MAX_WORKSPACE_BYTES}.
+   */
+  maxWorkspaceBytes?: number;
 }
+
+/** Default disk limit of a workspace: 2 GiB. */
+export const DEFAULT_MAX_WORKSPACE_BYTES = 2 * 1024 * 1024 * 1024;
 
 interface PooledContainer {
   container: Docker.Container;
@@ -273,6 +281,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       files,
       user: this.user,
       onSetupNetwork: spec.network === 'setup',
+      maxWorkspaceBytes: this.options.maxWorkspaceBytes ?? DEFAULT_MAX_WORKSPACE_BYTES,
       logger: this.log.child({ jobId: spec.jobId }),
       ...(ownedWorkspace === undefined
         ? {}

@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import type { Logger } from '../log/logger.js';
 import { SandboxError, SandboxSpecError } from '../errors/index.js';
 import { execCommand } from './exec-command.js';
+import { measureDiskUse, watchDiskUse } from './workspace-disk.js';
 import { WorkspaceFiles, type FileOwner } from './workspace-files.js';
 import type { ExecOptions, ExecResult, Sandbox, SandboxSpec, SearchMatch } from './types.js';
 
@@ -15,6 +16,8 @@ export interface DockerSandboxParts {
   user: FileOwner;
   /** True when the container was created on the setup network (`spec.network === 'setup'`). */
   onSetupNetwork: boolean;
+  /** Default `ExecOptions.maxWorkspaceBytes`. */
+  maxWorkspaceBytes: number;
   logger: Logger;
   /** Called once after the container is removed (the provider removes a workspace it made). */
   afterDestroy?: () => Promise<void>;
@@ -22,9 +25,12 @@ export interface DockerSandboxParts {
 
 /**
  * One job's sandbox over a running hardened container (see `containerOptions`). Commands run through
- * `execCommand`; the file tools are `WorkspaceFiles` on the host side of the bind mount. With
- * `network: 'setup'` the container starts on the bridge network; the first command run without
- * `{ network: true }` disconnects it for good, and a later `{ network: true }` throws `SandboxSpecError`.
+ * `execCommand`, one at a time (a command that ends kills every other process of the sandbox user, so
+ * two at once would kill each other); the file tools are `WorkspaceFiles` on the host side of the bind
+ * mount. With `network: 'setup'` the container starts on the bridge network; the first command run
+ * without `{ network: true }` disconnects it for good, and a later `{ network: true }` throws
+ * `SandboxSpecError`. The workspace's disk use is watched while a command runs and measured after it
+ * (`maxWorkspaceBytes`): over the limit, the command is killed and `diskLimitExceeded` set.
  */
 export class DockerSandbox implements Sandbox {
   readonly id: string;
@@ -32,6 +38,8 @@ export class DockerSandbox implements Sandbox {
   private readonly oom = { lastCount: 0 };
   private offline: Promise<void> | undefined;
   private destroying: Promise<void> | undefined;
+  /** The command running now (commands are serialised). */
+  private running: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly parts: DockerSandboxParts) {
     this.id = parts.container.id;
@@ -46,7 +54,13 @@ export class DockerSandbox implements Sandbox {
     return this.parts.user;
   }
 
-  async exec(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
+  exec(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
+    const run = this.running.catch(() => undefined).then(() => this.execNow(argv, options));
+    this.running = run;
+    return run;
+  }
+
+  private async execNow(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
     if (this.destroying) {
       throw new SandboxError('the sandbox was destroyed', this.id);
     }
@@ -63,11 +77,52 @@ export class DockerSandbox implements Sandbox {
       this.offline ??= this.disconnect();
       await this.offline;
     }
-    return execCommand(
-      { docker: this.parts.docker, container: this.parts.container, oom: this.oom },
-      argv,
-      options,
-    );
+    const limit = options.maxWorkspaceBytes ?? this.parts.maxWorkspaceBytes;
+    // One signal for the caller's abort and the disk watcher's kill.
+    const stop = new AbortController();
+    const forward = (): void => stop.abort();
+    if (options.signal?.aborted) {
+      stop.abort();
+    }
+    options.signal?.addEventListener('abort', forward, { once: true });
+    let exceeded = false;
+    const watcher = watchDiskUse(this.spec.workspaceDir, limit, (bytes) => {
+      exceeded = true;
+      this.parts.logger.warn(
+        { container: this.id.slice(0, 12), bytes, limit },
+        'workspace over its disk limit; command killed',
+      );
+      stop.abort();
+    });
+    let result;
+    try {
+      result = await execCommand(
+        {
+          docker: this.parts.docker,
+          container: this.parts.container,
+          user: this.parts.user,
+          oom: this.oom,
+        },
+        argv,
+        { ...options, maxWorkspaceBytes: limit, signal: stop.signal },
+      );
+    } finally {
+      options.signal?.removeEventListener('abort', forward);
+      await watcher.stop();
+    }
+    // The supervisor measured the quiet workspace from inside; when it could not read all of it, the
+    // host measures (and a workspace it cannot measure either counts as over the limit).
+    let bytes = result.workspaceBytes;
+    if (bytes === undefined) {
+      const use = await measureDiskUse(this.spec.workspaceDir);
+      bytes = 'error' in use ? undefined : use.bytes;
+    }
+    return {
+      ...result,
+      ...(bytes === undefined ? {} : { workspaceBytes: bytes }),
+      diskLimitBytes: limit,
+      diskLimitExceeded: exceeded || bytes === undefined || bytes > limit,
+    };
   }
 
   readFile(path: string): Promise<string> {

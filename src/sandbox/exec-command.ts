@@ -14,34 +14,63 @@ const HOST_GRACE_MS = 5_000;
 const GIVE_UP_MS = 15_000;
 
 /**
- * The in-container supervisor (POSIX sh, Debian's dash; argv: nonce, timeout, command...). It runs the
- * command under coreutils `timeout -s KILL`, which puts it in a new process group and kills the whole
- * group when the time is up; records that group's id in /tmp/.tandem/<nonce>.pid so the host can kill it
- * early (abort). When the command ends, whatever it left running in its group is killed too (background
- * jobs, a fork bomb), with the shell's builtin `kill` since forking may be impossible at the pids limit.
- * Last it appends one trailer line to stderr with the cgroup's `oom_kill` counter (cgroup v1
- * `memory.oom_control`, v2 `memory.events`), which tells the host whether the memory limit killed a
- * process during this command. The exit status is the command's (137 when killed).
+ * The in-container supervisor (POSIX sh, Debian's dash; argv: nonce, timeout, file size limit in 512-byte
+ * blocks, command...). It runs as the sandbox user, sets the file size limit (`ulimit -f`: no single file
+ * may outgrow the workspace limit), and runs the command under coreutils `timeout -s KILL`, which puts it
+ * in a new process group and kills the whole group when the time is up; records that group's id in
+ * /tmp/.tandem/<nonce>.pid so the host can kill it early (abort). When the command ends, every other
+ * process of the sandbox user is killed (`kill -9 -1`: the command's group, and what left it with
+ * `setsid`, a double fork or `nohup &`), with the shell's builtin `kill` since forking may be impossible
+ * at the pids limit; the container's own processes run as another uid (see `containerOptions`) and stay.
+ * It then waits, up to about 2 s, until no live process of the sandbox user but itself is left (zombies
+ * are dead already), so nothing a command started can touch the workspace while the host works on it.
+ * Last it appends one trailer line to stderr with the number of processes still alive (0), the
+ * workspace's disk use in KiB (`du`, at most 10 s; empty when it could not read everything or took
+ * longer) and the cgroup's `oom_kill` counter (cgroup v1 `memory.oom_control`, v2 `memory.events`),
+ * which tells the host whether the memory limit killed a process during this command. The exit status
+ * is the command's (137 when killed). Should the supervisor itself die before its trailer, the host
+ * kills every process of the sandbox user through a second exec (`killAll`).
  */
-const SUPERVISOR = `n=$1; t=$2; shift 2
+const SUPERVISOR = `n=$1; t=$2; ulimit -f "$3" 2>/dev/null; shift 3
+me=
+while read -r k v r; do [ "$k" = Uid: ] && me=$v && break; done < /proc/$$/status
 mkdir -p /tmp/.tandem 2>/dev/null
 timeout -s KILL "$t" "$@" &
 p=$!
 echo "$p" > "/tmp/.tandem/$n.pid" 2>/dev/null
 wait "$p"; rc=$?
-kill -9 -"$p" 2>/dev/null; kill -9 -"$p" 2>/dev/null
+kill -9 -"$p" 2>/dev/null; kill -9 -1 2>/dev/null; kill -9 -1 2>/dev/null
+i=0
+while :; do
+  a=0
+  for d in /proc/[0-9]*; do
+    [ "\${d#/proc/}" = "$$" ] && continue
+    s=; u=
+    { while read -r k v r; do
+        case $k in State:) s=$v ;; Uid:) u=$v; break ;; esac
+      done; } 2>/dev/null < "$d/status"
+    [ "$u" = "$me" ] && [ "$s" != Z ] && [ "$s" != X ] && a=$((a + 1))
+  done
+  [ "$a" = 0 ] && break
+  i=$((i + 1)); [ "$i" -ge 100 ] && break
+  kill -9 -1 2>/dev/null; sleep 0.02
+done
+w=$(timeout -s KILL 10 du -s -k -x /workspace 2>/dev/null) || w=
+w=\${w%%[!0-9]*}
 o=
 for f in /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events; do
   if [ -r "$f" ]; then while read -r k v; do [ "$k" = oom_kill ] && o=$v; done < "$f"; break; fi
 done
 rm -f "/tmp/.tandem/$n.pid" 2>/dev/null
-printf '\\n%s oom_kill=%s\\n' "$n" "$o" >&2
+printf '\\n%s alive=%s disk=%s oom_kill=%s\\n' "$n" "$a" "$w" "$o" >&2
 exit "$rc"`;
 
 /** What `execCommand` needs from its sandbox. */
 export interface ExecContext {
   docker: Docker;
   container: Docker.Container;
+  /** uid and gid the command runs as (never the uid of the container's own processes). */
+  user: { uid: number; gid: number };
   /** `oom_kill` count seen after the previous command (updated in place). */
   oom: { lastCount: number };
   /** Clock in ms (tests may pass a fake); default `Date.now`. */
@@ -71,6 +100,12 @@ function checkCommand(argv: readonly string[], options: ExecOptions): string {
   return cwd;
 }
 
+/** What the supervisor's trailer says besides the exit code. */
+export interface CommandTrailer {
+  /** The workspace's disk use in bytes after the command, as `du` inside the container saw it. */
+  workspaceBytes?: number;
+}
+
 /**
  * Runs argv in a running sandbox container through `docker exec` under the supervisor above, and waits
  * for it. Output is demultiplexed (Docker's 8-byte frame header per chunk) into two collectors capped at
@@ -83,12 +118,16 @@ export async function execCommand(
   ctx: ExecContext,
   argv: readonly string[],
   options: ExecOptions,
-): Promise<ExecResult> {
+): Promise<ExecResult & CommandTrailer> {
   const cwd = checkCommand(argv, options);
   const now = ctx.now ?? Date.now;
   const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   const nonce = `tandem-${randomBytes(8).toString('hex')}`;
   const seconds = `${(options.timeoutMs / 1000).toFixed(3)}s`;
+  const fileBlocks =
+    options.maxWorkspaceBytes === undefined
+      ? 'unlimited'
+      : String(Math.max(1, Math.ceil(options.maxWorkspaceBytes / 512)));
   const started = now();
   if (options.signal?.aborted) {
     return aborted(started, now);
@@ -97,7 +136,8 @@ export async function execCommand(
   let stream: Duplex;
   try {
     ({ exec, stream } = await startExec(ctx, {
-      Cmd: ['/bin/sh', '-c', SUPERVISOR, 'tandem-supervisor', nonce, seconds, ...argv],
+      Cmd: ['/bin/sh', '-c', SUPERVISOR, 'tandem-supervisor', nonce, seconds, fileBlocks, ...argv],
+      User: `${ctx.user.uid}:${ctx.user.gid}`,
       AttachStdout: true,
       AttachStderr: true,
       AttachStdin: false,
@@ -115,7 +155,7 @@ export async function execCommand(
     );
   }
   const stdout = new OutputCollector(maxOutput);
-  const trailerRoom = nonce.length + 32;
+  const trailerRoom = nonce.length + 80;
   const stderr = new OutputCollector(maxOutput + trailerRoom, trailerRoom);
   ctx.docker.modem.demuxStream(stream, stdout, stderr);
 
@@ -124,7 +164,7 @@ export async function execCommand(
   const kill = (): void => {
     if (!killed) {
       killed = true;
-      killGroup(ctx.container, nonce).catch(() => undefined);
+      killGroup(ctx, nonce).catch(() => undefined);
     }
   };
   const onAbort = (): void => kill();
@@ -165,13 +205,25 @@ export async function execCommand(
   if (durationMs >= options.timeoutMs && exitCode === 137 && !options.signal?.aborted) {
     timedOut = true;
   }
+  const trailer = parseTrailer(stderr, nonce);
+  if (trailer.length === 0) {
+    // Best effort: a container that is gone has nothing left running either.
+    await killAll(ctx).catch(() => undefined);
+  }
+  if (trailer.alive !== undefined && trailer.alive > 0) {
+    throw new SandboxError(
+      `${trailer.alive} process(es) of a command survived SIGKILL; the sandbox is unusable`,
+      ctx.container.id,
+    );
+  }
   return {
     exitCode,
     stdout: stdout.bytes().toString('utf8'),
-    ...splitTrailer(stderr, nonce, maxOutput, ctx.oom),
+    ...splitTrailer(stderr, trailer, maxOutput, ctx.oom),
     durationMs,
     timedOut,
-    truncated: stdout.truncated || stderrTruncated(stderr, nonce, maxOutput),
+    truncated: stdout.truncated || stderr.total - trailer.length > maxOutput,
+    ...(trailer.diskKib === undefined ? {} : { workspaceBytes: trailer.diskKib * 1024 }),
   };
 }
 
@@ -217,36 +269,48 @@ function aborted(started: number, now: () => number): ExecResult {
   };
 }
 
-/** Length in bytes of the supervisor's trailer at the end of stderr, or 0 when it is missing. */
-function trailerLength(stderr: OutputCollector, nonce: string): { length: number; count?: number } {
+/** The supervisor's trailer at the end of stderr: its length in bytes (0 when missing) and its fields. */
+interface Trailer {
+  length: number;
+  alive?: number;
+  diskKib?: number;
+  oomCount?: number;
+}
+
+function parseTrailer(stderr: OutputCollector, nonce: string): Trailer {
   const tail = stderr.lastBytes().toString('utf8');
-  const match = new RegExp(`\\n${nonce} oom_kill=(\\d*)\\n$`).exec(tail);
+  const match = new RegExp(`\\n${nonce} alive=(\\d*) disk=(\\d*) oom_kill=(\\d*)\\n$`).exec(tail);
   if (!match) {
     return { length: 0 };
   }
-  const count = match[1] === '' ? undefined : Number(match[1]);
-  return { length: Buffer.byteLength(match[0]), ...(count === undefined ? {} : { count }) };
+  const trailer: Trailer = { length: Buffer.byteLength(match[0]) };
+  const [alive, disk, oom] = [match[1], match[2], match[3]];
+  if (alive) {
+    trailer.alive = Number(alive);
+  }
+  if (disk) {
+    trailer.diskKib = Number(disk);
+  }
+  if (oom) {
+    trailer.oomCount = Number(oom);
+  }
+  return trailer;
 }
 
 function splitTrailer(
   stderr: OutputCollector,
-  nonce: string,
+  trailer: Trailer,
   maxOutput: number,
   oom: { lastCount: number },
 ): { stderr: string; oomKilled: boolean } {
-  const trailer = trailerLength(stderr, nonce);
   const contentBytes = stderr.total - trailer.length;
   const kept = stderr.bytes().subarray(0, Math.min(contentBytes, maxOutput));
   let oomKilled = false;
-  if (trailer.count !== undefined) {
-    oomKilled = trailer.count > oom.lastCount;
-    oom.lastCount = trailer.count;
+  if (trailer.oomCount !== undefined) {
+    oomKilled = trailer.oomCount > oom.lastCount;
+    oom.lastCount = trailer.oomCount;
   }
   return { stderr: kept.toString('utf8'), oomKilled };
-}
-
-function stderrTruncated(stderr: OutputCollector, nonce: string, maxOutput: number): boolean {
-  return stderr.total - trailerLength(stderr, nonce).length > maxOutput;
 }
 
 /** Reads the exit code once Docker reports the exec as finished (it can lag the stream end briefly). */
@@ -261,14 +325,34 @@ async function exitCodeOf(exec: Docker.Exec): Promise<number> {
   throw new SandboxError('the command ended but Docker reports no exit code');
 }
 
-/** Kills the process group the supervisor recorded for `nonce`, through a second exec. */
-async function killGroup(container: Docker.Container, nonce: string): Promise<void> {
+/**
+ * Kills every process of the sandbox user through a second exec (its shell's `kill -9 -1` spares only
+ * itself) and waits for that exec to end. For when the supervisor died before its own clean-up.
+ */
+async function killAll(ctx: ExecContext): Promise<void> {
+  const { stream } = await startExec(ctx, {
+    Cmd: ['/bin/sh', '-c', 'kill -9 -1 2>/dev/null; kill -9 -1 2>/dev/null; sleep 0.1; true'],
+    User: `${ctx.user.uid}:${ctx.user.gid}`,
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  stream.resume();
+  await new Promise<void>((resolve) => {
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', () => resolve());
+  });
+}
+
+/** Kills the process group the supervisor recorded for `nonce`, through a second exec as the same user. */
+async function killGroup(ctx: ExecContext, nonce: string): Promise<void> {
   const script = `for i in 1 2 3 4 5 6 7 8 9 10; do
   if read -r p < "/tmp/.tandem/$1.pid"; then kill -9 -"$p"; exit; fi 2>/dev/null
   sleep 0.1
 done`;
-  const exec = await container.exec({
+  const exec = await ctx.container.exec({
     Cmd: ['/bin/sh', '-c', script, 'tandem-kill', nonce],
+    User: `${ctx.user.uid}:${ctx.user.gid}`,
     AttachStdout: false,
     AttachStderr: false,
   });

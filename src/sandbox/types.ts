@@ -43,6 +43,12 @@ export interface ExecOptions {
    * offline exec (the network is disconnected for good at that point); otherwise `SandboxSpecError`.
    */
   network?: boolean;
+  /**
+   * Disk the workspace may use, in bytes (default: the provider's `maxWorkspaceBytes`). No single file
+   * may grow past it while the command runs (`ulimit -f`); the workspace is measured while the command
+   * runs (the command is killed when it is over) and when it ends: see `ExecResult.diskLimitExceeded`.
+   */
+  maxWorkspaceBytes?: number;
 }
 
 /** The outcome of one command. Infrastructure failures throw; a failing command is a normal result. */
@@ -58,6 +64,16 @@ export interface ExecResult {
   truncated: boolean;
   /** True when the container's memory limit killed a process (cgroup OOM). */
   oomKilled: boolean;
+  /** Disk use of the workspace in bytes when the command ended (absent when it was not measured). */
+  workspaceBytes?: number;
+  /** The disk limit this command ran under, in bytes. */
+  diskLimitBytes?: number;
+  /**
+   * True when the workspace grew past `maxWorkspaceBytes` (or could not be measured) during or after the
+   * command; the command was killed when that was seen while it ran. The caller decides what to do with
+   * the workspace (the pair engine discards the changes and blocks the ticket).
+   */
+  diskLimitExceeded?: boolean;
 }
 
 /** A file tool failure the agent can react to (paths outside the workspace, missing files, too large). */

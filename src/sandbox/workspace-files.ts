@@ -80,14 +80,21 @@ export class WorkspaceFiles {
       if (!stat.isFile()) {
         throw new FileToolError('not_a_file', path, `not a regular file: ${path}`);
       }
-      if (stat.size > this.options.maxReadBytes) {
-        throw new FileToolError(
+      const tooLarge = (size: number | string): FileToolError =>
+        new FileToolError(
           'too_large',
           path,
-          `${path} is ${stat.size} bytes, over the ${this.options.maxReadBytes}-byte limit`,
+          `${path} is ${size} bytes, over the ${this.options.maxReadBytes}-byte limit`,
         );
+      if (stat.size > this.options.maxReadBytes) {
+        throw tooLarge(stat.size);
       }
-      return await handle.readFile({ encoding: 'utf8' });
+      // Read at most one byte past the limit: the file may still be growing after fstat.
+      const buffer = await readAtMost(handle, this.options.maxReadBytes + 1);
+      if (buffer.length > this.options.maxReadBytes) {
+        throw tooLarge(`more than ${this.options.maxReadBytes}`);
+      }
+      return buffer.toString('utf8');
     } finally {
       await handle.close();
     }
@@ -278,8 +285,8 @@ export class WorkspaceFiles {
       if (!stat.isFile() || stat.size > this.options.maxSearchBytes) {
         return undefined;
       }
-      const buffer = await handle.readFile();
-      if (buffer.subarray(0, 8192).includes(0)) {
+      const buffer = await readAtMost(handle, this.options.maxSearchBytes + 1);
+      if (buffer.length > this.options.maxSearchBytes || buffer.subarray(0, 8192).includes(0)) {
         return undefined;
       }
       return buffer.toString('utf8');
@@ -314,4 +321,20 @@ export class WorkspaceFiles {
       await lchown(path, this.options.owner.uid, this.options.owner.gid);
     }
   }
+}
+
+/** Reads from the start of `handle` until end of file or `max` bytes, whichever comes first. */
+async function readAtMost(handle: FileHandle, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total < max) {
+    const chunk = Buffer.alloc(Math.min(64 * 1024, max - total));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
+    if (bytesRead === 0) {
+      break;
+    }
+    chunks.push(chunk.subarray(0, bytesRead));
+    total += bytesRead;
+  }
+  return Buffer.concat(chunks, total);
 }

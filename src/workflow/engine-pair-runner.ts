@@ -47,6 +47,8 @@ export interface EnginePairRunnerOptions {
   loopLimit?: number;
   /** Sandbox pids limit (default 256). */
   pids?: number;
+  /** The operator's extra protected paths (`TANDEM_PROTECTED_PATHS`), on top of the built-in list. */
+  protectedPaths?: readonly string[];
 }
 
 /** Creates the runner. Stateless between jobs: everything lives in the database and the branch. */
@@ -131,6 +133,7 @@ async function runOnce(o: EnginePairRunnerOptions, input: PairJobInput): Promise
       onProgress: (p: PairProgress) => logger.debug({ ...p }, 'pair progress'),
       ...(o.maxSteps === undefined ? {} : { maxSteps: o.maxSteps }),
       ...(o.loopLimit === undefined ? {} : { loopLimit: o.loopLimit }),
+      ...(o.protectedPaths ? { protectedPaths: o.protectedPaths } : {}),
     });
     await rm(input.jobDir, { recursive: true, force: true });
     return { status: record.status, record, escalation: session?.escalationState() ?? escalation };

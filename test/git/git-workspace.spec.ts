@@ -134,6 +134,7 @@ describe('GitWorkspace', () => {
     const ws = await open();
     const marker = join(dir, 'hook-ran');
     const hook = join(dir, 'gitdir', 'hooks', 'pre-commit');
+    await mkdir(join(dir, 'gitdir', 'hooks'), { recursive: true });
     await writeFile(hook, `#!/bin/sh\ntouch ${marker}\n`);
     await chmod(hook, 0o755);
     await writeFile(join(dir, 'fsmonitor.sh'), `#!/bin/sh\ntouch ${marker}\n`);
@@ -148,6 +149,39 @@ describe('GitWorkspace', () => {
     await writeFile(join(dir, 'ws', 'x.js'), 'x\n');
     await ws.changedFiles();
     await ws.commit({ subject: 'feat(#7): x', trailers: trailers('green', 1) });
+    await expect(stat(marker)).rejects.toThrow();
+  });
+
+  it('pins every program-running setting, even when the git directory names one', async () => {
+    const ws = await open();
+    const marker = join(dir, 'program-ran');
+    const program = join(dir, 'program.sh');
+    await writeFile(program, `#!/bin/sh\ntouch ${marker}\nexit 1\n`);
+    await chmod(program, 0o755);
+    const planted: Record<string, string> = {
+      'core.pager': program,
+      'core.editor': program,
+      'core.sshCommand': program,
+      'core.askPass': program,
+      'diff.external': program,
+      'gpg.program': program,
+      'commit.gpgSign': 'true',
+      'log.showSignature': 'true',
+      'credential.helper': `!${program}`,
+      'core.attributesFile': join(dir, 'attributes'),
+      'filter.lfs.clean': program,
+    };
+    for (const [key, value] of Object.entries(planted)) {
+      await execa('git', ['--git-dir', join(dir, 'gitdir'), 'config', key, value]);
+    }
+    // An attributes file outside the work tree that would route every file through a filter.
+    await writeFile(join(dir, 'attributes'), '* filter=lfs\n');
+    await writeFile(join(dir, 'ws', 'x.js'), 'x\n');
+    await ws.changedFiles();
+    await ws.diff();
+    await ws.commit({ subject: 'feat(#7): x', trailers: trailers('green', 1) });
+    await ws.log(ws.baseCommit);
+    await ws.push();
     await expect(stat(marker)).rejects.toThrow();
   });
 
