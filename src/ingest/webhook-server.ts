@@ -30,10 +30,11 @@ import type { AddressInfo } from 'node:net';
 import type { Normalized } from '../forge/forge-event.js';
 import { WebhookPayloadError } from '../errors/webhook-payload-error.js';
 import type { Logger } from '../log/logger.js';
-import { createBodyBudget, type BodyBudgetOptions, type BodyLease } from './body-budget.js';
+import { createDeliveryAuthenticator, type AuthenticatedBody } from './authenticate-delivery.js';
+import type { BodyBudgetOptions } from './body-budget.js';
 import type { DeliveryRecorder } from './delivery-recorder.js';
-import { drainRequest, readBody, type DrainLimits } from './read-body.js';
-import { parseSignature } from './verify-signature.js';
+import { header, refuse, sendAnswer, type Answer } from './http-answer.js';
+import type { DrainLimits } from './read-body.js';
 import { createWebhookRoutes, repositoryOf, type WebhookRoute } from './webhook-routes.js';
 
 export { GITEA_WEBHOOK_PATH, GITHUB_WEBHOOK_PATH } from './webhook-routes.js';
@@ -65,49 +66,7 @@ export interface WebhookServerOptions {
   health?: () => Promise<{ ok: boolean; [key: string]: unknown }>;
 }
 
-/** One answer to a delivery; a refusal's reason is in `body.error`. */
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  headers?: Record<string, string>;
-  /** The answer's log line was already written where it was decided. */
-  logged?: boolean;
-  /** Logged with a refusal, never sent. */
-  detail?: string;
-}
-
-const refuse = (status: number, reason: string, headers?: Record<string, string>): Answer => ({
-  status,
-  body: { error: reason },
-  ...(headers ? { headers } : {}),
-});
-
-function send(res: ServerResponse, answer: Answer): void {
-  const text = JSON.stringify(answer.body);
-  res.writeHead(answer.status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    ...answer.headers,
-  });
-  res.end(text);
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function expectsContinue(req: IncomingMessage): boolean {
-  return /100-continue/i.test(header(req, 'expect') ?? '');
-}
-
-/** Declared body length, or null for a chunked body. */
-function contentLength(req: IncomingMessage): number | null {
-  const value = req.headers['content-length'];
-  return value === undefined ? null : Number(value);
-}
-
-/** What the delivery's log lines carry: ids from the headers, action and repository from the body. */
+/** What the delivery's log lines carry from its headers. */
 function deliveryFacts(route: WebhookRoute, req: IncomingMessage): Record<string, unknown> {
   return {
     forge: route.forge,
@@ -120,91 +79,24 @@ function deliveryFacts(route: WebhookRoute, req: IncomingMessage): Record<string
 export function createWebhookHandler(
   options: WebhookServerOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const maxBodyBytes = options.maxBodyBytes ?? 25 * 1024 * 1024;
-  const budget = createBodyBudget(options.bodyBudget);
   const routes = createWebhookRoutes(options);
-  /** Responses that already sent `100 Continue`. */
-  const continued = new WeakSet<ServerResponse>();
-
-  /** Reads and checks the body; an Answer when the delivery stops here, null when the client left. */
-  async function authenticate(
-    route: WebhookRoute,
-    req: IncomingMessage,
-    res: ServerResponse,
-    log: Logger,
-  ): Promise<Answer | null | { body: Buffer; payload: unknown }> {
-    const signature = parseSignature(
-      route.signatureHeaders.map((h) => header(req, h)).find((v) => v),
-    );
-    if (signature === null) {
-      return refuse(401, 'missing or malformed signature header');
-    }
-    const length = contentLength(req);
-    if (length !== null && length > maxBodyBytes) {
-      return refuse(413, `body larger than ${maxBodyBytes} bytes`);
-    }
-    const lease = budget.admit();
-    if (!lease || (length !== null && !lease.grow(length))) {
-      lease?.release();
-      return refuse(503, 'too many webhook bodies in flight', { 'retry-after': '5' });
-    }
-    try {
-      return await readAndVerify(route, req, res, lease, length ?? 0, signature, log);
-    } finally {
-      lease.release();
-    }
-  }
-
-  async function readAndVerify(
-    route: WebhookRoute,
-    req: IncomingMessage,
-    res: ServerResponse,
-    lease: BodyLease,
-    reserved: number,
-    signature: Buffer,
-    log: Logger,
-  ): Promise<Answer | null | { body: Buffer; payload: unknown }> {
-    if (expectsContinue(req)) {
-      res.writeContinue();
-      continued.add(res);
-    }
-    const read = await readBody(req, {
-      maxBytes: maxBodyBytes,
-      lease,
-      reserved,
-      ...(route.sharedSecret === undefined ? {} : { hmacSecret: route.sharedSecret }),
+  const authenticator = createDeliveryAuthenticator({
+    maxBodyBytes: options.maxBodyBytes ?? 25 * 1024 * 1024,
+    ...(options.bodyBudget ? { bodyBudget: options.bodyBudget } : {}),
+  });
+  const answer = (req: IncomingMessage, res: ServerResponse, a: Answer): void =>
+    sendAnswer(req, res, a, {
+      continueSent: authenticator.continueSent(res),
+      ...(options.drain ? { drain: options.drain } : {}),
     });
-    switch (read.kind) {
-      case 'aborted':
-        log.debug('webhook client went away before the end of the body');
-        return null;
-      case 'too_large':
-        return refuse(413, `body larger than ${maxBodyBytes} bytes`);
-      case 'busy':
-        return refuse(503, 'too many webhook bytes in flight', { 'retry-after': '5' });
-      case 'complete': {
-        const verdict = route.verify(read.body, read.digest, signature);
-        if (!verdict.ok) {
-          return {
-            ...refuse(401, verdict.reason),
-            ...(verdict.detail ? { detail: verdict.detail } : {}),
-          };
-        }
-        return { body: read.body, payload: verdict.payload };
-      }
-    }
-  }
 
-  async function handleDelivery(
+  /** The rest of a delivery once its body is authenticated: headers, JSON, normalize, record. */
+  async function accept(
     route: WebhookRoute,
     req: IncomingMessage,
-    res: ServerResponse,
+    authenticated: AuthenticatedBody,
     log: Logger,
-  ): Promise<Answer | null> {
-    const authenticated = await authenticate(route, req, res, log);
-    if (authenticated === null || 'status' in authenticated) {
-      return authenticated;
-    }
+  ): Promise<Answer> {
     const contentType = (header(req, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (contentType === 'application/x-www-form-urlencoded') {
       const reason = 'set the webhook content type to application/json';
@@ -259,7 +151,7 @@ export function createWebhookHandler(
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/healthz') {
       const facts = options.health ? await options.health() : { ok: true };
-      send(res, {
+      answer(req, res, {
         status: facts.ok ? 200 : 503,
         body: { status: facts.ok ? 'ok' : 'unhealthy', ...facts },
       });
@@ -267,47 +159,36 @@ export function createWebhookHandler(
     }
     const route = routes.get(path);
     if (!route) {
-      answerEarly(req, res, refuse(404, 'not found'));
+      answer(req, res, refuse(404, 'not found'));
       return;
     }
     if (req.method !== 'POST') {
-      answerEarly(req, res, refuse(405, 'method not allowed', { allow: 'POST' }));
+      answer(req, res, refuse(405, 'method not allowed', { allow: 'POST' }));
       return;
     }
     const log = options.log.child(deliveryFacts(route, req));
-    const answer = await handleDelivery(route, req, res, log);
-    if (answer === null) {
+    const authenticated = await authenticator.authenticate(route, req, res, log);
+    if (authenticated === null) {
       return;
     }
-    if (answer.status >= 400 && answer.logged !== true) {
+    const result =
+      'status' in authenticated ? authenticated : await accept(route, req, authenticated, log);
+    if (result.status >= 400 && result.logged !== true) {
       log.info(
-        { status: answer.status, reason: answer.body.error, detail: answer.detail },
+        { status: result.status, reason: result.body.error, detail: result.detail },
         'webhook rejected',
       );
     }
-    answerEarly(req, res, answer);
-  }
-
-  /** Sends `answer`; a body not read to its end is drained (or, never asked for, the connection closed). */
-  function answerEarly(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
-    if (!req.complete) {
-      if (expectsContinue(req) && !continued.has(res)) {
-        // The client waits for "100 Continue" before sending the body: it never will, so close.
-        answer = { ...answer, headers: { ...answer.headers, connection: 'close' } };
-      } else {
-        drainRequest(req, options.drain);
-      }
-    }
-    send(res, answer);
+    answer(req, res, result);
   }
 
   return (req, res) => {
-    // An aborted request emits `error` (ECONNRESET); the read above sees `close` and logs it at debug.
+    // An aborted request emits `error` (ECONNRESET); the body reader sees `close` and logs it at debug.
     req.on('error', () => undefined);
     handle(req, res).catch((error: unknown) => {
       options.log.error({ err: error }, 'webhook handling failed');
       if (!res.headersSent) {
-        answerEarly(req, res, refuse(500, 'internal error'));
+        answer(req, res, refuse(500, 'internal error'));
       }
     });
   };
