@@ -15,8 +15,9 @@
  *
  * Whoever completes this flow decides which GitHub App Tandem runs as after the next restart, so every
  * setup route (`/`, `/probot`, `/probot/*`) needs the one-time token the process printed in its log: as
- * the `token` query parameter (the link in the log), which also sets it as an HttpOnly, SameSite=Lax
- * cookie, so the browser carries it back from github.com to `/probot/setup?code=…`. It is compared in
+ * the `token` query parameter (the link in the log), answered with a redirect to the same page without
+ * it that sets it as an HttpOnly, SameSite=Lax cookie, so the token leaves the address bar and the browser
+ * carries it back from github.com to `/probot/setup?code=…`. It is compared in
  * constant time; without it the answer is 403 and nothing is written. Once an App's credentials are
  * saved, the routes that write them (`/probot/setup`, `POST /probot/import`) answer 409.
  */
@@ -116,7 +117,7 @@ export async function createGithubSetupHandler(options: GithubSetupOptions): Pro
     }
     const fromQuery = new URLSearchParams(query).get('token');
     const given = fromQuery ?? cookieOf(req, SETUP_COOKIE);
-    if (given === undefined || given === null || !timingSafeEqual(digestOf(given), expected)) {
+    if (given === undefined || !timingSafeEqual(digestOf(given), expected)) {
       options.logger.info({ path }, 'GitHub App setup refused: missing or wrong setup token');
       res
         .writeHead(403, { 'content-type': 'text/plain; charset=utf-8' })
@@ -124,11 +125,18 @@ export async function createGithubSetupHandler(options: GithubSetupOptions): Pro
       return true;
     }
     if (fromQuery !== null) {
+      // Keep the token as a cookie and out of the address bar, history and Referer headers.
       const secure = baseUrlOf(req).startsWith('https:') ? '; Secure' : '';
-      res.setHeader(
-        'set-cookie',
-        `${SETUP_COOKIE}=${encodeURIComponent(fromQuery)}; Path=/; HttpOnly; SameSite=Lax${secure}`,
-      );
+      const rest = new URLSearchParams(query);
+      rest.delete('token');
+      const location = rest.size > 0 ? `${path}?${rest.toString()}` : path;
+      res
+        .writeHead(303, {
+          'set-cookie': `${SETUP_COOKIE}=${encodeURIComponent(fromQuery)}; Path=/; HttpOnly; SameSite=Lax${secure}`,
+          location,
+        })
+        .end();
+      return true;
     }
     if (
       created &&

@@ -168,11 +168,15 @@ describe('GitHub App manifest flow: the code exchange', () => {
 
   it('takes the token from the link once, then from its cookie, and writes an App only once', async () => {
     const { url, created } = await serveSetup();
-    const page = await fetch(`${url}/probot?token=${TOKEN}`);
-    expect(page.status).toBe(200);
-    const cookie = page.headers.get('set-cookie') ?? '';
+    const link = await fetch(`${url}/probot?token=${TOKEN}`, { redirect: 'manual' });
+    expect(link.status).toBe(303);
+    expect(link.headers.get('location')).toBe('/probot');
+    const cookie = link.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(new RegExp(`^tandem_setup=${TOKEN}; Path=/; HttpOnly; SameSite=Lax`));
     const jar = { cookie: cookie.split(';')[0]! };
+    const page = await fetch(`${url}/probot`, { headers: jar });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('name="manifest"');
     expect((await fetch(`${url}/probot/static/probot-head.svg`, { headers: jar })).status).toBe(
       200,
     );

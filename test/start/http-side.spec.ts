@@ -107,7 +107,9 @@ describe('HTTP side', () => {
     const line = logs.find((l) => l.includes('GitHub App setup is open'));
     expect(line).toContain(`/probot?token=printed-setup-token-0123456789`);
     expect((await fetch(`${url}/probot`)).status).toBe(403);
-    const page = await fetch(`${url}/probot?token=printed-setup-token-0123456789`);
+    const page = await fetch(`${url}/probot`, {
+      headers: { cookie: 'tandem_setup=printed-setup-token-0123456789' },
+    });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('name="manifest"');
     expect(await (await fetch(`${url}/healthz`)).json()).toMatchObject({ setup: true, forges: [] });

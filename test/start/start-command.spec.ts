@@ -121,7 +121,10 @@ describe('tandem start / server / worker (spawned)', () => {
     }
     const setupUrl = /"setupUrl":"([^"]+)"/.exec(seen)?.[1];
     expect(setupUrl).toMatch(new RegExp(`^${url}/probot\\?token=[A-Za-z0-9_-]{32}$`));
-    const page = await fetch(setupUrl!);
+    const link = await fetch(setupUrl!, { redirect: 'manual' });
+    expect(link.status).toBe(303);
+    const cookie = (link.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const page = await fetch(`${url}/probot`, { headers: { cookie } });
     expect(page.status).toBe(200);
     const html = await page.text();
     const manifest = /name="manifest"[^>]*value='([^']*)'/.exec(html)?.[1];
