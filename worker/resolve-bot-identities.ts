@@ -66,7 +66,12 @@ export async function resolveBotIdentities(
           log.info({ forge: 'gitea', login }, 'bot identity known; its own events are dropped');
         },
         (error: unknown) => {
-          throw identityError(error, 'GITEA_URL', 'GITEA_TOKEN', 'GET /api/v1/user');
+          throw identityError(error, {
+            forge: 'Gitea',
+            route: 'GET /api/v1/user',
+            unreachable: 'GITEA_URL',
+            refused: { path: 'GITEA_TOKEN', what: 'the token' },
+          });
         },
       ),
     );
@@ -84,7 +89,12 @@ export async function resolveBotIdentities(
           log.info({ forge: 'github', login }, 'bot identity known; its own events are dropped');
         },
         (error: unknown) => {
-          throw identityError(error, 'APP_ID', 'PRIVATE_KEY', 'GET /app');
+          throw identityError(error, {
+            forge: 'GitHub',
+            route: 'GET /app',
+            unreachable: 'APP_ID',
+            refused: { path: 'APP_ID', what: 'the App id and private key (APP_ID, PRIVATE_KEY)' },
+          });
         },
       ),
     );
@@ -125,32 +135,30 @@ async function withRetries(
   }
 }
 
-function identityError(
-  error: unknown,
-  where: string,
-  credential: string,
-  route: string,
-): ConfigError {
+/** Where a failed lookup points the operator: the variable to check for each kind of failure. */
+interface IdentityFailure {
+  forge: 'Gitea' | 'GitHub';
+  route: string;
+  /** Variable named when the forge did not answer. */
+  unreachable: string;
+  /** Variable (and the credentials it stands for) named when the forge refused them. */
+  refused: { path: string; what: string };
+}
+
+function identityError(error: unknown, failure: IdentityFailure): ConfigError {
   if (error instanceof ConfigError) {
     return error;
   }
   const status = statusOf(error);
-  const detail = error instanceof Error ? error.message : String(error);
-  if (status === 401 || status === 403) {
-    return new ConfigError(
-      'environment',
-      [
-        {
-          path: credential,
-          message: `was refused when reading the bot identity (${route}: ${status})`,
-        },
-      ],
-      { cause: error },
-    );
-  }
-  return new ConfigError(
-    'environment',
-    [{ path: where, message: `could not read the bot identity (${route}): ${detail}` }],
-    { cause: error },
-  );
+  const issue =
+    status === 401 || status === 403
+      ? {
+          path: failure.refused.path,
+          message: `${failure.forge} refused ${failure.refused.what} (${failure.route}: ${status})`,
+        }
+      : {
+          path: failure.unreachable,
+          message: `could not read the bot identity (${failure.route}): ${error instanceof Error ? error.message : String(error)}`,
+        };
+  return new ConfigError('environment', [issue], { cause: error });
 }

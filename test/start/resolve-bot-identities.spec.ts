@@ -83,7 +83,9 @@ describe('resolveBotIdentities', () => {
   it('fails at once on a refused token, naming GITEA_TOKEN and never its value', async () => {
     http.scope(GITEA).get('/api/v1/user').reply(401, { message: 'token is required' });
     const error = await failure(resolveBotIdentities(gitea(), { logger, retryDelaysMs: [1, 1] }));
-    expect(error.issues.map((i) => i.path)).toEqual(['GITEA_TOKEN']);
+    expect(error.issues).toEqual([
+      { path: 'GITEA_TOKEN', message: 'Gitea refused the token (GET /api/v1/user: 401)' },
+    ]);
     expect(error.message).not.toContain(TOKEN);
   });
 
