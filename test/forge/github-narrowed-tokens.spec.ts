@@ -7,7 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { ForgeRequestError } from '../../src/errors/forge-request-error.js';
 import { API_PERMISSIONS, PUSH_PERMISSIONS } from '../../src/forge/github/github-api.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { createTandemProbot } from '../../src/forge/github/create-probot.js';
 import { createGithubForge } from '../../src/forge/github/github-forge.js';
+import { createLogger } from '../../src/log/logger.js';
 import { useHttpMock } from '../http-mock.js';
 import { createTestProbot } from './test-probot.js';
 
@@ -92,6 +95,26 @@ describe('GitHub installation tokens', () => {
     }
     await expect(forge.getDefaultBranch(widgets)).resolves.toBe('main');
     await expect(forge.getDefaultBranch(gadgets)).resolves.toBe('trunk');
+  });
+
+  it('works on the Octokit the server uses (Probot defaults: throttling and retries on)', async () => {
+    const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const probot = createTandemProbot(
+      { appId: 9, privateKey, webhookSecret: 'whsec-123456' },
+      { log: createLogger({ level: 'silent' }) },
+    );
+    const forge = createGithubForge({ auth: (id) => probot.auth(id) });
+    const gh = http.github();
+    gh.post('/app/installations/77/access_tokens', {
+      repositories: ['widgets'],
+      permissions: { ...API_PERMISSIONS },
+    }).reply(201, tokenAnswer(token('probotdefault'), 'widgets', API_PERMISSIONS));
+    gh.get('/repos/octo/widgets')
+      .matchHeader('authorization', `token ${token('probotdefault')}`)
+      .reply(200, { default_branch: 'main' });
+    await expect(forge.getDefaultBranch(widgets)).resolves.toBe('main');
   });
 
   it('reports a permission the installation lacks as a forge error with GitHub’s status', async () => {

@@ -167,6 +167,8 @@ export function createGithubApi(options: GithubApiOptions): GithubApi {
         const Octokit = base.constructor as new (o: object) => GithubOctokit;
         return new Octokit({
           authStrategy: () => narrowedAuth(() => token(repo, API_PERMISSIONS)),
+          // Rate limits are per installation, so its repositories share one throttling group.
+          throttle: { id: String(repo.installationId) },
         });
       });
       c.catch(() => clients.delete(key));
