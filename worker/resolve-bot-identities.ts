@@ -34,69 +34,47 @@ export async function resolveBotIdentities(
 ): Promise<ServerConfig> {
   const delays = options.retryDelaysMs ?? [1_000, 2_000, 4_000, 8_000];
   const log = options.logger.child({ component: 'identity' });
+  const lookUp = (attempt: () => Promise<string>, failure: IdentityFailure): Promise<string> =>
+    withRetries(attempt, delays, log, failure.forge).catch((error: unknown) => {
+      throw identityError(error, failure);
+    });
+  const known = (forge: string, login: string): void =>
+    log.info({ forge, login }, 'bot identity known; its own events are dropped');
   const out: ServerConfig = { ...config };
   const lookups: Promise<void>[] = [];
   const gitea = config.gitea;
   if (gitea) {
+    const attempt = () =>
+      giteaBotLogin({
+        baseUrl: gitea.url,
+        token: gitea.token,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      });
     lookups.push(
-      withRetries(
-        () =>
-          giteaBotLogin({
-            baseUrl: gitea.url,
-            token: gitea.token,
-            ...(options.fetch ? { fetch: options.fetch } : {}),
-          }),
-        delays,
-        log,
-        'gitea',
-      ).then(
-        (login) => {
-          if (
-            gitea.botLogin !== undefined &&
-            gitea.botLogin.toLowerCase() !== login.toLowerCase()
-          ) {
-            throw new ConfigError('environment', [
-              {
-                path: 'GITEA_BOT_LOGIN',
-                message: `is "${gitea.botLogin}", but GITEA_TOKEN belongs to "${login}"`,
-              },
-            ]);
-          }
-          out.gitea = { ...gitea, botLogin: login };
-          log.info({ forge: 'gitea', login }, 'bot identity known; its own events are dropped');
-        },
-        (error: unknown) => {
-          throw identityError(error, {
-            forge: 'Gitea',
-            route: 'GET /api/v1/user',
-            unreachable: 'GITEA_URL',
-            refused: { path: 'GITEA_TOKEN', what: 'the token' },
-          });
-        },
-      ),
+      lookUp(attempt, GITEA_FAILURE).then((login) => {
+        if (gitea.botLogin !== undefined && gitea.botLogin.toLowerCase() !== login.toLowerCase()) {
+          throw new ConfigError('environment', [
+            {
+              path: 'GITEA_BOT_LOGIN',
+              message: `is "${gitea.botLogin}", but GITEA_TOKEN belongs to "${login}"`,
+            },
+          ]);
+        }
+        out.gitea = { ...gitea, botLogin: login };
+        known('gitea', login);
+      }),
     );
   }
   const github = config.github;
   if (github) {
-    const lookup =
-      options.githubLogin ??
-      ((gh: NonNullable<ServerConfig['github']>) =>
-        githubBotLogin(createTandemProbot(gh, { log: options.logger })));
+    const attempt = options.githubLogin
+      ? () => options.githubLogin!(github)
+      : () => githubBotLogin(createTandemProbot(github, { log: options.logger }));
     lookups.push(
-      withRetries(() => lookup(github), delays, log, 'github').then(
-        (login) => {
-          out.github = { ...github, botLogin: login };
-          log.info({ forge: 'github', login }, 'bot identity known; its own events are dropped');
-        },
-        (error: unknown) => {
-          throw identityError(error, {
-            forge: 'GitHub',
-            route: 'GET /app',
-            unreachable: 'APP_ID',
-            refused: { path: 'APP_ID', what: 'the App id and private key (APP_ID, PRIVATE_KEY)' },
-          });
-        },
-      ),
+      lookUp(attempt, GITHUB_FAILURE).then((login) => {
+        out.github = { ...github, botLogin: login };
+        known('github', login);
+      }),
     );
   }
   const results = await Promise.allSettled(lookups);
@@ -145,10 +123,21 @@ interface IdentityFailure {
   refused: { path: string; what: string };
 }
 
+const GITEA_FAILURE: IdentityFailure = {
+  forge: 'Gitea',
+  route: 'GET /api/v1/user',
+  unreachable: 'GITEA_URL',
+  refused: { path: 'GITEA_TOKEN', what: 'the token' },
+};
+
+const GITHUB_FAILURE: IdentityFailure = {
+  forge: 'GitHub',
+  route: 'GET /app',
+  unreachable: 'APP_ID',
+  refused: { path: 'APP_ID', what: 'the App id and private key (APP_ID, PRIVATE_KEY)' },
+};
+
 function identityError(error: unknown, failure: IdentityFailure): ConfigError {
-  if (error instanceof ConfigError) {
-    return error;
-  }
   const status = statusOf(error);
   const issue =
     status === 401 || status === 403
