@@ -12,7 +12,16 @@
  * The setup app reads two variables: `NO_SMEE_SETUP` (set here: no smee.io channel is created, Tandem
  * needs a public URL instead) and `WEBHOOK_PROXY_URL`, the hook URL put into the manifest: set per
  * request to `<public URL or this request's base URL>/api/github/webhooks` unless the operator set it.
+ *
+ * Whoever completes this flow decides which GitHub App Tandem runs as after the next restart, so every
+ * setup route (`/`, `/probot`, `/probot/*`) needs the one-time token the process printed in its log: as
+ * the `token` query parameter (the link in the log), answered with a redirect to the same page without
+ * it that sets it as an HttpOnly, SameSite=Lax cookie, so the token leaves the address bar and the browser
+ * carries it back from github.com to `/probot/setup?code=…`. It is compared in
+ * constant time; without it the answer is 403 and nothing is written. Once an App's credentials are
+ * saved, the routes that write them (`/probot/setup`, `POST /probot/import`) answer 409.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../src/log/logger.js';
 import { saveGithubAppEnv } from './github-app-env.js';
@@ -42,9 +51,14 @@ export interface GithubSetupOptions {
   /** `TANDEM_PUBLIC_URL`: base of the webhook URL in the manifest (else the request's own base URL). */
   publicUrl?: string;
   logger: Logger;
+  /** The one-time token every setup route requires (printed in the log by the caller). */
+  token: string;
   /** Called once the app's credentials are saved (the process then asks for a restart). */
   onCreated?: (path: string) => void;
 }
+
+/** Name of the cookie that carries the setup token after the first visit. */
+export const SETUP_COOKIE = 'tandem_setup';
 
 /**
  * Creates the setup handler. Routes: `GET /` (redirect), `GET /probot` (manifest form),
@@ -62,6 +76,7 @@ export async function createGithubSetupHandler(options: GithubSetupOptions): Pro
   process.env.NO_SMEE_SETUP ??= 'true';
   const operatorHookUrl = process.env.WEBHOOK_PROXY_URL;
   const pendingWrites: Promise<unknown>[] = [];
+  let created = false;
   const updateEnv = (env: Record<string, string>): Record<string, string> => {
     const vars: Record<string, string> = {};
     for (const key of ['APP_ID', 'PRIVATE_KEY', 'WEBHOOK_SECRET']) {
@@ -74,6 +89,7 @@ export async function createGithubSetupHandler(options: GithubSetupOptions): Pro
     pendingWrites.push(
       saveGithubAppEnv(options.dataDir, vars).then(
         (path) => {
+          created = true;
           options.logger.warn(
             { path },
             'GitHub App created and its credentials saved; restart Tandem to start receiving webhooks',
@@ -93,10 +109,43 @@ export async function createGithubSetupHandler(options: GithubSetupOptions): Pro
     log: options.logger.child({}, { level: 'warn' }),
     updateEnv,
   })();
+  const expected = digestOf(options.token);
   return async (req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const [path = '/', query = ''] = (req.url ?? '/').split('?');
     if (path !== '/' && !path.startsWith('/probot')) {
       return false;
+    }
+    const fromQuery = new URLSearchParams(query).get('token');
+    const given = fromQuery ?? cookieOf(req, SETUP_COOKIE);
+    if (given === undefined || !timingSafeEqual(digestOf(given), expected)) {
+      options.logger.info({ path }, 'GitHub App setup refused: missing or wrong setup token');
+      res
+        .writeHead(403, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('Open the setup link with the token that Tandem printed in its log.');
+      return true;
+    }
+    if (fromQuery !== null) {
+      // Keep the token as a cookie and out of the address bar, history and Referer headers.
+      const secure = baseUrlOf(req).startsWith('https:') ? '; Secure' : '';
+      const rest = new URLSearchParams(query);
+      rest.delete('token');
+      const location = rest.size > 0 ? `${path}?${rest.toString()}` : path;
+      res
+        .writeHead(303, {
+          'set-cookie': `${SETUP_COOKIE}=${encodeURIComponent(fromQuery)}; Path=/; HttpOnly; SameSite=Lax${secure}`,
+          location,
+        })
+        .end();
+      return true;
+    }
+    if (
+      created &&
+      (path === '/probot/setup' || (path === '/probot/import' && req.method === 'POST'))
+    ) {
+      res
+        .writeHead(409, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('A GitHub App was already set up; restart Tandem to use it.');
+      return true;
     }
     if (staticFilesHandler(req, res)) {
       return true;
@@ -111,6 +160,26 @@ export async function createGithubSetupHandler(options: GithubSetupOptions): Pro
     }
     return handled;
   };
+}
+
+/** SHA-256 of a token: equal-length values for `timingSafeEqual`, whatever the lengths given. */
+function digestOf(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+/** The value of cookie `name`, or undefined. */
+function cookieOf(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** `<proto>://<host>` of a request, honouring `x-forwarded-proto`/`x-forwarded-host` as Probot does. */

@@ -1,18 +1,21 @@
 /**
  * The server side of a Tandem process: the HTTP ingestion server (webhooks of the configured forges,
- * `/healthz`), the outbox relay to the `events` queue, and, while no GitHub App is configured, Probot's
- * setup flow on the same port. Never calls a model, clones a repository or starts a sandbox.
+ * `/healthz`), the outbox relay to the `events` queue, and, when `config.githubSetup` allows it,
+ * Probot's GitHub App setup flow on the same port behind a one-time token printed in the log.
+ * Never calls a model, clones a repository or starts a sandbox.
  * It wires `src/ingest` as `startIngestion` does, with one difference: the request listener is
  * composed with the setup flow's handler, which `startIngestion`'s own server has no place for.
+ * The bot logins of the configured forges must be known before it starts (`resolveBotIdentities`).
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ServerConfig } from '../src/config/server-config.js';
 import type { DatabaseHandle } from '../src/db/create-database.js';
+import { ConfigError } from '../src/errors/index.js';
 import { createDeliveryRecorder, EVENTS_QUEUE } from '../src/ingest/delivery-recorder.js';
 import { createOutboxRelay, type OutboxRelay } from '../src/ingest/outbox-relay.js';
-import { createWebhookHandler } from '../src/ingest/webhook-server.js';
-import { createTandemProbot, githubBotLogin } from '../src/forge/github/create-probot.js';
+import { createWebhookHandler, listenForWebhooks } from '../src/ingest/webhook-server.js';
 import type { Logger } from '../src/log/logger.js';
 import type { QueueBackend } from '../src/queue/queue-backend.js';
 import { createGithubSetupHandler, type SetupHandler } from './github-setup.js';
@@ -31,49 +34,51 @@ export interface HttpSideOptions {
   database: DatabaseHandle;
   backend: QueueBackend;
   logger: Logger;
+  /** The setup routes' one-time token (default: 24 random bytes, base64url); tests pass their own. */
+  setupToken?: string;
 }
 
 /**
  * Starts the ingestion server on `config.host:config.port` and the relay.
- * @throws the listen error (e.g. `EADDRINUSE`) after closing what it opened.
+ * @throws ConfigError when a configured forge's bot login is unknown; the listen error (e.g.
+ *   `EADDRINUSE`) after closing what it opened.
  */
 export async function startHttpSide(options: HttpSideOptions): Promise<HttpSide> {
   const { config, database, backend, logger } = options;
   const log = logger.child({ component: 'http' });
-  const relay: OutboxRelay = createOutboxRelay({
-    db: database.db,
-    queues: { [EVENTS_QUEUE]: backend.createQueue(EVENTS_QUEUE) },
-    log: logger.child({ component: 'relay' }),
-  });
-  // Read by the normalizers on every delivery: the GitHub App's own login is added once known.
-  const botLogins: string[] = [
-    ...config.botLogins,
-    ...(config.gitea?.botLogin ? [config.gitea.botLogin] : []),
-  ];
-  const lookup = config.github ? learnGithubBotLogin(config, botLogins, log) : undefined;
-  const webhooks = createWebhookHandler({
-    log,
-    ...(config.github ? { githubWebhookSecret: config.github.webhookSecret } : {}),
-    ...(config.gitea ? { giteaWebhookSecret: config.gitea.webhookSecret } : {}),
-    botLogins,
-    recorder: createDeliveryRecorder(database.db, { onCommitted: (rows) => relay.offer(rows) }),
-    health: async () => ({
-      ok: true,
-      forges: forgesOf(config),
-      setup: config.github === undefined,
-      outboxPending: await relay.pending(),
-    }),
-  });
+  const botLogins = ownBotLogins(config);
   let setup: SetupHandler | undefined;
-  if (!config.github) {
+  const setupToken = options.setupToken ?? randomBytes(24).toString('base64url');
+  if (config.githubSetup) {
     setup = await createGithubSetupHandler({
       host: config.host,
       port: config.port,
       dataDir: config.dataDir,
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
       logger: logger.child({ component: 'github-setup' }),
+      token: setupToken,
     });
   }
+  const relay: OutboxRelay = createOutboxRelay({
+    db: database.db,
+    queues: { [EVENTS_QUEUE]: backend.createQueue(EVENTS_QUEUE) },
+    log: logger.child({ component: 'relay' }),
+  });
+  const gitea = config.gitea;
+  const webhooks = createWebhookHandler({
+    log,
+    ...(config.github ? { githubWebhookSecret: config.github.webhookSecret } : {}),
+    ...(gitea?.webhookSecret ? { giteaWebhookSecret: gitea.webhookSecret } : {}),
+    ...(gitea ? { giteaRepositorySecrets: gitea.repositorySecrets } : {}),
+    botLogins,
+    recorder: createDeliveryRecorder(database.db, { onCommitted: (rows) => relay.offer(rows) }),
+    health: async () => ({
+      ok: true,
+      forges: forgesOf(config),
+      setup: setup !== undefined,
+      outboxPending: await relay.pending(),
+    }),
+  });
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     if (!setup) {
       webhooks(req, res);
@@ -93,7 +98,8 @@ export async function startHttpSide(options: HttpSideOptions): Promise<HttpSide>
       },
     );
   };
-  const server = createServer({ keepAlive: true }, handler);
+  const server = createServer({ keepAlive: true });
+  listenForWebhooks(server, handler);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -107,20 +113,19 @@ export async function startHttpSide(options: HttpSideOptions): Promise<HttpSide>
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  log.info({ url, forges: forgesOf(config) }, 'listening for webhooks');
-  if (!config.github) {
+  log.info({ url, forges: forgesOf(config), botLogins }, 'listening for webhooks');
+  if (setup) {
     log.warn(
-      { setupUrl: `${config.publicUrl ?? url}/probot` },
-      'no GitHub App is configured (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET): open the setup URL in a browser ' +
-        'to register one through the manifest flow, then restart Tandem. Set TANDEM_PUBLIC_URL to the ' +
-        'address GitHub can reach first. Gitea needs no setup page: set GITEA_URL, GITEA_TOKEN and ' +
+      { setupUrl: `${config.publicUrl ?? url}/probot?token=${setupToken}` },
+      'GitHub App setup is open: open the setup URL (it holds a one-time token) in a browser to register ' +
+        'an App through the manifest flow, then restart Tandem. Set TANDEM_PUBLIC_URL to the address ' +
+        'GitHub can reach first. Gitea needs no setup page: set GITEA_URL, GITEA_TOKEN and ' +
         'GITEA_WEBHOOK_SECRET (docs/deployment.md).',
     );
   }
   return {
     url,
     async close() {
-      lookup?.abort();
       await new Promise<void>((resolve) => {
         server.closeIdleConnections();
         server.close(() => resolve());
@@ -137,31 +142,23 @@ export function forgesOf(config: ServerConfig): string[] {
 }
 
 /**
- * Looks up the GitHub App's `<slug>[bot]` login (GET /app) in the background, retrying every 30 s
- * until it succeeds, and appends it to `botLogins` so the App's own events are dropped at ingestion.
- * Returns a controller that stops the retries.
+ * Every login whose events are dropped: `TANDEM_BOT_LOGINS` and the bot of each configured forge.
+ * @throws ConfigError when a configured forge's bot login was not resolved at start.
  */
-function learnGithubBotLogin(
-  config: ServerConfig,
-  botLogins: string[],
-  log: Logger,
-): AbortController {
-  const stop = new AbortController();
-  const probot = createTandemProbot(config.github!, { log });
-  const attempt = (): void => {
-    githubBotLogin(probot).then(
-      (login) => {
-        botLogins.push(login);
-        log.info({ login }, 'GitHub App bot login known; its own events are dropped');
-      },
-      (error: unknown) => {
-        log.warn({ err: error }, 'could not read the GitHub App (GET /app); retrying in 30 s');
-        if (!stop.signal.aborted) {
-          setTimeout(attempt, 30_000).unref();
-        }
-      },
+export function ownBotLogins(config: ServerConfig): string[] {
+  const missing = [
+    ...(config.github && !config.github.botLogin ? ['APP_ID'] : []),
+    ...(config.gitea && !config.gitea.botLogin ? ['GITEA_BOT_LOGIN'] : []),
+  ];
+  if (missing.length > 0) {
+    throw new ConfigError(
+      'environment',
+      missing.map((path) => ({ path, message: 'the bot login was not resolved at start' })),
     );
-  };
-  attempt();
-  return stop;
+  }
+  return [
+    ...config.botLogins,
+    ...(config.github?.botLogin ? [config.github.botLogin] : []),
+    ...(config.gitea?.botLogin ? [config.gitea.botLogin] : []),
+  ];
 }

@@ -2,7 +2,7 @@
  * One Tandem process: `server` (HTTP ingestion only), `worker` (BullMQ workers only) or `start` (both,
  * the single-machine default). Start-up, in order: the environment (plus `<data dir>/github-app.env`)
  * parsed by `loadServerConfig` (one readable fatal error naming every bad variable), the logger (secrets
- * scrubbed), the database (embedded PGlite in the data directory, or `DATABASE_URL`) migrated, the queue
+ * scrubbed), the bot identity of every configured forge (`resolveBotIdentities`), the database (embedded PGlite in the data directory, or `DATABASE_URL`) migrated, the queue
  * backend (Redis when `REDIS_URL`, else BullMQ's PostgreSQL backend on the same database), then the sides.
  *
  * SIGTERM/SIGINT: the HTTP side stops accepting, the workers stop taking jobs and running jobs get
@@ -23,6 +23,7 @@ import { createQueueBackend } from '../src/queue/create-queue-backend.js';
 import type { QueueBackend } from '../src/queue/queue-backend.js';
 import { withGithubAppEnv } from './github-app-env.js';
 import { startHttpSide, type HttpSide } from './http-side.js';
+import { resolveBotIdentities } from './resolve-bot-identities.js';
 import { startWorkerSide, type WorkerSide } from './worker-side.js';
 
 /** Which sides a process runs. */
@@ -81,6 +82,8 @@ export async function runTandem(options: RunTandemOptions): Promise<RunningTande
     }
   };
   try {
+    // Before either side: no delivery is accepted and no job runs without the bots' own logins.
+    config = await resolveBotIdentities(config, { logger });
     await mkdir(resolve(config.dataDir), { recursive: true });
     const database: DatabaseHandle = await createDatabase(
       {

@@ -2,7 +2,7 @@ import type { ServerConfig } from './server-config.js';
 
 /**
  * Every secret value held by `config`: the GitHub private key and webhook secret, the Gitea token and
- * webhook secret, and the passwords (raw and percent-decoded) in `DATABASE_URL` and `REDIS_URL`
+ * webhook secrets (shared and per repository), and the passwords (raw and percent-decoded) in `DATABASE_URL` and `REDIS_URL`
  * (user names are not secret and are often ordinary words such as `postgres`). Pass the result to `redactSecrets(text, known)` so none reaches a log or an error.
  */
 export function secretValues(config: ServerConfig): string[] {
@@ -16,6 +16,9 @@ export function secretValues(config: ServerConfig): string[] {
   add(config.github?.webhookSecret);
   add(config.gitea?.token);
   add(config.gitea?.webhookSecret);
+  for (const secret of config.gitea?.repositorySecrets.values() ?? []) {
+    add(secret);
+  }
   for (const url of [config.databaseUrl, config.redisUrl]) {
     if (url !== undefined && URL.canParse(url)) {
       const { password } = new URL(url);

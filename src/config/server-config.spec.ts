@@ -40,6 +40,8 @@ describe('loadServerConfig', () => {
       permissionCacheSeconds: 60,
       shutdownGraceSeconds: 30,
       policyCaps: {},
+      // Nothing configured: the GitHub App setup routes are the one thing to offer (behind a token).
+      githubSetup: true,
     });
   });
 
@@ -232,6 +234,58 @@ describe('loadServerConfig', () => {
     });
     expect(error.issues).toEqual([{ path: 'GITEA_URL', message: 'must not contain credentials' }]);
     expect(error.message).not.toContain('hunter22');
+  });
+});
+
+describe('per-repository Gitea secrets and the setup routes', () => {
+  const gitea = { GITEA_URL: 'https://gitea.local', GITEA_TOKEN: 'tok-123456' };
+
+  it('reads GITEA_WEBHOOK_SECRETS_FILE: comments skipped, names without case, = inside secrets', () => {
+    const file = '# per repository\n\nAlice/Widgets = s3cret=with=equals\nbob/tools=bob-secret-1\n';
+    const config = loadServerConfig(
+      { ...gitea, GITEA_WEBHOOK_SECRETS_FILE: '/etc/tandem/hooks' },
+      { readFile: (p) => (p === '/etc/tandem/hooks' ? file : '') },
+    );
+    expect(config.gitea?.webhookSecret).toBeUndefined();
+    expect([...(config.gitea?.repositorySecrets ?? [])]).toEqual([
+      ['alice/widgets', 's3cret=with=equals'],
+      ['bob/tools', 'bob-secret-1'],
+    ]);
+    expect(secretValues(config)).toEqual(
+      expect.arrayContaining(['s3cret=with=equals', 'bob-secret-1']),
+    );
+  });
+
+  it('names the bad lines of the secrets file by number, never a secret', () => {
+    const file = 'alice/widgets=one-secret-1\nnot a line\nbob/tools=\nALICE/widgets=two-secret-2\n';
+    const error = fail({ ...gitea, GITEA_WEBHOOK_SECRETS_FILE: '/f' }, () => file);
+    expect(error.issues.map((i) => i.message)).toEqual([
+      'line 2: expected owner/repo=secret',
+      'line 3: the secret of bob/tools is empty',
+      'line 4: ALICE/widgets is listed twice',
+    ]);
+    expect(error.message).not.toContain('one-secret-1');
+    expect(error.message).not.toContain('two-secret-2');
+    expect(fail({ ...gitea, GITEA_WEBHOOK_SECRETS_FILE: '/f' }, () => '# none\n').issues).toEqual([
+      {
+        path: 'GITEA_WEBHOOK_SECRETS_FILE',
+        message: 'lists no repository, and GITEA_WEBHOOK_SECRET is not set',
+      },
+    ]);
+    expect(fail(gitea).issues.map((i) => i.path)).toEqual(['GITEA_WEBHOOK_SECRET']);
+  });
+
+  it('opens the GitHub App setup routes only with no forge, or when asked, and never for an App', () => {
+    const app = { APP_ID: '1', PRIVATE_KEY: pem, WEBHOOK_SECRET: 'whsec-123456' };
+    const withGitea = { ...gitea, GITEA_WEBHOOK_SECRET: 'sec-123456' };
+    expect(loadServerConfig({}).githubSetup).toBe(true);
+    expect(loadServerConfig({ TANDEM_GITHUB_SETUP: 'false' }).githubSetup).toBe(false);
+    expect(loadServerConfig(withGitea).githubSetup).toBe(false);
+    expect(loadServerConfig({ ...withGitea, TANDEM_GITHUB_SETUP: 'true' }).githubSetup).toBe(true);
+    expect(loadServerConfig({ ...app, TANDEM_GITHUB_SETUP: '1' }).githubSetup).toBe(false);
+    expect(fail({ TANDEM_GITHUB_SETUP: 'maybe' }).issues).toEqual([
+      { path: 'TANDEM_GITHUB_SETUP', message: 'must be true or false' },
+    ]);
   });
 });
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors/index.js';
 import { readUtf8, resolvePrivateKey } from './resolve-private-key.js';
+import { parseWebhookSecrets } from './webhook-secrets-file.js';
 
 /** pino levels, plus `silent`. */
 export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -36,12 +37,6 @@ const decimal = (max: number) =>
     .transform(Number)
     .pipe(z.number().max(max, `must be a number from 0 to ${max}`));
 
-/** `true`/`false` (also `1`/`0`, `yes`/`no`). */
-const flag = z
-  .string()
-  .regex(/^(true|false|1|0|yes|no)$/i, 'must be true or false')
-  .transform((v) => /^(true|1|yes)$/i.test(v));
-
 /** A URL with one of `protocols` (e.g. `['postgres:', 'postgresql:']`); the value is never echoed. */
 const urlWith = (protocols: readonly string[], what: string) =>
   z.string().refine(
@@ -67,6 +62,16 @@ const commaList = (item: RegExp, what: string) =>
         .filter((x) => x !== ''),
     )
     .pipe(z.array(z.string().regex(item, `each entry must be ${what}`)));
+
+const bool = z
+  .string()
+  .transform((s) => s.toLowerCase())
+  .pipe(
+    z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], {
+      error: 'must be true or false',
+    }),
+  )
+  .transform((s) => ['true', '1', 'yes', 'on'].includes(s));
 
 const LOGIN = /^[A-Za-z0-9][A-Za-z0-9._-]*(\[bot\])?$/;
 /** A repository-relative glob: no leading `/`, no `..` segment, no blanks or commas. */
@@ -106,8 +111,10 @@ export const ServerEnv = z.object({
     .optional(),
   GITEA_TOKEN: z.string().optional(),
   GITEA_WEBHOOK_SECRET: z.string().optional(),
+  GITEA_WEBHOOK_SECRETS_FILE: z.string().optional(),
   GITEA_BOT_LOGIN: z.string().regex(LOGIN, 'must be a user login').optional(),
   TANDEM_BOT_LOGINS: commaList(LOGIN, 'a user login').optional(),
+  TANDEM_GITHUB_SETUP: bool.optional(),
   TANDEM_MODEL_CATALOG: z.string().optional(),
   TANDEM_MODEL_CACHE_DIR: z.string().optional(),
   TANDEM_SANDBOX_IMAGES: commaList(IMAGE, 'a Docker image reference such as name:tag')
@@ -130,7 +137,7 @@ export const ServerEnv = z.object({
   TANDEM_MAX_TICKET_COST_USD: decimal(1_000_000).optional(),
   TANDEM_MAX_TICKET_MINUTES: int(1, 10_080).optional(),
   TANDEM_MAX_REVISIONS: int(0, 100).optional(),
-  TANDEM_ALLOW_SETUP_NETWORK: flag.optional(),
+  TANDEM_ALLOW_SETUP_NETWORK: bool.optional(),
 });
 export type ServerEnv = z.infer<typeof ServerEnv>;
 
@@ -147,6 +154,8 @@ export interface GitHubAppConfig {
   webhookSecret: string;
   /** GitHub Enterprise Server host name; absent for github.com. */
   gheHost?: string;
+  /** The App's own login, `<slug>[bot]`: never in the environment, looked up at start (`GET /app`). */
+  botLogin?: string;
 }
 
 /** Gitea bot credentials. */
@@ -154,8 +163,17 @@ export interface GiteaConfig {
   /** Base URL without trailing slash, e.g. `https://gitea.example.com`. */
   url: string;
   token: string;
-  webhookSecret: string;
-  /** The bot's login; absent means "look it up with the token" (`GET /api/v1/user`). */
+  /** Webhook secret of every repository without its own; absent when only per-repository ones exist. */
+  webhookSecret?: string;
+  /**
+   * Per-repository webhook secrets from `GITEA_WEBHOOK_SECRETS_FILE`, keyed by lower-case `owner/repo`
+   * (empty without the file). A listed repository's deliveries must be signed with its own secret.
+   */
+  repositorySecrets: Map<string, string>;
+  /**
+   * The bot's login: `GITEA_BOT_LOGIN`, checked at start against the token's user (`GET /api/v1/user`),
+   * or, unset, that user's login as looked up at start.
+   */
   botLogin?: string;
 }
 
@@ -178,6 +196,11 @@ export interface ServerConfig {
   gitea?: GiteaConfig;
   /** Extra logins whose events are dropped (the bot's own login is always dropped). */
   botLogins: string[];
+  /**
+   * Serve the GitHub App setup routes (`/probot/...`, behind a one-time token): `TANDEM_GITHUB_SETUP`,
+   * by default only when no forge is configured; never when a GitHub App is configured.
+   */
+  githubSetup: boolean;
   /** Model catalog YAML; absent means the built-in default catalog. */
   modelCatalogPath?: string;
   /** Where GGUF models are cached. */
@@ -209,14 +232,21 @@ export interface LoadServerConfigOptions {
 }
 
 const GITHUB_VARS = ['APP_ID', 'PRIVATE_KEY', 'PRIVATE_KEY_PATH', 'WEBHOOK_SECRET', 'GHE_HOST'];
-const GITEA_VARS = ['GITEA_URL', 'GITEA_TOKEN', 'GITEA_WEBHOOK_SECRET', 'GITEA_BOT_LOGIN'];
+const GITEA_VARS = [
+  'GITEA_URL',
+  'GITEA_TOKEN',
+  'GITEA_WEBHOOK_SECRET',
+  'GITEA_WEBHOOK_SECRETS_FILE',
+  'GITEA_BOT_LOGIN',
+];
 
 /**
  * Parses server settings from `env`. Blank variables count as unset.
  *
  * GitHub (`APP_ID`, `PRIVATE_KEY` or `PRIVATE_KEY_PATH`, `WEBHOOK_SECRET`, optional `GHE_HOST`) and
- * Gitea (`GITEA_URL`, `GITEA_TOKEN`, `GITEA_WEBHOOK_SECRET`, optional `GITEA_BOT_LOGIN`) are each
- * all-or-nothing: none set disables that forge, some set is an error naming the missing ones.
+ * Gitea (`GITEA_URL`, `GITEA_TOKEN`, `GITEA_WEBHOOK_SECRET` and/or `GITEA_WEBHOOK_SECRETS_FILE`,
+ * optional `GITEA_BOT_LOGIN`) are each all-or-nothing: none set disables that forge, some set is an
+ * error naming the missing ones. The secrets file is read here (`parseWebhookSecrets`).
  * The private key is normalised as `@probot/get-private-key` does (base64 or `\n`-escaped accepted)
  * and must parse as a private key (`crypto.createPrivateKey`).
  *
@@ -256,17 +286,51 @@ export function loadServerConfig(
     });
   }
   const privateKey = resolvePrivateKey(vars, options.readFile ?? readUtf8, issues);
+  const repositorySecrets = readRepositorySecrets(vars, options.readFile ?? readUtf8, issues);
   if (issues.length > 0 || !parsed.success) {
     throw new ConfigError('environment', issues);
   }
-  return build(parsed.data, privateKey);
+  return build(parsed.data, privateKey, repositorySecrets);
 }
 
 /** Default `TANDEM_SANDBOX_DISK_MB` (2 GiB) and `TANDEM_SANDBOX_DISK_MB_MAX` (8 GiB). */
 const DISK_MB = 2_048;
 const DISK_MB_MAX = 8_192;
 
-function build(e: ServerEnv, privateKey: string | undefined): ServerConfig {
+/** The secrets of `GITEA_WEBHOOK_SECRETS_FILE` (empty without it); problems go onto `issues`. */
+function readRepositorySecrets(
+  vars: Record<string, string>,
+  readFile: (path: string) => string,
+  issues: ConfigIssue[],
+): Map<string, string> {
+  const path = vars.GITEA_WEBHOOK_SECRETS_FILE;
+  if (path === undefined) {
+    return new Map();
+  }
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'read error';
+    issues.push({ path: 'GITEA_WEBHOOK_SECRETS_FILE', message: `cannot read the file (${code})` });
+    return new Map();
+  }
+  const parsed = parseWebhookSecrets(text, 'GITEA_WEBHOOK_SECRETS_FILE');
+  issues.push(...parsed.issues);
+  if (parsed.issues.length === 0 && parsed.secrets.size === 0 && !vars.GITEA_WEBHOOK_SECRET) {
+    issues.push({
+      path: 'GITEA_WEBHOOK_SECRETS_FILE',
+      message: 'lists no repository, and GITEA_WEBHOOK_SECRET is not set',
+    });
+  }
+  return parsed.secrets;
+}
+
+function build(
+  e: ServerEnv,
+  privateKey: string | undefined,
+  repositorySecrets: Map<string, string>,
+): ServerConfig {
   const dataDir = e.TANDEM_DATA_DIR ?? './.tandem';
   const sandboxDiskMb = e.TANDEM_SANDBOX_DISK_MB ?? DISK_MB;
   const config: ServerConfig = {
@@ -285,6 +349,7 @@ function build(e: ServerEnv, privateKey: string | undefined): ServerConfig {
     maxPairJobs: e.TANDEM_MAX_PAIR_JOBS ?? 1,
     permissionCacheSeconds: e.TANDEM_PERMISSION_CACHE_SECONDS ?? 60,
     shutdownGraceSeconds: e.TANDEM_SHUTDOWN_GRACE_SECONDS ?? 30,
+    githubSetup: false,
   };
   if (e.DATABASE_URL !== undefined) {
     config.databaseUrl = e.DATABASE_URL;
@@ -307,16 +372,22 @@ function build(e: ServerEnv, privateKey: string | undefined): ServerConfig {
       config.github.gheHost = e.GHE_HOST;
     }
   }
-  if (e.GITEA_URL && e.GITEA_TOKEN && e.GITEA_WEBHOOK_SECRET) {
+  if (e.GITEA_URL && e.GITEA_TOKEN && (e.GITEA_WEBHOOK_SECRET || repositorySecrets.size > 0)) {
     config.gitea = {
       url: e.GITEA_URL.replace(/\/+$/, ''),
       token: e.GITEA_TOKEN,
-      webhookSecret: e.GITEA_WEBHOOK_SECRET,
+      repositorySecrets,
     };
+    if (e.GITEA_WEBHOOK_SECRET !== undefined) {
+      config.gitea.webhookSecret = e.GITEA_WEBHOOK_SECRET;
+    }
     if (e.GITEA_BOT_LOGIN !== undefined) {
       config.gitea.botLogin = e.GITEA_BOT_LOGIN;
     }
   }
+  // An App already configured needs no setup; with no forge at all there is nothing else to do.
+  config.githubSetup =
+    config.github === undefined && (e.TANDEM_GITHUB_SETUP ?? config.gitea === undefined);
   return config;
 }
 
@@ -345,10 +416,14 @@ function groupIssues(vars: Record<string, string>): ConfigIssue[] {
   }
   if (GITEA_VARS.some(has)) {
     const setNames = GITEA_VARS.filter(has).join(', ');
-    for (const name of ['GITEA_URL', 'GITEA_TOKEN', 'GITEA_WEBHOOK_SECRET'].filter(
-      (n) => !has(n),
-    )) {
+    for (const name of ['GITEA_URL', 'GITEA_TOKEN'].filter((n) => !has(n))) {
       issues.push({ path: name, message: `is required for Gitea (set: ${setNames})` });
+    }
+    if (!has('GITEA_WEBHOOK_SECRET') && !has('GITEA_WEBHOOK_SECRETS_FILE')) {
+      issues.push({
+        path: 'GITEA_WEBHOOK_SECRET',
+        message: `GITEA_WEBHOOK_SECRET or GITEA_WEBHOOK_SECRETS_FILE is required for Gitea (set: ${setNames})`,
+      });
     }
   }
   return issues;

@@ -20,6 +20,8 @@ export interface IngestionOptions {
   host?: string;
   githubWebhookSecret?: string;
   giteaWebhookSecret?: string;
+  /** Per-repository Gitea secrets (lower-case `owner/repo` → secret); see `webhook-routes.ts`. */
+  giteaRepositorySecrets?: ReadonlyMap<string, string>;
   /** Bot logins whose events are dropped: the GitHub App's `<slug>[bot]`, the Gitea bot, extras. */
   botLogins: readonly string[];
 }
@@ -52,6 +54,9 @@ export async function startIngestion(options: IngestionOptions): Promise<Ingesti
           ? { githubWebhookSecret: options.githubWebhookSecret }
           : {}),
         ...(options.giteaWebhookSecret ? { giteaWebhookSecret: options.giteaWebhookSecret } : {}),
+        ...(options.giteaRepositorySecrets
+          ? { giteaRepositorySecrets: options.giteaRepositorySecrets }
+          : {}),
       },
       { port: options.port, ...(options.host ? { host: options.host } : {}) },
     );

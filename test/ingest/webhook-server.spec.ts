@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import { Queue } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { outbox, webhookDeliveries } from '../../src/db/schema.js';
 import { ForgeEvent } from '../../src/forge/forge-event.js';
 import { createDeliveryRecorder, EVENTS_QUEUE } from '../../src/ingest/delivery-recorder.js';
@@ -207,6 +208,67 @@ describe('webhook server', () => {
     });
   });
 
+  it('never answers 400 to a real payload of an event the App subscribes to (app.yml)', async () => {
+    const manifest = parseYaml(readFileSync('app.yml', 'utf8')) as { default_events: string[] };
+    // GitHub always sends installation events to an App, and ping when a hook is created.
+    const names = [...manifest.default_events, 'installation', 'installation_repositories', 'ping'];
+    const answers: string[] = [];
+    for (const name of names) {
+      const definition = examples.find((d) => d.name === name);
+      expect(definition, name).toBeDefined();
+      for (const payload of definition!.examples) {
+        const res = await github(name, payload);
+        answers.push(`${name}.${String(payload.action)} ${res.status}`);
+      }
+    }
+    expect(answers.filter((a) => !/ 20[02]$/.test(a))).toEqual([]);
+    expect(answers).toContain('issues.pinned 202');
+    expect(answers).toContain('issues.unpinned 202');
+    expect(answers.length).toBeGreaterThan(80);
+  });
+
+  it('logs one info line per accepted, ignored and duplicate delivery, and a reason for every 4xx', async () => {
+    const payload = example('issue_comment', 'created');
+    await github('issue_comment', payload, 'log-1');
+    await github('issue_comment', payload, 'log-1');
+    await github('issues', example('issues', 'pinned'), 'log-2');
+    await postDelivery(server.url, {
+      forge: 'github',
+      event: 'issues',
+      id: 'log-3',
+      payload: {},
+      secret: GITHUB_SECRET,
+      contentType: 'text/plain',
+    });
+    const lines = logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const info = lines.filter((l) => l.level === 30);
+    const repo = 'codertocat/hello-world';
+    expect(info).toEqual([
+      expect.objectContaining({
+        msg: 'webhook accepted',
+        deliveryId: 'log-1',
+        event: 'issue_comment',
+        action: 'created',
+        repo,
+      }),
+      expect.objectContaining({ msg: 'webhook duplicate', deliveryId: 'log-1', action: 'created' }),
+      expect.objectContaining({
+        msg: 'webhook ignored',
+        deliveryId: 'log-2',
+        event: 'issues',
+        action: 'pinned',
+        reason: 'unsupported',
+        repo,
+      }),
+      expect.objectContaining({
+        msg: 'webhook rejected',
+        deliveryId: 'log-3',
+        status: 400,
+        reason: 'content type must be application/json',
+      }),
+    ]);
+  });
+
   it('rejects a missing delivery header, wrong methods and unknown paths', async () => {
     const body = JSON.stringify({});
     const { signBody } = await import('../../src/ingest/verify-signature.js');
@@ -220,6 +282,14 @@ describe('webhook server', () => {
       body,
     });
     expect(noId.status).toBe(400);
+    expect(logLines.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(
+      expect.objectContaining({
+        level: 30,
+        msg: 'webhook rejected',
+        status: 400,
+        reason: 'missing or invalid x-github-event / x-github-delivery',
+      }),
+    );
     expect((await fetch(`${server.url}/api/github/webhooks`)).status).toBe(405);
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok', ok: true });

@@ -4,7 +4,8 @@
  * with `POST /app-manifests/{code}/conversions` (nock, checked against `@octokit/openapi`), Tandem keeps
  * the app id, private key and webhook secret in `<data dir>/github-app.env` (0600, nothing else), logs
  * none of them, and a restarted Tandem loads them as its GitHub configuration. A code GitHub rejects
- * writes nothing.
+ * writes nothing. Every setup route needs the one-time setup token (query parameter, then cookie):
+ * without it nothing is exchanged or written.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -24,6 +25,8 @@ const PEM = generateKeyPairSync('rsa', { modulusLength: 2048 })
   .privateKey.export({ type: 'pkcs1', format: 'pem' })
   .toString();
 const PEM_BODY_LINE = PEM.split('\n')[1]!;
+const TOKEN = 'one-time-setup-token-for-tests';
+const COOKIE = { cookie: `tandem_setup=${TOKEN}` };
 
 /** GitHub's answer to the code exchange (fields as in GitHub's "Create a GitHub App from a manifest"). */
 const conversion = {
@@ -66,6 +69,7 @@ describe('GitHub App manifest flow: the code exchange', () => {
       dataDir: dir,
       publicUrl: 'https://tandem.acme.test',
       logger: createLogger({ level: 'debug', destination: { write: (l: string) => logs.push(l) } }),
+      token: TOKEN,
       onCreated: created,
     });
     server = createServer((req, res) => {
@@ -83,7 +87,10 @@ describe('GitHub App manifest flow: the code exchange', () => {
     const { url, logs, created } = await serveSetup();
     http.github().post('/app-manifests/code-from-github/conversions').reply(201, conversion);
 
-    const res = await fetch(`${url}/probot/setup?code=code-from-github`, { redirect: 'manual' });
+    const res = await fetch(`${url}/probot/setup?code=code-from-github`, {
+      redirect: 'manual',
+      headers: COOKIE,
+    });
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe(
       'https://github.com/apps/tandem-acme/installations/new',
@@ -119,7 +126,10 @@ describe('GitHub App manifest flow: the code exchange', () => {
       .post('/app-manifests/expired-code/conversions')
       .reply(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
 
-    const res = await fetch(`${url}/probot/setup?code=expired-code`, { redirect: 'manual' });
+    const res = await fetch(`${url}/probot/setup?code=expired-code`, {
+      redirect: 'manual',
+      headers: COOKIE,
+    });
     expect(res.status).toBe(500);
     await expect(stat(join(dir, 'github-app.env'))).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await withGithubAppEnv({ TANDEM_DATA_DIR: dir })).toEqual({ TANDEM_DATA_DIR: dir });
@@ -127,7 +137,63 @@ describe('GitHub App manifest flow: the code exchange', () => {
 
   it('refuses a setup request without a code', async () => {
     const { url } = await serveSetup();
-    const res = await fetch(`${url}/probot/setup`, { redirect: 'manual' });
+    const res = await fetch(`${url}/probot/setup`, { redirect: 'manual', headers: COOKIE });
     expect(res.status).toBe(400);
+  });
+
+  it('refuses every setup route without the setup token, exchanging and writing nothing', async () => {
+    const { url } = await serveSetup();
+    // No mock for the code exchange: a request to GitHub would fail the test (http-mock).
+    const wrong = { cookie: 'tandem_setup=guessed-token' };
+    const attempts = [
+      fetch(`${url}/probot/setup?code=code-from-github`, { redirect: 'manual' }),
+      fetch(`${url}/probot/setup?code=code-from-github`, { redirect: 'manual', headers: wrong }),
+      fetch(`${url}/probot/setup?code=code-from-github&token=${TOKEN.slice(0, -1)}`, {
+        redirect: 'manual',
+      }),
+      fetch(`${url}/probot`),
+      fetch(`${url}/probot/static/probot-head.svg`),
+      fetch(`${url}/`, { redirect: 'manual' }),
+      fetch(`${url}/probot/import`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ appId: '1', pem: PEM, webhook_secret: 'imported-secret-123' }),
+      }),
+    ];
+    for (const res of await Promise.all(attempts)) {
+      expect(res.status).toBe(403);
+    }
+    await expect(stat(join(dir, 'github-app.env'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('takes the token from the link once, then from its cookie, and writes an App only once', async () => {
+    const { url, created } = await serveSetup();
+    const link = await fetch(`${url}/probot?token=${TOKEN}`, { redirect: 'manual' });
+    expect(link.status).toBe(303);
+    expect(link.headers.get('location')).toBe('/probot');
+    const cookie = link.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(new RegExp(`^tandem_setup=${TOKEN}; Path=/; HttpOnly; SameSite=Lax`));
+    const jar = { cookie: cookie.split(';')[0]! };
+    const page = await fetch(`${url}/probot`, { headers: jar });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('name="manifest"');
+    expect((await fetch(`${url}/probot/static/probot-head.svg`, { headers: jar })).status).toBe(
+      200,
+    );
+    const imported = await fetch(`${url}/probot/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...jar },
+      body: JSON.stringify({ appId: '77', pem: PEM, webhook_secret: 'imported-secret-123' }),
+    });
+    expect(imported.status).toBe(200);
+    await created;
+    expect((await withGithubAppEnv({ TANDEM_DATA_DIR: dir })).APP_ID).toBe('77');
+    const again = await fetch(`${url}/probot/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...jar },
+      body: JSON.stringify({ appId: '78', pem: PEM, webhook_secret: 'imported-secret-456' }),
+    });
+    expect(again.status).toBe(409);
+    expect((await withGithubAppEnv({ TANDEM_DATA_DIR: dir })).APP_ID).toBe('77');
   });
 });

@@ -6,6 +6,7 @@
  * a bad environment exits 1 with one error naming every bad variable and never echoing a value.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +17,11 @@ import { sandboxWorkerId } from '../../worker/worker-side.js';
 
 let dir = '';
 let child: Spawned | undefined;
+let gitea: Server | undefined;
 
 afterEach(async () => {
+  await new Promise((resolve) => (gitea ? gitea.close(resolve) : resolve(undefined)));
+  gitea = undefined;
   if (child && child.exitCode === null) {
     child.kill('SIGKILL');
     await child.catch(() => undefined);
@@ -48,6 +52,21 @@ async function freePort(): Promise<number> {
 }
 
 type Spawned = ReturnType<typeof tandem>;
+
+/** A stand-in Gitea that only knows who the bot token belongs to (`GET /api/v1/user`). */
+async function startFakeGitea(): Promise<string> {
+  gitea = createHttpServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    if (req.url === '/api/v1/user') {
+      res.end(JSON.stringify({ id: 3, login: 'tandem-bot' }));
+      return;
+    }
+    res.statusCode = 404;
+    res.end('{}');
+  });
+  await new Promise<void>((resolve) => gitea!.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(gitea.address() as { port: number }).port}`;
+}
 
 /** Spawns `tandem <mode>` with only `env` (plus PATH/HOME) in its environment. */
 function tandem(mode: string, env: Record<string, string>) {
@@ -95,7 +114,17 @@ describe('tandem start / server / worker (spawned)', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', setup: true, forges: [] });
 
-    const page = await fetch(`${url}/probot`);
+    // The setup routes need the one-time token printed in the log.
+    expect((await fetch(`${url}/probot`)).status).toBe(403);
+    for (let i = 0; i < 100 && !seen.includes('"setupUrl"'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const setupUrl = /"setupUrl":"([^"]+)"/.exec(seen)?.[1];
+    expect(setupUrl).toMatch(new RegExp(`^${url}/probot\\?token=[A-Za-z0-9_-]{32}$`));
+    const link = await fetch(setupUrl!, { redirect: 'manual' });
+    expect(link.status).toBe(303);
+    const cookie = (link.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const page = await fetch(`${url}/probot`, { headers: { cookie } });
     expect(page.status).toBe(200);
     const html = await page.text();
     const manifest = /name="manifest"[^>]*value='([^']*)'/.exec(html)?.[1];
@@ -129,7 +158,7 @@ describe('tandem start / server / worker (spawned)', () => {
       TANDEM_DATA_DIR: dir,
       PORT: String(port),
       REDIS_URL: 'redis://127.0.0.1:6379',
-      GITEA_URL: 'http://127.0.0.1:9',
+      GITEA_URL: await startFakeGitea(),
       GITEA_TOKEN: 'gitea-token-not-echoed',
       GITEA_WEBHOOK_SECRET: 'hook-secret',
       GITEA_BOT_LOGIN: 'tandem-bot',
@@ -139,7 +168,9 @@ describe('tandem start / server / worker (spawned)', () => {
     // The server migrates the database first; the worker then opens the same PGlite directory.
     child = tandem('server', env);
     const health = await waitForHealth(`http://127.0.0.1:${port}`, 90_000);
-    expect(await health.json()).toMatchObject({ status: 'ok', forges: ['gitea'], setup: true });
+    // A Gitea server: no GitHub App setup routes unless TANDEM_GITHUB_SETUP asks for them.
+    expect(await health.json()).toMatchObject({ status: 'ok', forges: ['gitea'], setup: false });
+    expect((await fetch(`http://127.0.0.1:${port}/probot`)).status).toBe(404);
     child.kill('SIGTERM');
     const server = await child;
     expect(server.exitCode).toBe(0);

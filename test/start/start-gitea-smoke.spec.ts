@@ -3,7 +3,9 @@
  * fixture) is accepted by the HTTP side, written to the outbox, relayed to the `events` queue on BullMQ's
  * PostgreSQL backend over the embedded PGlite, taken by the router in the worker side, which then asks
  * "Gitea" (a small HTTP server in this test) for the repository's policy with the bot token. A replayed
- * delivery is answered `duplicate` and never reaches the worker twice.
+ * delivery is answered `duplicate` and never reaches the worker twice. With `GITEA_BOT_LOGIN` unset, the
+ * bot's login is learnt from the token at start, so the bot's own comments (one ending in `/approve`, a
+ * plain reply) are dropped at ingestion and can neither approve nor wake the PM.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -44,6 +46,10 @@ async function startFakeGitea(seen: Seen[]): Promise<string> {
     const path = (req.url ?? '/').split('?')[0]!;
     seen.push({ method: req.method ?? '', path, authorization: req.headers.authorization });
     res.setHeader('content-type', 'application/json');
+    if (req.method === 'GET' && path === '/api/v1/user') {
+      res.end(JSON.stringify({ id: 3, login: 'tandem-bot', full_name: 'Tandem' }));
+      return;
+    }
     if (req.method === 'GET' && /^\/api\/v1\/repos\/[^/]+\/[^/]+$/.test(path)) {
       res.end(JSON.stringify({ default_branch: 'main' }));
       return;
@@ -74,7 +80,7 @@ async function freePort(): Promise<number> {
 }
 
 describe('tandem start: webhook to worker in one process', () => {
-  it('routes a signed Gitea delivery through outbox, queue and router to a policy read on Gitea', async () => {
+  it('routes a signed Gitea delivery to the worker, and drops the bot’s own comments (login learnt from the token)', async () => {
     dir = await mkdtemp(join(tmpdir(), 'tandem-smoke-'));
     const seen: Seen[] = [];
     const giteaUrl = await startFakeGitea(seen);
@@ -85,7 +91,6 @@ describe('tandem start: webhook to worker in one process', () => {
       GITEA_URL: giteaUrl,
       GITEA_TOKEN: TOKEN,
       GITEA_WEBHOOK_SECRET: SECRET,
-      GITEA_BOT_LOGIN: 'tandem-bot',
       TANDEM_SANDBOX_POOL_SIZE: '0',
       TANDEM_SHUTDOWN_GRACE_SECONDS: '5',
     });
@@ -130,9 +135,35 @@ describe('tandem start: webhook to worker in one process', () => {
       body: { status: 'duplicate' },
     });
 
+    // The bot's own comments: a spec reply ending in `/approve`, and a plain reply.
+    const comment = JSON.parse(
+      await readFile('test/fixtures/gitea/issue_comment-created.json', 'utf8'),
+    ) as { sender: object; comment: { user: object; body: string } };
+    const bot = { id: 3, login: 'tandem-bot' };
+    for (const [id, body] of [
+      ['smoke-bot-approve', 'Here is the spec.\n/approve'],
+      ['smoke-bot-reply', 'Thanks, I will revise the spec.'],
+    ] as const) {
+      const payload = {
+        ...comment,
+        sender: { ...comment.sender, ...bot },
+        comment: { ...comment.comment, user: { ...comment.comment.user, ...bot }, body },
+      };
+      expect(
+        await postDelivery(url, {
+          forge: 'gitea',
+          event: 'issue_comment',
+          id,
+          payload,
+          secret: SECRET,
+        }),
+      ).toEqual({ status: 202, body: { status: 'ignored', reason: 'own_bot' } });
+    }
+
     proc.kill('SIGTERM');
     const result = await proc;
     expect(result.exitCode).toBe(0);
     expect(String(result.all)).not.toContain(TOKEN);
+    expect(String(result.all)).toContain('"login":"tandem-bot"');
   }, 150_000);
 });

@@ -4,7 +4,9 @@
  * bodies follow `modules/structs/hook.go`. Handled: `issues` (opened, label_updated, edited, closed),
  * `issue_comment` (created, edited; `is_pull` for pull requests), `pull_request` (opened, synchronized,
  * closed), `pull_request_approved` / `_rejected` / `_comment` (reviews), `push`. Gitea has no
- * installations and no ping event; everything else is ignored as `unsupported`.
+ * installations and no ping event; everything else is ignored as `unsupported`, decided from the event
+ * header and the body's `action` alone, before any schema is checked (a delivery Tandem does not act on
+ * is never refused for its shape).
  */
 import type { z } from 'zod';
 import { parseCommands } from '../../commands/parse-commands.js';
@@ -34,13 +36,33 @@ const REVIEW_EVENTS = {
   pull_request_comment: 'commented',
 } as const;
 
-const SUPPORTED = new Set([
-  'issues',
-  'issue_comment',
-  'pull_request',
+/**
+ * The deliveries Tandem acts on, as `<event>.<action>` (`HookIssueAction` values in Gitea's
+ * `modules/structs/hook.go`); `push` has no action, and the review events are taken whatever their
+ * action (Gitea sends `reviewed`).
+ */
+export const HANDLED_GITEA_EVENTS: readonly string[] = [
+  'issues.opened',
+  'issues.label_updated',
+  'issues.edited',
+  'issues.closed',
+  'issue_comment.created',
+  'issue_comment.edited',
+  'pull_request.opened',
+  'pull_request.synchronized',
+  'pull_request.closed',
   'push',
-  ...Object.keys(REVIEW_EVENTS),
-]);
+];
+
+const HANDLED: ReadonlySet<string> = new Set(HANDLED_GITEA_EVENTS);
+
+function isHandled(delivery: RawDelivery): boolean {
+  if (delivery.event in REVIEW_EVENTS) {
+    return true;
+  }
+  const action = (delivery.payload as { action?: unknown } | null)?.action;
+  return HANDLED.has(typeof action === 'string' ? `${delivery.event}.${action}` : delivery.event);
+}
 
 function parse<T extends z.ZodType>(schema: T, delivery: RawDelivery): z.infer<T> {
   return parsePayload('gitea', schema, delivery);
@@ -83,7 +105,7 @@ function pullRequestInfo(pr: GiteaPullRequest): PullRequestInfo {
  * @throws WebhookPayloadError when the body does not have the fields its event promises.
  */
 export function normalizeGiteaEvent(delivery: RawDelivery, options: NormalizeOptions): Normalized {
-  if (!SUPPORTED.has(delivery.event)) {
+  if (!isHandled(delivery)) {
     return { kind: 'ignored', reason: 'unsupported' };
   }
   const head = parse(GiteaEnvelope, delivery);

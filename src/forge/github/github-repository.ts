@@ -1,10 +1,10 @@
 /**
  * Repository-level operations on GitHub: clone URL, default branch, file contents, collaborator
- * permission, commit statuses and push credentials (an installation token), on top of {@link GithubApi}.
+ * permission, commit statuses and push credentials (an installation token narrowed to the repository
+ * and `contents: write`), on top of {@link GithubApi}.
  */
 import { z } from 'zod';
 import { Permission } from '../../config/repo-policy.js';
-import { ForgeRequestError } from '../../errors/forge-request-error.js';
 import { decodeFileContent } from '../decode-file-content.js';
 import { notFoundAsNull } from '../not-found-as-null.js';
 import type {
@@ -13,12 +13,11 @@ import type {
   ForgeRepositoryOperations,
   PushCredentials,
 } from '../types.js';
-import { statusOf, type GithubApi } from './github-api.js';
+import { PUSH_PERMISSIONS, type GithubApi } from './github-api.js';
 import {
   GithubFileResponse,
   GithubPermissionResponse,
   GithubRepoResponse,
-  GithubTokenResponse,
 } from './github-api-schemas.js';
 
 /**
@@ -27,7 +26,7 @@ import {
  * permission `none`; status descriptions are cut to GitHub's 140 characters.
  */
 export function createGithubRepository(
-  { client, call }: GithubApi,
+  { token, call }: GithubApi,
   webUrl: string,
 ): ForgeRepositoryOperations {
   return {
@@ -101,25 +100,7 @@ export function createGithubRepository(
     },
 
     async pushCredentials(repo): Promise<PushCredentials> {
-      const octokit = await client(repo);
-      let auth: unknown;
-      try {
-        auth = await octokit.auth({ type: 'installation' });
-      } catch (error) {
-        throw new ForgeRequestError(
-          'github',
-          'POST',
-          '/app/installations/{installation_id}/access_tokens',
-          statusOf(error),
-          'could not get an installation token',
-          { cause: error },
-        );
-      }
-      const parsed = GithubTokenResponse.safeParse(auth);
-      if (!parsed.success) {
-        throw new ForgeRequestError('github', 'AUTH', 'installation', 0, 'no installation token');
-      }
-      return { username: 'x-access-token', password: parsed.data.token };
+      return { username: 'x-access-token', password: await token(repo, PUSH_PERMISSIONS) };
     },
   };
 }

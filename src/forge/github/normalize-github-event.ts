@@ -3,8 +3,11 @@
  * Event and action names: docs.github.com "Webhook events and payloads". Handled: `issues`
  * (opened, labeled, edited, closed), `issue_comment` (created, edited), `pull_request` (opened,
  * synchronize, closed), `pull_request_review` (submitted), `push`, `installation` (created, deleted),
- * `ping`. Everything else is ignored as `unsupported`.
+ * `ping`. Everything else is ignored as `unsupported`, and that is decided from the event header and the
+ * body's `action` alone, before any schema is checked: a delivery Tandem does not act on is never refused
+ * for its shape (GitHub would mark it failed), e.g. `issues.pinned`, whose issue state is not open/closed.
  */
+import type { EmitterWebhookEventName } from '@octokit/webhooks';
 import type { z } from 'zod';
 import { parseCommands } from '../../commands/parse-commands.js';
 import {
@@ -94,6 +97,9 @@ export function normalizeGithubEvent(delivery: RawDelivery, options: NormalizeOp
   if (delivery.event === 'ping') {
     return { kind: 'ignored', reason: 'ping' };
   }
+  if (!HANDLED.has(deliveryName(delivery))) {
+    return { kind: 'ignored', reason: 'unsupported' };
+  }
   if (delivery.event === 'installation') {
     const p = parse(GithubInstallationPayload, delivery);
     if (p.action !== 'created' && p.action !== 'deleted') {
@@ -115,9 +121,6 @@ export function normalizeGithubEvent(delivery: RawDelivery, options: NormalizeOp
     };
     return { kind: 'event', event };
   }
-  if (!SUPPORTED.has(delivery.event)) {
-    return { kind: 'ignored', reason: 'unsupported' };
-  }
   const envelope = parse(GithubEnvelope, delivery);
   if (isOwnBot(envelope.sender.login, options.botLogins)) {
     return { kind: 'ignored', reason: 'own_bot' };
@@ -128,13 +131,33 @@ export function normalizeGithubEvent(delivery: RawDelivery, options: NormalizeOp
   return event ? { kind: 'event', event } : { kind: 'ignored', reason: 'unsupported' };
 }
 
-const SUPPORTED = new Set([
-  'issues',
-  'issue_comment',
-  'pull_request',
-  'pull_request_review',
+/**
+ * The deliveries Tandem acts on, as `<event>.<action>` (the bare event for `push`, which has no action);
+ * typed against `@octokit/webhooks`' list of GitHub's event names, so a misspelt name does not compile.
+ */
+export const HANDLED_GITHUB_EVENTS = [
+  'issues.opened',
+  'issues.labeled',
+  'issues.edited',
+  'issues.closed',
+  'issue_comment.created',
+  'issue_comment.edited',
+  'pull_request.opened',
+  'pull_request.synchronize',
+  'pull_request.closed',
+  'pull_request_review.submitted',
   'push',
-]);
+  'installation.created',
+  'installation.deleted',
+] as const satisfies readonly EmitterWebhookEventName[];
+
+const HANDLED: ReadonlySet<string> = new Set(HANDLED_GITHUB_EVENTS);
+
+/** `<event>.<action>` of a delivery, or the bare event when the body has no string `action`. */
+function deliveryName(delivery: RawDelivery): string {
+  const action = (delivery.payload as { action?: unknown } | null)?.action;
+  return typeof action === 'string' ? `${delivery.event}.${action}` : delivery.event;
+}
 
 type Common = { forge: 'github'; deliveryId: string; sender: Actor; repo: RepoRef };
 
