@@ -7,7 +7,10 @@
  * can never be closed by the content.
  */
 
-const PUNCTUATION = /[\\`*_{}[\]()#+\-.!|<>~&]/g;
+// The characters that start inline structure mid-line (emphasis, code, links and images, autolinks and
+// HTML, table cells, strikethrough, entities). Text is folded to one line and never starts a line of its
+// own here, so block markers (`#`, `-`, `+`, `1.`) need no escape and readers see plain parentheses.
+const PUNCTUATION = /[\\`*_[\]!|<>~&]/g;
 
 /** One line of plain text: whitespace folded, Markdown punctuation backslash-escaped. */
 export function escapeInline(text: string): string {

@@ -7,6 +7,8 @@
  *   the Architect;
  * - with `maxActiveTickets: 1`, two independent tickets run one after the other.
  */
+import { eq } from 'drizzle-orm';
+import { events } from '../../src/db/schema.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getRequest } from '../../src/workflow/request-store.js';
 import { ticketsOfRequest } from '../../src/workflow/ticket-store.js';
@@ -66,19 +68,26 @@ describe('free-text approval and the active-ticket cap', () => {
     expect(await ticketsOfRequest(x.database.db, 1)).toEqual([]);
   }, 60_000);
 
-  it('with inferApproval, takes a writer’s words as approval but not a reader’s', async () => {
+  it('with inferApproval, takes a writer’s words as approval; a reader is not heard', async () => {
     const x = await toSpecReview({
       files: { '.github/tandem.yml': `${POLICY}inferApproval: true\n` },
       script: APPROVING,
     });
+    // A reader is not heard by the PM at all (chatPermission: write), so their words approve nothing.
     await x.send(comment(x.specPr, 'reader', 'LGTM', true));
-    const first = await until('PM reply to the reader', () => pmReplies(x)[0]);
-    expect(first.body).toContain('please comment `/approve`');
+    await until('reader ignored', async () => {
+      const rows = await x.database.db
+        .select()
+        .from(events)
+        .where(eq(events.kind, 'comment.ignored'));
+      return rows.length === 1;
+    });
     await settle(2_000);
+    expect(pmReplies(x)).toEqual([]);
     expect((await getRequest(x.database.db, 1)).state).toBe('spec_review');
 
     await x.send(comment(x.specPr, 'maria', 'LGTM, go ahead.', true));
-    const second = await until('PM reply to the writer', () => pmReplies(x)[1]);
+    const second = await until('PM reply to the writer', () => pmReplies(x)[0]);
     expect(second.body).toContain('Taking that as approval');
     const tickets = await until('tickets', async () => {
       const all = await ticketsOfRequest(x.database.db, 1);

@@ -184,8 +184,9 @@ describe('workflow commands and recovery', () => {
         (i) => i.title === 'Tandem dashboard' && i.body.includes('## Blocked'),
       ),
     );
+    // The reason comes from the run: rendered escaped, so `_` cannot start emphasis.
     expect(dashboard.body).toContain(
-      `#${issue.number} CSV writer: escalation_exhausted: the suite stayed red after 3 attempts`,
+      `#${issue.number} CSV writer: escalation\\_exhausted: the suite stayed red after 3 attempts`,
     );
 
     await x.send(comment(issue.number, 'maria', '/retry'));

@@ -49,6 +49,13 @@ async function git(bare: string, args: string[]): Promise<string> {
 /** A forge over the bare repository `bare` whose default branch is `main`. */
 export function createMemoryForge(bare: string): MemoryForge {
   let next = 1;
+  /** The next free issue/PR number: tests also put issues in directly (`issues.set(1, …)`). */
+  const nextNumber = (): number => {
+    while (issues.has(next) || pulls.has(next)) {
+      next++;
+    }
+    return next++;
+  };
   let commentId = 1000;
   const issues = new Map<number, ForgeIssue>();
   const pulls = new Map<number, ForgePullRequest>();
@@ -91,7 +98,7 @@ export function createMemoryForge(bare: string): MemoryForge {
     },
     getIssue: (_r, n) => Promise.resolve(issue(n)),
     createIssue(_r, i) {
-      const n = next++;
+      const n = nextNumber();
       const created: ForgeIssue = {
         number: n,
         title: i.title,
@@ -158,7 +165,7 @@ export function createMemoryForge(bare: string): MemoryForge {
         open.headSha = await sha(spec.head);
         return { pullRequest: open, created: false };
       }
-      const n = next++;
+      const n = nextNumber();
       const pr: ForgePullRequest = {
         number: n,
         title: spec.title,
