@@ -13,6 +13,7 @@ import {
   type CircuitState,
 } from './circuit-breaker.js';
 import { PrioritySlots, type ConcurrencyGate } from './concurrency-gate.js';
+import { TokenCounter } from './context/token-counter.js';
 import type { ModelCallRecorder } from './model-call-recorder.js';
 import {
   ModelSession,
@@ -21,6 +22,7 @@ import {
   type RetryOptions,
 } from './model-session.js';
 import { createProviderFactory, type ProviderFactory } from './provider-factory.js';
+import { ToolCallingProvider } from './tool-calls/tool-calling-provider.js';
 import type { ModelProvider } from './types.js';
 import { validatePolicyModels } from './validate-policy-models.js';
 import { abortableSleep } from './abortable-sleep.js';
@@ -54,6 +56,8 @@ export class ModelManager implements ManagerServices {
   readonly random: () => number;
   private readonly factory: ProviderFactory;
   private readonly providers = new Map<string, Promise<ModelProvider>>();
+  private readonly callables = new Map<string, Promise<ModelProvider>>();
+  private readonly counters = new Map<string, Promise<TokenCounter>>();
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly breakerOptions: CircuitBreakerOptions;
 
@@ -120,6 +124,42 @@ export class ModelManager implements ManagerServices {
     return created;
   }
 
+  /**
+   * The provider of `alias` wrapped for sessions: the alias's `toolCalling` setting applied (see
+   * `ToolCallingProvider`), one per alias so a switch to the text protocol holds for the process.
+   */
+  callable(alias: string): Promise<ModelProvider> {
+    let c = this.callables.get(alias);
+    if (c === undefined) {
+      const mode = this.entry(alias).toolCalling;
+      c = this.provider(alias).then(
+        (inner) =>
+          new ToolCallingProvider(inner, { mode, ...(this.logger ? { logger: this.logger } : {}) }),
+      );
+      this.callables.set(alias, c);
+      c.catch(() => this.callables.delete(alias));
+    }
+    return c;
+  }
+
+  /** The token counter of `alias`: its provider's tokenizer when it has one, else the calibrated estimate. */
+  counter(alias: string): Promise<TokenCounter> {
+    let c = this.counters.get(alias);
+    if (c === undefined) {
+      c = this.provider(alias).then((p) => {
+        const tokenize = p.countTokens?.bind(p);
+        return new TokenCounter({
+          ...(tokenize ? { tokenize } : {}),
+          onTokenizerError: (err) =>
+            this.logger?.warn({ err, alias }, 'tokenizer failed; counting tokens by estimate'),
+        });
+      });
+      this.counters.set(alias, c);
+      c.catch(() => this.counters.delete(alias));
+    }
+    return c;
+  }
+
   /** The circuit breaker of `alias`. */
   breaker(alias: string): CircuitBreaker {
     let b = this.breakers.get(alias);
@@ -139,6 +179,8 @@ export class ModelManager implements ManagerServices {
   async close(): Promise<void> {
     const all = [...this.providers.values()];
     this.providers.clear();
+    this.callables.clear();
+    this.counters.clear();
     await Promise.allSettled(all.map(async (p) => (await p).close()));
     await this.factory.close?.();
   }

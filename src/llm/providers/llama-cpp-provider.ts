@@ -6,6 +6,8 @@
  * - Structured output uses a grammar built from the JSON Schema (`llama.createGrammarForJsonSchema`),
  *   so the answer is always syntactically valid JSON of the schema's shape.
  * - Tools (without a schema) are offered as node-llama-cpp chat functions; calls are returned, not run.
+ * - The history is never shortened here: where node-llama-cpp would shift the context (silently drop the
+ *   oldest messages), the call fails with `ContextLengthExceededError` and `ModelSession` condenses.
  * - Calls to the loaded model are spread over `contextSequences` sequences of one context; more calls wait.
  * - After `idleTtlSeconds` without calls the model and its context are disposed; the next call reloads.
  * Docs: https://node-llama-cpp.withcat.ai/guide/ (LlamaChat, grammar, resolveModelFile).
@@ -20,11 +22,13 @@ import type {
   LlamaModel,
 } from 'node-llama-cpp';
 import {
+  ContextLengthExceededError,
   ModelCallAbortedError,
   ModelCallError,
   ModelUnavailableError,
 } from '../../errors/index.js';
 import type { Logger } from '../../log/logger.js';
+import { newCallId } from '../call-id.js';
 import type { ModelEntry } from '../catalog.js';
 import { parseJsonAnswer } from '../parse-json-answer.js';
 import { splitReasoning } from '../reasoning.js';
@@ -104,6 +108,12 @@ export class LlamaCppProvider implements ModelProvider {
     }
   }
 
+  /** Tokens of `text` by the model's tokenizer (loads the model if needed). */
+  async countTokens(text: string): Promise<number> {
+    const { model } = await this.load();
+    return model.tokenize(text).length;
+  }
+
   /** Unloads the model now (the next call loads it again). */
   async close(): Promise<void> {
     clearTimeout(this.idleTimer);
@@ -140,6 +150,17 @@ export class LlamaCppProvider implements ModelProvider {
       history.push({ type: 'model', response: [] });
       const options: LLamaChatGenerateResponseOptions<ChatModelFunctions> = {
         maxTokens: request.maxTokens ?? this.options.entry.maxOutputTokens,
+        contextShift: {
+          // node-llama-cpp's default strategy drops the oldest turns (the task among them) without a word.
+          strategy: ({ maxTokensCount }) => {
+            throw new ContextLengthExceededError(
+              this.alias,
+              `the conversation does not fit the context of ${this.options.entry.contextSize} tokens`,
+              { contextTokens: this.options.entry.contextSize },
+              { cause: { maxTokensCount } },
+            );
+          },
+        },
       };
       if (grammar) {
         options.grammar = grammar;
@@ -149,6 +170,9 @@ export class LlamaCppProvider implements ModelProvider {
       }
       if (request.temperature !== undefined) {
         options.temperature = request.temperature;
+      }
+      if (request.seed !== undefined) {
+        options.seed = request.seed;
       }
       if (request.signal) {
         options.signal = request.signal;
@@ -161,11 +185,14 @@ export class LlamaCppProvider implements ModelProvider {
       const response: ModelResponse = {
         text,
         reasoning,
-        toolCalls: (res.functionCalls ?? []).map((c, i) => ({
-          id: `call_${i}`,
+        // node-llama-cpp gives calls no id; results are matched by id, so each call gets its own
+        // (an index would repeat on every turn and match every earlier call to the latest result).
+        toolCalls: (res.functionCalls ?? []).map((c) => ({
+          id: newCallId(),
           name: c.functionName,
           arguments: c.params ?? {},
         })),
+        ...(res.metadata.stopReason === 'maxTokens' ? { truncated: true } : {}),
         usage: {
           inputTokens: meter.usedInputTokens - before.input,
           outputTokens: meter.usedOutputTokens - before.output,
@@ -182,6 +209,9 @@ export class LlamaCppProvider implements ModelProvider {
     } catch (error) {
       if (request.signal?.aborted) {
         throw new ModelCallAbortedError(this.alias, { cause: error });
+      }
+      if (error instanceof ContextLengthExceededError) {
+        throw error;
       }
       throw new ModelCallError(
         this.alias,

@@ -15,22 +15,29 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { Logger } from '../../log/logger.js';
 import type { ModelEntry } from '../catalog.js';
+import { newCallId } from '../call-id.js';
 import { parseJsonAnswer } from '../parse-json-answer.js';
 import { splitReasoning } from '../reasoning.js';
+import { decodeArguments } from '../tool-calls/call-objects.js';
+import { readJsonValue } from '../tool-calls/read-json-value.js';
 import type {
   ChatMessage,
   ModelProvider,
   ModelRequest,
   ModelResponse,
   ToolCall,
+  ToolCallProblem,
 } from '../types.js';
 import { toModelError } from './provider-errors.js';
+import { countServerTokens } from './server-tokenizer.js';
 
 /** Options of {@link OpenAiProvider}. */
 export interface OpenAiProviderOptions {
   alias: string;
   entry: ModelEntry;
   logger?: Logger;
+  /** fetch for the `/tokenize` endpoint (default: global fetch). */
+  fetch?: typeof fetch;
 }
 
 /** Converts Tandem messages to OpenAI chat messages (tool call arguments as JSON text). */
@@ -59,15 +66,37 @@ export function toOpenAiMessages(messages: readonly ChatMessage[]): ChatCompleti
   });
 }
 
-/** Parses tool-call arguments; text that is not a JSON object is kept as `{ _unparsed: text }`. */
-function parseArguments(text: string): Record<string, unknown> {
-  const parsed = parseJsonAnswer(text || '{}');
-  return parsed.ok &&
-    typeof parsed.value === 'object' &&
-    parsed.value !== null &&
-    !Array.isArray(parsed.value)
-    ? (parsed.value as Record<string, unknown>)
-    : { _unparsed: text };
+/**
+ * The server's tool calls: arguments parsed (an object or a JSON-encoded object, as servers differ);
+ * arguments that are not a JSON object become a problem instead of a call (`truncated` when the JSON
+ * ends early, as when the answer hit the output limit). Calls without an id get one.
+ */
+function readToolCalls(
+  raw: readonly { id?: string; type: string; function?: { name: string; arguments: string } }[],
+): { calls: ToolCall[]; problems: ToolCallProblem[] } {
+  const calls: ToolCall[] = [];
+  const problems: ToolCallProblem[] = [];
+  for (const c of raw) {
+    if (c.type !== 'function' || c.function === undefined) {
+      continue;
+    }
+    const { name, arguments: text } = c.function;
+    const args = decodeArguments(text);
+    if (args !== undefined) {
+      calls.push({ id: c.id || newCallId(), name, arguments: args });
+      continue;
+    }
+    const cut = /^\s*\{/.test(text) && readJsonValue(text.trim(), 0).status === 'incomplete';
+    problems.push({
+      kind: cut ? 'truncated' : 'invalid_json',
+      dialect: 'native',
+      message: cut
+        ? `the arguments of ${name} end before their JSON is complete: the answer was cut off`
+        : `the arguments of ${name} are not a JSON object`,
+      excerpt: text.length > 200 ? `${text.slice(0, 200)}…` : text,
+    });
+  }
+  return { calls, problems };
 }
 
 /** See the module comment. One instance per alias; safe for concurrent calls. */
@@ -76,6 +105,7 @@ export class OpenAiProvider implements ModelProvider {
   private readonly entry: ModelEntry;
   private readonly client: OpenAI;
   private readonly logger: Logger | undefined;
+  private readonly fetchImpl: typeof fetch | undefined;
   /** Set once the server refused `json_schema`; later calls use `json_object` directly. */
   private jsonObjectOnly: boolean;
 
@@ -83,6 +113,14 @@ export class OpenAiProvider implements ModelProvider {
     this.alias = options.alias;
     this.entry = options.entry;
     this.logger = options.logger;
+    this.fetchImpl = options.fetch;
+    if (options.entry.tokenizer !== 'estimate') {
+      this.countTokens = (text, signal) =>
+        countServerTokens(this.alias, this.entry, text, {
+          ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}),
+          ...(signal ? { signal } : {}),
+        });
+    }
     this.jsonObjectOnly = options.entry.structuredOutput === 'json_object';
     this.client = new OpenAI({
       baseURL: options.entry.endpoint ?? null,
@@ -113,6 +151,9 @@ export class OpenAiProvider implements ModelProvider {
     }
   }
 
+  /** Set when the alias names a server tokenizer (`tokenizer: llama-server | vllm`). */
+  countTokens?: (text: string, signal?: AbortSignal) => Promise<number>;
+
   async close(): Promise<void> {
     // HTTP only.
   }
@@ -135,6 +176,7 @@ export class OpenAiProvider implements ModelProvider {
       messages,
       ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
       ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+      ...(request.seed === undefined ? {} : { seed: request.seed }),
       ...(request.tools?.length
         ? {
             tools: request.tools.map((t) => ({
@@ -175,15 +217,13 @@ export class OpenAiProvider implements ModelProvider {
       (typeof extra?.reasoning === 'string' && extra.reasoning) ||
       '';
     const { text, reasoning } = splitReasoning(message?.content ?? '', serverReasoning);
-    const toolCalls: ToolCall[] = (message?.tool_calls ?? []).flatMap((c) =>
-      c.type === 'function'
-        ? [{ id: c.id, name: c.function.name, arguments: parseArguments(c.function.arguments) }]
-        : [],
-    );
+    const { calls, problems } = readToolCalls(message?.tool_calls ?? []);
     const response: ModelResponse = {
       text,
       reasoning,
-      toolCalls,
+      toolCalls: calls,
+      ...(problems.length > 0 ? { toolCallProblems: problems } : {}),
+      ...(res.choices[0]?.finish_reason === 'length' ? { truncated: true } : {}),
       usage: {
         inputTokens: res.usage?.prompt_tokens ?? 0,
         outputTokens: res.usage?.completion_tokens ?? 0,
