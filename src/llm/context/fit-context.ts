@@ -79,6 +79,7 @@ function droppedNote(dropped: readonly ChatMessage[][]): string {
   const more = calls.length - listed.length;
   return [
     '',
+    '',
     `[Context condensed: your first ${dropped.length} steps were removed to fit the context window.`,
     ...(listed.length
       ? [`Calls made in them: ${listed.join('; ')}${more > 0 ? ` and ${more} more` : ''}.`]
