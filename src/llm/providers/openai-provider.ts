@@ -103,7 +103,6 @@ function readToolCalls(
 export class OpenAiProvider implements ModelProvider {
   readonly alias: string;
   private readonly entry: ModelEntry;
-  private readonly client: OpenAI;
   private readonly logger: Logger | undefined;
   private readonly fetchImpl: typeof fetch | undefined;
   /** Set once the server refused `json_schema`; later calls use `json_object` directly. */
@@ -122,14 +121,6 @@ export class OpenAiProvider implements ModelProvider {
         });
     }
     this.jsonObjectOnly = options.entry.structuredOutput === 'json_object';
-    this.client = new OpenAI({
-      baseURL: options.entry.endpoint ?? null,
-      // Local servers ignore the key, but the client insists on one.
-      apiKey: options.entry.apiKey ?? 'not-needed',
-      defaultHeaders: options.entry.headers,
-      maxRetries: 0, // ModelManager retries, with its breaker and recording.
-      timeout: options.entry.timeoutSeconds * 1_000,
-    });
   }
 
   async complete(request: ModelRequest): Promise<ModelResponse> {
@@ -149,6 +140,32 @@ export class OpenAiProvider implements ModelProvider {
       this.jsonObjectOnly = true;
       return this.send(request, 'json_object', started);
     }
+  }
+
+  /** A client whose fetch keeps the body of an error answer in `failed` (one client per call: cheap). */
+  private client(failed: { body?: string }): OpenAI {
+    const base = this.fetchImpl ?? fetch;
+    return new OpenAI({
+      baseURL: this.entry.endpoint ?? null,
+      // Local servers ignore the key, but the client insists on one.
+      apiKey: this.entry.apiKey ?? 'not-needed',
+      defaultHeaders: this.entry.headers,
+      maxRetries: 0, // ModelManager retries, with its breaker and recording.
+      timeout: this.entry.timeoutSeconds * 1_000,
+      fetch: async (url: string | URL | Request, init?: RequestInit) => {
+        const res = await base(url, init);
+        if (!res.ok) {
+          const text = await res
+            .clone()
+            .text()
+            .catch(() => undefined);
+          if (text !== undefined) {
+            failed.body = text;
+          }
+        }
+        return res;
+      },
+    });
   }
 
   /** Set when the alias names a server tokenizer (`tokenizer: llama-server | vllm`). */
@@ -196,8 +213,11 @@ export class OpenAiProvider implements ModelProvider {
     }
     const { signal } = request;
     let res: OpenAI.Chat.Completions.ChatCompletion;
+    // The error body as the server sent it: the client drops bodies without an `error` key (vLLM's
+    // `{"object": "error", "message": …}`), and the message is what says "maximum context length".
+    const failed: { body?: string } = {};
     try {
-      res = await this.client.chat.completions.create(body, signal ? { signal } : {});
+      res = await this.client(failed).chat.completions.create(body, signal ? { signal } : {});
     } catch (error) {
       const status = (error as { status?: unknown }).status;
       const typed = toModelError(
@@ -206,6 +226,7 @@ export class OpenAiProvider implements ModelProvider {
         typeof status === 'number' ? status : undefined,
         signal,
         [...(this.entry.apiKey ? [this.entry.apiKey] : []), ...Object.values(this.entry.headers)],
+        failed.body,
       );
       // Keep the status visible to complete()'s json_schema fallback.
       throw typed;

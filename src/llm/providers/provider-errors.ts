@@ -51,15 +51,24 @@ function firstNumber(text: string, patterns: readonly RegExp[]): number | undefi
   return undefined;
 }
 
-/** Everything a client error carries as text: its message, and the server's error body when kept. */
-function errorText(error: unknown): string {
+/** Everything a client error carries as text: its message, its parsed error, the raw body when kept. */
+function errorText(error: unknown, body: string | undefined): string {
+  const raw = body === undefined ? '' : ` ${body}`;
   if (!(error instanceof Error)) {
-    return String(error);
+    return `${String(error)}${raw}`;
   }
   const e = error as Error & { error?: unknown; code?: unknown };
-  const body = e.error === undefined ? '' : ` ${JSON.stringify(e.error)}`;
+  const parsed = e.error === undefined ? '' : ` ${JSON.stringify(e.error)}`;
   const code = typeof e.code === 'string' ? ` ${e.code}` : '';
-  return `${e.message}${code}${body}`;
+  return `${e.message}${code}${parsed}${raw}`;
+}
+
+/** The error's message, or the server's body when the client could not read a message from it. */
+function messageOf(error: unknown, body: string | undefined): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return body !== undefined && /\(no body\)$/.test(message)
+    ? `${message}: ${body.slice(0, 500)}`
+    : message;
 }
 
 /**
@@ -71,11 +80,12 @@ export function contextLengthError(
   error: unknown,
   status: number | undefined,
   secrets: readonly string[],
+  body?: string,
 ): ContextLengthExceededError | undefined {
   if (status !== undefined && status !== 400 && status !== 413 && status !== 422) {
     return undefined;
   }
-  const text = errorText(error);
+  const text = errorText(error, body);
   if (!CONTEXT_ERROR.test(text)) {
     return undefined;
   }
@@ -83,10 +93,7 @@ export function contextLengthError(
   const contextTokens = firstNumber(text, CONTEXT_TOKENS);
   return new ContextLengthExceededError(
     alias,
-    `the prompt does not fit the context window: ${redactSecrets(
-      error instanceof Error ? error.message : String(error),
-      secrets,
-    ).slice(0, 300)}`,
+    `the prompt does not fit the context window: ${redactSecrets(messageOf(error, body), secrets).slice(0, 400)}`,
     {
       ...(promptTokens === undefined ? {} : { promptTokens }),
       ...(contextTokens === undefined ? {} : { contextTokens }),
@@ -97,7 +104,8 @@ export function contextLengthError(
 
 /**
  * Converts `error` (thrown by a client library or fetch) into a typed error. `status` is the HTTP
- * status when the library exposes one; `secrets` are redacted from the message.
+ * status when the library exposes one; `secrets` are redacted from the message; `body` is the server's
+ * error body when the caller kept it (read for the context-length check and for a message the client lost).
  */
 export function toModelError(
   alias: string,
@@ -105,6 +113,7 @@ export function toModelError(
   status: number | undefined,
   signal: AbortSignal | undefined,
   secrets: readonly string[],
+  body?: string,
 ): ModelCallError | ModelCallAbortedError | ContextLengthExceededError {
   if (
     error instanceof ModelCallError ||
@@ -116,11 +125,11 @@ export function toModelError(
   if (signal?.aborted) {
     return new ModelCallAbortedError(alias, { cause: signal.reason });
   }
-  const context = contextLengthError(alias, error, status, secrets);
+  const context = contextLengthError(alias, error, status, secrets, body);
   if (context !== undefined) {
     return context;
   }
-  const message = redactSecrets(error instanceof Error ? error.message : String(error), secrets);
+  const message = redactSecrets(messageOf(error, body), secrets);
   if (status !== undefined) {
     return new ModelCallError(
       alias,
