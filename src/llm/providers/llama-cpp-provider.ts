@@ -6,15 +6,17 @@
  * - Structured output uses a grammar built from the JSON Schema (`llama.createGrammarForJsonSchema`),
  *   so the answer is always syntactically valid JSON of the schema's shape.
  * - Tools (without a schema) are offered as node-llama-cpp chat functions; calls are returned, not run.
- * - The history is never shortened here: where node-llama-cpp would shift the context (silently drop the
- *   oldest messages), the call fails with `ContextLengthExceededError` and `ModelSession` condenses.
+ * - The history is never shortened here: a prompt that would make node-llama-cpp shift the context
+ *   (silently drop the oldest messages) fails with `ContextLengthExceededError`; `ModelSession` condenses.
  * - Calls to the loaded model are spread over `contextSequences` sequences of one context; more calls wait.
  * - After `idleTtlSeconds` without calls the model and its context are disposed; the next call reloads.
  * Docs: https://node-llama-cpp.withcat.ai/guide/ (LlamaChat, grammar, resolveModelFile).
  */
 import { performance } from 'node:perf_hooks';
 import type {
+  ChatHistoryItem,
   ChatModelFunctions,
+  LlamaChat,
   GbnfJsonSchema,
   LLamaChatGenerateResponseOptions,
   LlamaContext,
@@ -148,19 +150,9 @@ export class LlamaCppProvider implements ModelProvider {
           : undefined;
       const history = toChatHistory(request.messages);
       history.push({ type: 'model', response: [] });
+      this.checkContext(chat, sequence, history, functions, request.maxTokens);
       const options: LLamaChatGenerateResponseOptions<ChatModelFunctions> = {
         maxTokens: request.maxTokens ?? this.options.entry.maxOutputTokens,
-        contextShift: {
-          // node-llama-cpp's default strategy drops the oldest turns (the task among them) without a word.
-          strategy: ({ maxTokensCount }) => {
-            throw new ContextLengthExceededError(
-              this.alias,
-              `the conversation does not fit the context of ${this.options.entry.contextSize} tokens`,
-              { contextTokens: this.options.entry.contextSize },
-              { cause: { maxTokensCount } },
-            );
-          },
-        },
       };
       if (grammar) {
         options.grammar = grammar;
@@ -224,6 +216,35 @@ export class LlamaCppProvider implements ModelProvider {
       chat.dispose({ disposeSequence: false });
       // The next call brings its whole history: start each call from an empty sequence.
       await sequence.clearHistory();
+    }
+  }
+
+  /**
+   * Refuses a prompt that would not leave `maxTokens` free in the context: node-llama-cpp would
+   * otherwise shift the context, silently dropping the oldest messages (the task first), and it ignores a
+   * context-shift strategy that throws. The prompt is counted as the chat wrapper renders it.
+   * @throws ContextLengthExceededError with the prompt's token count
+   */
+  private checkContext(
+    chat: LlamaChat,
+    sequence: LlamaContextSequence,
+    history: ChatHistoryItem[],
+    functions: ChatModelFunctions | undefined,
+    maxTokens: number | undefined,
+  ): void {
+    const { contextText } = chat.chatWrapper.generateContextState({
+      chatHistory: history,
+      ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}),
+    });
+    const promptTokens = contextText.tokenize(sequence.model.tokenizer).length;
+    const { contextSize } = this.options.entry;
+    const answer = maxTokens ?? this.options.entry.maxOutputTokens;
+    if (promptTokens + answer > contextSize) {
+      throw new ContextLengthExceededError(
+        this.alias,
+        `a prompt of ${promptTokens} tokens and an answer of up to ${answer} do not fit the context of ${contextSize} tokens`,
+        { promptTokens, contextTokens: contextSize },
+      );
     }
   }
 
