@@ -125,7 +125,7 @@ describe('runAgent', () => {
     const outcome = await runAgent({ ...options(models), onEvent: (e) => void events.push(e) });
     expect(outcome).toEqual({ kind: 'result', result: { summary: 'fixed' }, steps: 3 });
     expect(lastOf(models, 1)).toMatch(
-      /^Your finish result does not match its schema:\nnot valid JSON/,
+      /^Your answer was not valid: your finish result does not match its schema\.\nnot valid JSON/,
     );
     expect(JSON.parse(lastOf(models, 2))).toMatchObject({
       ok: false,

@@ -17,7 +17,7 @@ export function textAnswerMessage(tools: readonly ToolDefinition[]): string {
 
 /** To a finish result (JSON answer or finish call) that does not match the schema. */
 export function invalidFinishMessage(issue: string): string {
-  return `Your finish result does not match its schema:\n${issue}\nCall finish again with a result that matches it, or keep working with the tools.`;
+  return `Your answer was not valid: your finish result does not match its schema.\n${issue}\nCall finish again with a result that matches it, or keep working with the tools.`;
 }
 
 /** To an answer cut off at the output limit, with or without a readable call before the cut. */
