@@ -202,14 +202,15 @@ async function answerWithCalls<T>(
     const signature = `${call.name}${JSON.stringify(call.arguments)}`;
     state.repeats = signature === state.lastCall ? state.repeats + 1 : 1;
     state.lastCall = signature;
-    if (state.repeats >= options.loopLimit) {
-      await emit('agent.tool_call', { tool: call.name, loop: true });
-      return { end: { kind: 'loop', call: call.name, repeats: state.repeats, steps } };
-    }
+    // An unknown tool is named as such however often it comes (never run, so never a loop).
     if (!known.has(call.name)) {
       state.messages.push(toolMessage(call, unknownToolResult(call.name, tools)));
       note({ problem: 'unknown_tool', detail: call.name });
       continue;
+    }
+    if (state.repeats >= options.loopLimit) {
+      await emit('agent.tool_call', { tool: call.name, loop: true });
+      return { end: { kind: 'loop', call: call.name, repeats: state.repeats, steps } };
     }
     if (state.repeats > 1) {
       state.messages.push(toolMessage(call, repeatedCallResult(call.name)));

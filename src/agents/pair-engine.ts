@@ -19,12 +19,7 @@ import { BudgetExceededError } from '../errors/index.js';
 import type { GitWorkspace } from '../git/git-workspace.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { AgentModels, PairRole } from './agent-models.js';
-import {
-  describeOutcome,
-  runAgent,
-  type AgentOutcome,
-  type AgentStepEvent,
-} from './agent-loop.js';
+import { describeOutcome, runAgent, type AgentOutcome, type AgentStepEvent } from './agent-loop.js';
 import type { ToolContext } from './agent-tools.js';
 import { Checkpoint, type Diagnosis, type RunRecord } from './checkpoint.js';
 import { boundaryViolations } from './file-boundary.js';
