@@ -114,14 +114,7 @@ export class ModelManager implements ManagerServices {
 
   /** The provider of `alias`, created once (concurrent first calls share the creation). */
   provider(alias: string): Promise<ModelProvider> {
-    const cached = this.providers.get(alias);
-    if (cached !== undefined) {
-      return cached;
-    }
-    const created = this.factory(alias, this.entry(alias));
-    this.providers.set(alias, created);
-    created.catch(() => this.providers.delete(alias));
-    return created;
+    return memo(this.providers, alias, () => this.factory(alias, this.entry(alias)));
   }
 
   /**
@@ -129,35 +122,27 @@ export class ModelManager implements ManagerServices {
    * `ToolCallingProvider`), one per alias so a switch to the text protocol holds for the process.
    */
   callable(alias: string): Promise<ModelProvider> {
-    let c = this.callables.get(alias);
-    if (c === undefined) {
+    return memo(this.callables, alias, async () => {
       const mode = this.entry(alias).toolCalling;
-      c = this.provider(alias).then(
-        (inner) =>
-          new ToolCallingProvider(inner, { mode, ...(this.logger ? { logger: this.logger } : {}) }),
-      );
-      this.callables.set(alias, c);
-      c.catch(() => this.callables.delete(alias));
-    }
-    return c;
+      const inner = await this.provider(alias);
+      return new ToolCallingProvider(inner, {
+        mode,
+        ...(this.logger ? { logger: this.logger } : {}),
+      });
+    });
   }
 
   /** The token counter of `alias`: its provider's tokenizer when it has one, else the calibrated estimate. */
   counter(alias: string): Promise<TokenCounter> {
-    let c = this.counters.get(alias);
-    if (c === undefined) {
-      c = this.provider(alias).then((p) => {
-        const tokenize = p.countTokens?.bind(p);
-        return new TokenCounter({
-          ...(tokenize ? { tokenize } : {}),
-          onTokenizerError: (err) =>
-            this.logger?.warn({ err, alias }, 'tokenizer failed; counting tokens by estimate'),
-        });
+    return memo(this.counters, alias, async () => {
+      const p = await this.provider(alias);
+      const tokenize = p.countTokens?.bind(p);
+      return new TokenCounter({
+        ...(tokenize ? { tokenize } : {}),
+        onTokenizerError: (err) =>
+          this.logger?.warn({ err, alias }, 'tokenizer failed; counting tokens by estimate'),
       });
-      this.counters.set(alias, c);
-      c.catch(() => this.counters.delete(alias));
-    }
-    return c;
+    });
   }
 
   /** The circuit breaker of `alias`. */
@@ -184,4 +169,20 @@ export class ModelManager implements ManagerServices {
     await Promise.allSettled(all.map(async (p) => (await p).close()));
     await this.factory.close?.();
   }
+}
+
+/** The value of `key` in `cache`, created once by `create` (concurrent first calls share it); a failure is forgotten. */
+function memo<T>(
+  cache: Map<string, Promise<T>>,
+  key: string,
+  create: () => Promise<T>,
+): Promise<T> {
+  const cached = cache.get(key);
+  if (cached !== undefined) {
+    return cached;
+  }
+  const created = create();
+  cache.set(key, created);
+  created.catch(() => cache.delete(key));
+  return created;
 }

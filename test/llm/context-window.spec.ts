@@ -13,6 +13,7 @@ import { parseModelCatalog } from '../../src/llm/catalog.js';
 import { MemoryModelCallRecorder } from '../../src/llm/model-call-recorder.js';
 import { ModelManager } from '../../src/llm/model-manager.js';
 import type { ChatMessage } from '../../src/llm/types.js';
+import { readFileConversation } from './fixtures/conversations.js';
 import { useNock, type JsonBody } from './nock-helpers.js';
 
 const SERVER = 'http://gpu.test:8000';
@@ -58,26 +59,12 @@ function promptTokens(body: JsonBody, charsPerToken: number): number {
 }
 
 /** A task and `steps` read_file turns whose results are `size` characters each. */
-function longConversation(steps: number, size: number): ChatMessage[] {
-  const out: ChatMessage[] = [
-    { role: 'system', content: 'You are the developer.' },
-    { role: 'user', content: 'Implement multiply.' },
-  ];
-  for (let i = 0; i < steps; i += 1) {
-    out.push({
-      role: 'assistant',
-      content: '',
-      toolCalls: [{ id: `c${i}`, name: 'read_file', arguments: { path: `f${i}.py` } }],
-    });
-    out.push({
-      role: 'tool',
-      toolCallId: `c${i}`,
-      name: 'read_file',
-      content: `${i} `.repeat(size / 2),
-    });
-  }
-  return out;
-}
+const longConversation = (steps: number, size: number): ChatMessage[] =>
+  readFileConversation({
+    steps,
+    task: 'Implement multiply.',
+    result: (i) => `${i} `.repeat(size / 2),
+  });
 
 const completion = (prompt: number) => ({
   id: 'x',

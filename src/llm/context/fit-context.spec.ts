@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readFileConversation } from '../../../test/llm/fixtures/conversations.js';
 import type { ChatMessage } from '../types.js';
 import { COLLAPSED, collapseToolResults } from './collapse-tool-results.js';
 import { cutMiddle, fitContext } from './fit-context.js';
@@ -16,26 +17,13 @@ const total = async (ms: readonly ChatMessage[]) =>
   (await Promise.all(ms.map(count))).reduce((a, b) => a + b, 0);
 
 /** system, task, then `steps` turns of read_file with a result of `size` characters each. */
-function conversation(steps: number, size = 400): ChatMessage[] {
-  const out: ChatMessage[] = [
-    { role: 'system', content: 'You are the developer.' },
-    { role: 'user', content: 'Make multiply(a, b) return the product.' },
-  ];
-  for (let i = 0; i < steps; i += 1) {
-    out.push({
-      role: 'assistant',
-      content: '',
-      toolCalls: [{ id: `c${i}`, name: 'read_file', arguments: { path: `src/f${i}.py` } }],
-    });
-    out.push({
-      role: 'tool',
-      toolCallId: `c${i}`,
-      name: 'read_file',
-      content: JSON.stringify({ ok: true, content: String(i).repeat(size) }),
-    });
-  }
-  return out;
-}
+const conversation = (steps: number, size = 400): ChatMessage[] =>
+  readFileConversation({
+    steps,
+    task: 'Make multiply(a, b) return the product.',
+    path: (i) => `src/f${i}.py`,
+    result: (i) => JSON.stringify({ ok: true, content: String(i).repeat(size) }),
+  });
 
 describe('collapseToolResults', () => {
   it('keeps the last results in full and collapses older ones to one line naming the call', () => {

@@ -42,26 +42,22 @@ export function takeBareJson(scan: Scan): void {
       continue;
     }
     const read = readJsonValue(text, m.index);
-    if (read.status === 'incomplete') {
-      const message = 'the JSON tool call ends before it is complete: the answer was cut off';
+    if (read.status !== 'complete') {
+      const cut = read.status === 'incomplete';
+      const message = cut
+        ? 'the JSON tool call ends before it is complete: the answer was cut off'
+        : `the JSON tool call is not valid JSON (${read.error})`;
+      const kind = cut ? 'truncated' : 'invalid_json';
       take(
         scan,
         m.index,
-        text.length,
+        cut ? text.length : read.end,
         [],
-        problem('truncated', 'json', message, text.slice(m.index)),
+        problem(kind, 'json', message, text.slice(m.index)),
       );
-      return;
-    }
-    if (read.status === 'invalid') {
-      const message = `the JSON tool call is not valid JSON (${read.error})`;
-      take(
-        scan,
-        m.index,
-        read.end,
-        [],
-        problem('invalid_json', 'json', message, text.slice(m.index)),
-      );
+      if (cut) {
+        return; // nothing after a cut can be a call
+      }
       continue;
     }
     const found = toCalls(read.value, 'json', strict);
