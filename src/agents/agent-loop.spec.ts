@@ -139,7 +139,8 @@ describe('runAgent', () => {
 
   it('tells a model that answers in text to call a tool, naming the tools, and gives up after three in a row', async () => {
     const prose = { text: 'I would first read calc.py and then add multiply.' };
-    const models = fakeModels([prose, prose, prose]);
+    const code = { text: 'Add this:\n```js\nfunction multiply(a, b) { return a * b; }\n```' };
+    const models = fakeModels([prose, code, prose]);
     const outcome = await runAgent(options(models));
     expect(outcome).toMatchObject({ kind: 'gave_up', problem: 'text_answer', count: 3, steps: 3 });
     expect(describeOutcome(outcome)).toBe(

@@ -169,8 +169,9 @@ function answerWithoutCalls<T>(
   } else if (problems.length > 0) {
     problem = { problem: 'invalid_call', detail: problems[0]!.message };
     correction = invalidCallMessage(problems);
-  } else if (finish?.json || response.text.includes('{')) {
-    // A JSON value that fails the schema, or JSON that does not parse: a finish result gone wrong.
+  } else if (finish?.json || /\{\s*"/.test(response.text)) {
+    // A JSON value that fails the schema, or a JSON object (a quoted key) that does not parse: a finish
+    // result gone wrong. Code in prose (`{ return a * b; }`) stays a text answer.
     problem = { problem: 'invalid_finish', detail: finish?.error ?? 'not valid JSON' };
     correction = invalidFinishMessage(finish?.error ?? 'not valid JSON');
   } else {
