@@ -290,7 +290,7 @@ export async function runPhase<T>(
   }
 }
 
-/** The text of every message of a request body (for assertions on what the model was told). */
+/** The text of the last two messages of a request body: the latest result and any correction after it. */
 export function lastUserText(body: JsonBody): string {
   const messages = body.messages as JsonBody[];
   return messages
