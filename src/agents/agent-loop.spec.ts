@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ContextLengthExceededError } from '../errors/index.js';
 import type { ModelRequest, ModelResponse, ToolCall } from '../llm/types.js';
 import type { AgentModels, ModelUsage } from './agent-models.js';
-import { runAgent, type AgentStepEvent } from './agent-loop.js';
+import { describeOutcome, runAgent, type AgentStepEvent } from './agent-loop.js';
 import type { ToolContext } from './agent-tools.js';
 
 const Result = z.object({ summary: z.string().min(1) });
 
 /** An in-test fake of the engine's model port: answers from a list, keeps every request. */
-function fakeModels(answers: Partial<ModelResponse>[]): AgentModels & { requests: ModelRequest[] } {
+function fakeModels(
+  answers: (Partial<ModelResponse> | Error)[],
+): AgentModels & { requests: ModelRequest[] } {
   const requests: ModelRequest[] = [];
   const usage: ModelUsage = {
     inputTokens: 0,
@@ -25,6 +28,9 @@ function fakeModels(answers: Partial<ModelResponse>[]): AgentModels & { requests
       const answer = answers.shift();
       if (!answer) {
         return Promise.reject(new Error('fake model: no answer left'));
+      }
+      if (answer instanceof Error) {
+        return Promise.reject(answer);
       }
       return Promise.resolve({
         text: '',
@@ -63,7 +69,10 @@ const tool = (name: string, args: Record<string, unknown> = {}, id = name): Tool
   arguments: args,
 });
 
-const options = (models: AgentModels, extra: { maxSteps?: number; loopLimit?: number } = {}) => ({
+const options = (
+  models: AgentModels,
+  extra: { maxSteps?: number; loopLimit?: number; patience?: number } = {},
+) => ({
   models,
   role: 'developer' as const,
   step: 'green-1',
@@ -73,7 +82,12 @@ const options = (models: AgentModels, extra: { maxSteps?: number; loopLimit?: nu
   resultSchema: Result,
   maxSteps: extra.maxSteps ?? 10,
   loopLimit: extra.loopLimit ?? 3,
+  ...(extra.patience === undefined ? {} : { patience: extra.patience }),
 });
+
+/** The content of the last message of the `i`-th request. */
+const lastOf = (models: { requests: ModelRequest[] }, i: number) =>
+  models.requests[i]!.messages.at(-1)!.content;
 
 describe('runAgent', () => {
   it('runs tools, sends their results back and ends with the finish tool', async () => {
@@ -82,7 +96,7 @@ describe('runAgent', () => {
       { toolCalls: [tool('read_file', { path: 'a.py' })] },
       { toolCalls: [tool('finish', { summary: 'done' })] },
     ]);
-    const outcome = await runAgent({ ...options(models), tools: tools(reads) });
+    const outcome = await runAgent({ ...options(models), tools: tools(reads), temperature: 0.7 });
     expect(outcome).toEqual({ kind: 'result', result: { summary: 'done' }, steps: 2 });
     expect(reads).toEqual(['a.py']);
     expect(models.requests[1]!.messages.at(-1)).toEqual({
@@ -93,11 +107,15 @@ describe('runAgent', () => {
     });
     // Each request is a snapshot: the first one still ends with the task.
     expect(models.requests[0]!.messages.map((m) => m.role)).toEqual(['system', 'user']);
-    expect(models.requests[0]!.step).toBe('green-1');
+    expect(models.requests[0]).toMatchObject({
+      step: 'green-1',
+      keepToolResults: 5,
+      temperature: 0.7,
+    });
     expect(models.requests[0]!.tools!.map((t) => t.name)).toContain('finish');
   });
 
-  it('accepts a JSON answer and repairs an invalid one or an invalid finish', async () => {
+  it('accepts a JSON answer and corrects an invalid one or an invalid finish', async () => {
     const events: AgentStepEvent[] = [];
     const models = fakeModels([
       { text: 'I am done {"summary": ' },
@@ -106,23 +124,126 @@ describe('runAgent', () => {
     ]);
     const outcome = await runAgent({ ...options(models), onEvent: (e) => void events.push(e) });
     expect(outcome).toEqual({ kind: 'result', result: { summary: 'fixed' }, steps: 3 });
-    expect(models.requests[1]!.messages.at(-1)!.content).toMatch(
-      /^Your answer was not valid: not valid JSON/,
+    expect(lastOf(models, 1)).toMatch(
+      /^Your answer was not valid: your finish result does not match its schema\.\nnot valid JSON/,
     );
-    expect(JSON.parse(models.requests[2]!.messages.at(-1)!.content)).toMatchObject({
+    expect(JSON.parse(lastOf(models, 2))).toMatchObject({
       ok: false,
-      error: { type: 'invalid_result' },
+      error: { type: 'invalid_result', message: expect.stringContaining('summary') },
     });
-    expect(events.filter((e) => e.kind === 'agent.repair')).toHaveLength(2);
+    expect(events.filter((e) => e.kind === 'agent.repair').map((e) => e.data.problem)).toEqual([
+      'invalid_finish',
+      'invalid_finish',
+    ]);
   });
 
-  it('ends the attempt when the same call repeats loopLimit times in a row', async () => {
+  it('tells a model that answers in text to call a tool, naming the tools, and gives up after three in a row', async () => {
+    const prose = { text: 'I would first read calc.py and then add multiply.' };
+    const code = { text: 'Add this:\n```js\nfunction multiply(a, b) { return a * b; }\n```' };
+    const models = fakeModels([prose, code, prose]);
+    const outcome = await runAgent(options(models));
+    expect(outcome).toMatchObject({ kind: 'gave_up', problem: 'text_answer', count: 3, steps: 3 });
+    expect(describeOutcome(outcome)).toBe(
+      'the model answered in text 3 times in a row instead of calling a tool',
+    );
+    expect(lastOf(models, 1)).toContain('You answered in text, but this step needs a tool call');
+    expect(lastOf(models, 1)).toContain(
+      'read_file, list_files, search, repo_map, write_file, run_tests, finish',
+    );
+    expect(models.requests[1]!.messages.at(-2)).toEqual({ role: 'assistant', content: prose.text });
+  });
+
+  it('answers an unknown tool with the list of real ones and names it in the cause', async () => {
+    const wrong = { toolCalls: [tool('open_file', { path: 'a.py' })] };
+    const models = fakeModels([wrong, wrong, wrong]);
+    const outcome = await runAgent({ ...options(models), loopLimit: 10 });
+    expect(JSON.parse(lastOf(models, 1))).toEqual({
+      ok: false,
+      error: {
+        type: 'unknown_tool',
+        message:
+          'There is no tool named "open_file". The tools are: read_file, list_files, search, repo_map, write_file, run_tests, finish.',
+      },
+    });
+    expect(describeOutcome(outcome)).toBe(
+      'the model called the unknown tool open_file 3 times in a row',
+    );
+  });
+
+  it('answers arguments that do not match the schema with the validation issue', async () => {
+    const models = fakeModels([
+      { toolCalls: [tool('read_file', { file: 'a.py' })] },
+      { toolCalls: [tool('read_file', { path: 'a.py' })] },
+      { toolCalls: [tool('finish', { summary: 'ok' })] },
+    ]);
+    expect(await runAgent(options(models))).toMatchObject({ kind: 'result' });
+    const error = JSON.parse(lastOf(models, 1)) as { error: { type: string; message: string } };
+    expect(error.error.type).toBe('invalid_arguments');
+    expect(error.error.message).toMatch(/path/);
+  });
+
+  it('runs nothing of a call cut off at the output limit, says so, and names it in the cause', async () => {
+    const cut = {
+      text: 'Writing the file.',
+      truncated: true,
+      toolCallProblems: [
+        {
+          kind: 'truncated' as const,
+          dialect: 'hermes' as const,
+          message: 'the <tool_call> block ends before its JSON is complete: the answer was cut off',
+          excerpt: '{"name": "write_file", "arguments": {"path": "calc.py", "content": "def',
+        },
+      ],
+    };
+    const models = fakeModels([cut, { text: 'still', truncated: true }, cut]);
+    const outcome = await runAgent(options(models));
+    expect(lastOf(models, 1)).toMatch(/^Your answer was cut off at the output token limit/);
+    expect(lastOf(models, 1)).toContain('change one part of a file at a time');
+    expect(outcome).toMatchObject({ kind: 'gave_up', problem: 'truncated' });
+    expect(describeOutcome(outcome)).toBe(
+      "the model's answer was cut off at the output limit 3 times in a row",
+    );
+  });
+
+  it('shows a call that could not be read, runs the readable ones beside it', async () => {
+    const reads: string[] = [];
+    const models = fakeModels([
+      {
+        toolCalls: [tool('read_file', { path: 'a.py' })],
+        toolCallProblems: [
+          {
+            kind: 'invalid_json',
+            dialect: 'mistral',
+            message: 'the arguments of read_file are not a JSON object',
+            excerpt: 'read_file[ARGS]"b.py"',
+          },
+        ],
+      },
+      { toolCalls: [tool('finish', { summary: 'ok' })] },
+    ]);
+    expect(await runAgent({ ...options(models), tools: tools(reads) })).toMatchObject({
+      kind: 'result',
+    });
+    expect(reads).toEqual(['a.py']);
+    expect(lastOf(models, 1)).toContain(
+      'These tool calls could not be read and were not run:\n- the arguments of read_file are not a JSON object: read_file[ARGS]"b.py"',
+    );
+  });
+
+  it('answers a repeated call with a note instead of running it, and ends the attempt at loopLimit', async () => {
     const reads: string[] = [];
     const same = { toolCalls: [tool('read_file', { path: 'a.py' })] };
     const models = fakeModels([same, same, same, same]);
     const outcome = await runAgent({ ...options(models, { loopLimit: 3 }), tools: tools(reads) });
-    expect(outcome).toEqual({ kind: 'loop', call: 'read_file', steps: 3 });
-    expect(reads).toEqual(['a.py', 'a.py']);
+    expect(outcome).toEqual({ kind: 'loop', call: 'read_file', repeats: 3, steps: 3 });
+    expect(describeOutcome(outcome)).toBe(
+      'the model repeated the same read_file call 3 times in a row; phase ended',
+    );
+    expect(reads).toEqual(['a.py']);
+    expect(JSON.parse(lastOf(models, 2))).toMatchObject({
+      ok: false,
+      error: { type: 'repeated_call' },
+    });
   });
 
   it('does not count calls with other arguments, or interleaved calls, as a loop', async () => {
@@ -138,7 +259,7 @@ describe('runAgent', () => {
     expect(await runAgent(options(models, { loopLimit: 3 }))).toMatchObject({ kind: 'result' });
   });
 
-  it('stops at the step limit', async () => {
+  it('stops at the step limit, naming a problem of half the answers', async () => {
     const models = fakeModels(
       Array.from({ length: 10 }, (_, i) => ({
         toolCalls: [tool('read_file', { path: `${i}.py` })],
@@ -149,9 +270,34 @@ describe('runAgent', () => {
       steps: 4,
     });
     expect(models.requests).toHaveLength(4);
+    const mixed = fakeModels([
+      { text: 'thinking aloud' },
+      { toolCalls: [tool('read_file', { path: 'a.py' })] },
+      { text: 'more prose' },
+      { toolCalls: [tool('read_file', { path: 'b.py' })] },
+    ]);
+    const outcome = await runAgent(options(mixed, { maxSteps: 4 }));
+    expect(describeOutcome(outcome)).toBe(
+      'the model answered in text 2 of 4 times instead of calling a tool; no result within 4 steps',
+    );
   });
 
-  it('lets model errors propagate', async () => {
+  it('ends the attempt when the conversation cannot be fitted into the context', async () => {
+    const models = fakeModels([
+      { toolCalls: [tool('read_file', { path: 'a.py' })] },
+      new ContextLengthExceededError(
+        'fake',
+        'the conversation does not fit the context of 4096 tokens even condensed',
+      ),
+    ]);
+    const outcome = await runAgent(options(models));
+    expect(outcome).toMatchObject({ kind: 'context_overflow', steps: 2 });
+    expect(describeOutcome(outcome)).toBe(
+      "the conversation no longer fits the model's context window: model alias fake: the conversation does not fit the context of 4096 tokens even condensed",
+    );
+  });
+
+  it('lets other model errors propagate', async () => {
     await expect(runAgent(options(fakeModels([])))).rejects.toThrow('fake model: no answer left');
   });
 });

@@ -23,7 +23,7 @@ import { costBudgetExhausted, tokenBudgetExhausted } from '../llm/budget-rule.js
 import type { GitWorkspace } from '../git/git-workspace.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { AgentModels, PairRole } from './agent-models.js';
-import { runAgent, type AgentOutcome, type AgentStepEvent } from './agent-loop.js';
+import { describeOutcome, runAgent, type AgentOutcome, type AgentStepEvent } from './agent-loop.js';
 import type { ToolContext } from './agent-tools.js';
 import { Checkpoint, type Diagnosis, type RunRecord } from './checkpoint.js';
 import { boundaryViolations, protectedViolations } from './file-boundary.js';
@@ -746,12 +746,3 @@ function describeStep(e: AgentStepEvent): string {
 
 const TAMPERED =
   'files outside your role changed while the tests ran; they were reverted and the run does not count';
-
-function describeOutcome(outcome: AgentOutcome<unknown>): string {
-  if (outcome.kind === 'loop') {
-    return `the agent repeated the same ${outcome.call} call; phase ended`;
-  }
-  return outcome.kind === 'step_limit'
-    ? `the agent did not finish within ${outcome.steps} steps`
-    : 'finished';
-}

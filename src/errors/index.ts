@@ -8,6 +8,7 @@ export { CircuitOpenError } from './circuit-open-error.js';
 export { InvalidModelOutputError } from './invalid-model-output-error.js';
 export { ModelCallError } from './model-call-error.js';
 export { ModelCallAbortedError } from './model-call-aborted-error.js';
+export { ContextLengthExceededError } from './context-length-exceeded-error.js';
 export { ModelUnavailableError } from './model-unavailable-error.js';
 export { ScriptExhaustedError } from './script-exhausted-error.js';
 export { WebhookPayloadError } from './webhook-payload-error.js';

@@ -61,6 +61,28 @@ export const CatalogEntry = z
     threads: z.number().int().min(0).max(256).default(0),
     /** llama-cpp: context sequences (parallel calls on one loaded model). */
     contextSequences: z.number().int().min(1).max(16).default(1),
+    /**
+     * How tools are offered: `native` (the server's tool API), `text` (tools described in the system
+     * prompt, calls read from the answer's text in any dialect `parseToolCalls` knows), `auto` (native,
+     * switching to text for this alias once the server refuses tools or the model writes calls as text).
+     */
+    toolCalling: z.enum(['native', 'text', 'auto']).default('auto'),
+    /** Sampling temperature of calls that set none; callers raise it on retries. */
+    temperature: z.number().min(0).max(2).default(0.2),
+    /** Sampling seed sent with every call that sets none (servers that honour it answer reproducibly). */
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .optional(),
+    /**
+     * How prompt tokens are counted to keep requests inside `contextSize`: `estimate` (characters per
+     * token, calibrated from the usage the server reports), or the server's own tokenizer through its
+     * `/tokenize` endpoint (`llama-server` for llama.cpp's server, `vllm`; openai provider only). The
+     * llama-cpp provider always uses the model's tokenizer.
+     */
+    tokenizer: z.enum(['estimate', 'llama-server', 'vllm']).default('estimate'),
     /** openai: how structured output is requested; `json_object` for servers without json_schema. */
     structuredOutput: z.enum(['json_schema', 'json_object']).default('json_schema'),
     /** Wall-clock limit of one call in seconds. */
@@ -71,6 +93,13 @@ export const CatalogEntry = z
   .superRefine((e, ctx) => {
     if ((e.provider === 'ollama' || e.provider === 'openai') && e.endpoint === undefined) {
       ctx.addIssue({ code: 'custom', path: ['endpoint'], message: `required for ${e.provider}` });
+    }
+    if (e.tokenizer !== 'estimate' && e.provider !== 'openai') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tokenizer'],
+        message: `${e.tokenizer} is a server tokenizer: only for the openai provider`,
+      });
     }
     if (e.provider === 'scripted' && e.script === undefined) {
       ctx.addIssue({ code: 'custom', path: ['script'], message: 'required for scripted' });

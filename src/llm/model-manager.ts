@@ -13,6 +13,7 @@ import {
   type CircuitState,
 } from './circuit-breaker.js';
 import { PrioritySlots, type ConcurrencyGate } from './concurrency-gate.js';
+import { TokenCounter } from './context/token-counter.js';
 import type { ModelCallRecorder } from './model-call-recorder.js';
 import {
   ModelSession,
@@ -21,6 +22,7 @@ import {
   type RetryOptions,
 } from './model-session.js';
 import { createProviderFactory, type ProviderFactory } from './provider-factory.js';
+import { ToolCallingProvider } from './tool-calls/tool-calling-provider.js';
 import type { ModelProvider } from './types.js';
 import { validatePolicyModels } from './validate-policy-models.js';
 import { abortableSleep } from './abortable-sleep.js';
@@ -54,6 +56,8 @@ export class ModelManager implements ManagerServices {
   readonly random: () => number;
   private readonly factory: ProviderFactory;
   private readonly providers = new Map<string, Promise<ModelProvider>>();
+  private readonly callables = new Map<string, Promise<ModelProvider>>();
+  private readonly counters = new Map<string, Promise<TokenCounter>>();
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly breakerOptions: CircuitBreakerOptions;
 
@@ -110,14 +114,35 @@ export class ModelManager implements ManagerServices {
 
   /** The provider of `alias`, created once (concurrent first calls share the creation). */
   provider(alias: string): Promise<ModelProvider> {
-    const cached = this.providers.get(alias);
-    if (cached !== undefined) {
-      return cached;
-    }
-    const created = this.factory(alias, this.entry(alias));
-    this.providers.set(alias, created);
-    created.catch(() => this.providers.delete(alias));
-    return created;
+    return memo(this.providers, alias, () => this.factory(alias, this.entry(alias)));
+  }
+
+  /**
+   * The provider of `alias` wrapped for sessions: the alias's `toolCalling` setting applied (see
+   * `ToolCallingProvider`), one per alias so a switch to the text protocol holds for the process.
+   */
+  callable(alias: string): Promise<ModelProvider> {
+    return memo(this.callables, alias, async () => {
+      const mode = this.entry(alias).toolCalling;
+      const inner = await this.provider(alias);
+      return new ToolCallingProvider(inner, {
+        mode,
+        ...(this.logger ? { logger: this.logger } : {}),
+      });
+    });
+  }
+
+  /** The token counter of `alias`: its provider's tokenizer when it has one, else the calibrated estimate. */
+  counter(alias: string): Promise<TokenCounter> {
+    return memo(this.counters, alias, async () => {
+      const p = await this.provider(alias);
+      const tokenize = p.countTokens?.bind(p);
+      return new TokenCounter({
+        ...(tokenize ? { tokenize } : {}),
+        onTokenizerError: (err) =>
+          this.logger?.warn({ err, alias }, 'tokenizer failed; counting tokens by estimate'),
+      });
+    });
   }
 
   /** The circuit breaker of `alias`. */
@@ -139,7 +164,25 @@ export class ModelManager implements ManagerServices {
   async close(): Promise<void> {
     const all = [...this.providers.values()];
     this.providers.clear();
+    this.callables.clear();
+    this.counters.clear();
     await Promise.allSettled(all.map(async (p) => (await p).close()));
     await this.factory.close?.();
   }
+}
+
+/** The value of `key` in `cache`, created once by `create` (concurrent first calls share it); a failure is forgotten. */
+function memo<T>(
+  cache: Map<string, Promise<T>>,
+  key: string,
+  create: () => Promise<T>,
+): Promise<T> {
+  const cached = cache.get(key);
+  if (cached !== undefined) {
+    return cached;
+  }
+  const created = create();
+  cache.set(key, created);
+  created.catch(() => cache.delete(key));
+  return created;
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger.js';
 import type { ModelCatalog, ModelEntry } from './catalog.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { ConcurrencyGate } from './concurrency-gate.js';
+import type { TokenCounter } from './context/token-counter.js';
 import type { ModelCallRecorder } from './model-call-recorder.js';
 import type { ModelProvider, ModelResponse } from './types.js';
 
@@ -37,6 +38,16 @@ export interface StructuredResult<T> extends CompletionResult {
   value: T;
   /** True when the first answer was invalid and the repair attempt fixed it. */
   repaired: boolean;
+}
+
+/** What fitting requests into the context did in a session (for logs, bench and tests). */
+export interface ContextStats {
+  /** Largest prompt sent, in counted tokens (tools included). */
+  largestPromptTokens: number;
+  /** Requests whose history was condensed (turns dropped or messages cut). */
+  condensed: number;
+  /** Retries after a server's context-length error. */
+  contextRetries: number;
 }
 
 /** Retry of transient provider errors: exponential backoff with jitter. */
@@ -79,6 +90,9 @@ export interface ManagerServices {
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly random: () => number;
   entry(alias: string): ModelEntry;
-  provider(alias: string): Promise<ModelProvider>;
+  /** The alias's provider as sessions call it: its `toolCalling` setting applied. */
+  callable(alias: string): Promise<ModelProvider>;
+  /** The alias's token counter (its tokenizer, or the calibrated estimate). */
+  counter(alias: string): Promise<TokenCounter>;
   breaker(alias: string): CircuitBreaker;
 }

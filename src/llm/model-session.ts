@@ -8,15 +8,18 @@ import type { z } from 'zod';
 import { ROLES, type Role } from '../config/repo-policy.js';
 import {
   BudgetExceededError,
+  ContextLengthExceededError,
   InvalidModelOutputError,
   ModelCallAbortedError,
   ModelCallError,
   TandemError,
 } from '../errors/index.js';
 import type { ModelEntry } from './catalog.js';
+import { prepareRequest, type PreparedRequest } from './context/prepare-request.js';
 import type { ModelCallOutcome } from './model-call-recorder.js';
 import type {
   CompletionResult,
+  ContextStats,
   ForTicketOptions,
   ManagerServices,
   SessionUsage,
@@ -29,6 +32,7 @@ import type { ModelRequest, ModelResponse } from './types.js';
 
 export type {
   CompletionResult,
+  ContextStats,
   ForTicketOptions,
   ManagerServices,
   RetryOptions,
@@ -41,11 +45,20 @@ export { costOf, repairPrompt, toJsonSchema } from './structured-output.js';
 
 const zero = (): UsageTotals => ({ inputTokens: 0, outputTokens: 0, costUsd: 0, calls: 0 });
 
+/** Condensed retries after a server's context-length error, and how much smaller each one is. */
+const CONTEXT_RETRIES = 2;
+const CONTEXT_SHRINK = 0.75;
+
 /** See the module comment. Not thread-safe across processes; one session per running job. */
 export class ModelSession {
   private readonly position: Record<Role, number>;
   private readonly totals: UsageTotals;
   private readonly byRole: Record<Role, UsageTotals>;
+  private readonly stats: ContextStats = {
+    largestPromptTokens: 0,
+    condensed: 0,
+    contextRetries: 0,
+  };
 
   constructor(
     private readonly services: ManagerServices,
@@ -76,6 +89,11 @@ export class ModelSession {
   /** Chain positions per role, to persist in `tickets.escalation` and pass back on resume. */
   escalationState(): Record<Role, number> {
     return { ...this.position };
+  }
+
+  /** What fitting requests into the context did so far. */
+  contextStats(): ContextStats {
+    return { ...this.stats };
   }
 
   /** What this session (plus `used` on resume) consumed. */
@@ -171,7 +189,11 @@ export class ModelSession {
     }
   }
 
-  /** Budget check, then attempts with retry; `check` returns validation issues (empty = valid). */
+  /**
+   * Budget check, then attempts with retry; `check` returns validation issues (empty = valid). Each
+   * attempt sends the request fitted into the alias's context (`prepareRequest`); a server's
+   * context-length error is answered by up to two retries condensed to a smaller share of the context.
+   */
   private async call(
     role: Role,
     alias: string,
@@ -181,9 +203,12 @@ export class ModelSession {
     const s = this.services;
     const entry = s.entry(alias);
     this.checkBudget(entry);
-    const provider = await s.provider(alias);
+    const provider = await s.callable(alias);
+    const counter = await s.counter(alias);
     const breaker = s.breaker(alias);
     const { signal } = request;
+    let shrink = 1;
+    let contextRetries = 0;
     for (let attempt = 1; ; attempt += 1) {
       try {
         breaker.before();
@@ -197,21 +222,24 @@ export class ModelSession {
       const timeout = new AbortController();
       let timer: NodeJS.Timeout | undefined;
       let error: unknown;
+      let prepared: PreparedRequest | undefined;
       try {
+        prepared = await prepareRequest(alias, entry, counter, request, shrink);
+        this.noteFit(alias, prepared);
         release = await s.gate.acquire(alias, {
           priority: this.options.priority ?? 5,
           ...(signal ? { signal } : {}),
         });
         timer = setTimeout(() => timeout.abort(), entry.timeoutSeconds * 1_000);
         const response = await provider.complete({
-          ...request,
+          ...prepared.request,
           role,
-          maxTokens: request.maxTokens ?? entry.maxOutputTokens,
           signal: signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal,
         });
         clearTimeout(timer);
         release();
         breaker.success();
+        counter.observe(prepared.rawTokens, response.usage.inputTokens);
         const issues = check(response);
         this.add(role, entry, response);
         await this.record(role, alias, entry, issues.length ? 'invalid_output' : 'ok', response);
@@ -231,6 +259,29 @@ export class ModelSession {
                 },
               )
             : raw;
+      }
+      if (error instanceof ContextLengthExceededError) {
+        // The provider answered: a prompt that is too long says nothing about the alias's health.
+        breaker.neutral();
+        if (prepared === undefined) {
+          throw error; // fitting itself failed: a retry would fail the same way
+        }
+        await this.record(role, alias, entry, 'error', undefined, error);
+        if (contextRetries >= CONTEXT_RETRIES || signal?.aborted) {
+          throw error;
+        }
+        contextRetries += 1;
+        this.stats.contextRetries += 1;
+        if (error.details.promptTokens !== undefined) {
+          counter.observe(prepared.rawTokens, error.details.promptTokens);
+        }
+        shrink *= CONTEXT_SHRINK;
+        s.logger?.warn(
+          { alias, role, promptTokens: prepared.promptTokens, server: error.details },
+          'context length exceeded, retrying condensed',
+        );
+        attempt -= 1;
+        continue;
       }
       const aborted = error instanceof ModelCallAbortedError;
       if (aborted) {
@@ -257,6 +308,18 @@ export class ModelSession {
       } catch (cause) {
         throw new ModelCallAbortedError(alias, { cause });
       }
+    }
+  }
+
+  private noteFit(alias: string, prepared: PreparedRequest): void {
+    const { fit, promptTokens } = prepared;
+    this.stats.largestPromptTokens = Math.max(this.stats.largestPromptTokens, promptTokens);
+    if (fit.dropped > 0 || fit.cut > 0) {
+      this.stats.condensed += 1;
+      this.services.logger?.info(
+        { alias, promptTokens, dropped: fit.dropped, cut: fit.cut, collapsed: fit.collapsed },
+        'context condensed',
+      );
     }
   }
 

@@ -10,6 +10,13 @@ describe('splitReasoning', () => {
     });
   });
 
+  it("moves Mistral's [THINK]…[/THINK] blocks out of the answer", () => {
+    expect(splitReasoning("[THINK]I'm\nthinking[/THINK]Hello, world!")).toEqual({
+      text: 'Hello, world!',
+      reasoning: "I'm\nthinking",
+    });
+  });
+
   it('treats an unclosed block (cut by max tokens) as reasoning to the end', () => {
     expect(splitReasoning('{"x":1}<think>still going')).toEqual({
       text: '{"x":1}',

@@ -13,12 +13,14 @@ export interface SplitAnswer {
 }
 
 const BLOCK = /<(think|thinking)>([\s\S]*?)<\/\1>/gi;
+/** Mistral's reasoning models (Magistral, Ministral 3) write `[THINK]…[/THINK]` control tokens. */
+const MISTRAL_BLOCK = /\[THINK\]([\s\S]*?)\[\/THINK\]/g;
 const UNCLOSED = /<(think|thinking)>([\s\S]*)$/i;
 /** Some chat templates put the opening tag in the prompt, so the output starts mid-thought. */
 const LEADING_CLOSE = /^([\s\S]*?)<\/(think|thinking)>/i;
 
 /**
- * Splits `<think>…</think>` blocks out of `raw`. An unclosed `<think>` (output cut by max tokens) makes
+ * Splits `<think>…</think>` (and Mistral's `[THINK]…[/THINK]`) blocks out of `raw`. An unclosed `<think>` (output cut by max tokens) makes
  * everything after it reasoning; a lone leading `…</think>` (opening tag in the template) makes everything
  * before it reasoning. `extraReasoning` (e.g. Ollama's `message.thinking`) is put first.
  */
@@ -34,6 +36,10 @@ export function splitReasoning(raw: string, extraReasoning = ''): SplitAnswer {
     text = text.slice(lead[0].length);
   }
   text = text.replace(BLOCK, (_m, _tag: string, inner: string) => {
+    parts.push(inner.trim());
+    return '';
+  });
+  text = text.replace(MISTRAL_BLOCK, (_m, inner: string) => {
     parts.push(inner.trim());
     return '';
   });

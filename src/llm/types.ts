@@ -17,11 +17,35 @@ export interface ToolDefinition {
   parameters: Record<string, unknown>;
 }
 
-/** A tool call the model made. `arguments` is parsed JSON (an object). */
+/**
+ * A tool call the model made. `arguments` is parsed JSON (an object). `id` is unique within its
+ * conversation (results are matched to calls by id), whether the server gave it or Tandem did.
+ */
 export interface ToolCall {
   id: string;
   name: string;
   arguments: Record<string, unknown>;
+}
+
+/**
+ * How a tool call was written: `native` (the server's own `tool_calls`), or a text format open models are
+ * trained on (see `parseToolCalls`): `hermes` (`<tool_call>{…}</tool_call>`, Hermes and Qwen 2.5/3),
+ * `qwen3-coder` (`<function=NAME><parameter=KEY>…`), `llama` (Llama 3.x JSON with `parameters`, after
+ * `<|python_tag|>` or in `<function=NAME>{…}</function>`), `mistral` (`[TOOL_CALLS]…`), `deepseek`
+ * (`<｜tool▁calls▁begin｜>…`), `json` (a bare or fenced `{"name", "arguments"}` object or list).
+ */
+export type ToolCallDialect =
+  'native' | 'hermes' | 'qwen3-coder' | 'llama' | 'mistral' | 'deepseek' | 'json';
+
+/** Something in an answer that was meant as a tool call but could not be read. */
+export interface ToolCallProblem {
+  /** `truncated`: the answer ends inside the call (cut off); `invalid_json`: the call is malformed. */
+  kind: 'truncated' | 'invalid_json';
+  dialect: ToolCallDialect;
+  /** What was wrong, in words fit to show the model. */
+  message: string;
+  /** The start of the offending text (at most 200 characters). */
+  excerpt: string;
 }
 
 /** Token usage of one call. */
@@ -38,7 +62,18 @@ export interface ModelRequest {
   tools?: ToolDefinition[];
   /** Cap on output tokens. */
   maxTokens?: number;
+  /**
+   * Sampling temperature (0 = greedy). `ModelSession` fills in the alias's catalog `temperature` when the
+   * caller gives none; callers raise it on retries to get a different answer.
+   */
   temperature?: number;
+  /** Sampling seed, for reproducible answers where the server honours it (default: the alias's `seed`). */
+  seed?: number;
+  /**
+   * Tool results kept in full: older ones are collapsed to a one-line summary before the request is sent
+   * (SWE-agent keeps only the last few observations). Undefined keeps every result in full.
+   */
+  keepToolResults?: number;
   signal?: AbortSignal;
   /** Role making the call; set by `ModelManager`. Only the `scripted` provider looks at it (for matching). */
   role?: Role;
@@ -51,6 +86,12 @@ export interface ModelRequest {
    * model turn; the `scripted` provider answers a repeated turn as it did the first time.
    */
   conversation?: string;
+  /**
+   * Assistant turns before this request in its full conversation. Set by `ModelSession` before the
+   * history is condensed to fit the context (which drops turns), so that the `scripted` provider still
+   * names turns by their place in the whole conversation.
+   */
+  turn?: number;
 }
 
 /** One provider answer. `text` never contains reasoning; that is in `reasoning`. */
@@ -59,6 +100,10 @@ export interface ModelResponse {
   /** Parsed JSON of `text` when a schema was requested and the text was valid JSON (not yet schema-validated). */
   json?: unknown;
   toolCalls: ToolCall[];
+  /** Tool calls written as text that could not be read (truncated or malformed); absent when none. */
+  toolCallProblems?: ToolCallProblem[];
+  /** True when the answer stopped at the output token limit (`maxTokens`) rather than ending itself. */
+  truncated?: boolean;
   /** Reasoning kept apart from the answer (`<think>` blocks, Ollama `thinking`), or empty. */
   reasoning: string;
   usage: Usage;
@@ -70,6 +115,11 @@ export interface ModelResponse {
 export interface ModelProvider {
   readonly alias: string;
   complete(request: ModelRequest): Promise<ModelResponse>;
+  /**
+   * Tokens of `text` by the model's own tokenizer (node-llama-cpp's `tokenize`, a server's `/tokenize`),
+   * for providers that have one; without it token counts are a calibrated estimate.
+   */
+  countTokens?(text: string, signal?: AbortSignal): Promise<number>;
   /** Releases resources (unloads embedded models). */
   close(): Promise<void>;
 }

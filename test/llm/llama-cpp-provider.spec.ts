@@ -5,11 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { RepoPolicy } from '../../src/config/repo-policy.js';
-import { ModelUnavailableError } from '../../src/errors/index.js';
+import { ContextLengthExceededError, ModelUnavailableError } from '../../src/errors/index.js';
 import { parseModelCatalog } from '../../src/llm/catalog.js';
 import { MemoryModelCallRecorder } from '../../src/llm/model-call-recorder.js';
 import { ModelManager } from '../../src/llm/model-manager.js';
 import type { LlamaCppProvider } from '../../src/llm/providers/llama-cpp-provider.js';
+import type { ChatMessage, ToolDefinition } from '../../src/llm/types.js';
 import { writeTinyGguf, type TinyGgufInfo } from '../helpers/tiny-gguf.js';
 
 const Verdict = z.object({ verdict: z.enum(['approve', 'reject']), n: z.number().int() });
@@ -179,5 +180,105 @@ describe('llama-cpp provider (embedded, real node-llama-cpp)', () => {
     } finally {
       await manager.close();
     }
+  });
+
+  describe('tool-call ids, context and tokenizer', () => {
+    const tools: ToolDefinition[] = [
+      {
+        name: 'read_file',
+        description: 'Read a file',
+        parameters: {
+          type: 'object',
+          properties: { path: { type: 'string' } },
+          required: ['path'],
+        },
+      },
+    ];
+    /** Two turns, each one read_file call, answered with a short and a long result. */
+    const twoTurns = (ids: [string, string]): ChatMessage[] => [
+      { role: 'user', content: 'Read both files.' },
+      {
+        role: 'assistant',
+        content: '',
+        toolCalls: [{ id: ids[0], name: 'read_file', arguments: { path: 'a' } }],
+      },
+      { role: 'tool', toolCallId: ids[0], name: 'read_file', content: 'short' },
+      {
+        role: 'assistant',
+        content: '',
+        toolCalls: [{ id: ids[1], name: 'read_file', arguments: { path: 'b' } }],
+      },
+      { role: 'tool', toolCallId: ids[1], name: 'read_file', content: 'long '.repeat(60) },
+    ];
+    const tinyCatalog = (contextSize: number) =>
+      parseModelCatalog(
+        JSON.stringify({
+          models: {
+            tiny: {
+              provider: 'llama-cpp',
+              model: gguf.path,
+              contextSize,
+              maxOutputTokens: 16,
+              threads: 1,
+            },
+          },
+        }),
+        {},
+      );
+
+    it('shows each earlier call its own result: ids repeated across turns (call_0, as before) showed every call the latest one', async () => {
+      const manager = new ModelManager({ catalog: tinyCatalog(2048) });
+      try {
+        const provider = (await manager.provider('tiny')) as LlamaCppProvider;
+        const ask = (messages: ChatMessage[]) =>
+          provider.complete({ messages, tools, maxTokens: 1, temperature: 0 });
+        const unique = await ask(twoTurns(['call_5f0c1d2e3a4b', 'call_9a8b7c6d5e4f']));
+        const repeated = await ask(twoTurns(['call_0', 'call_0']));
+        // With the repeated id, the first call was shown the 300-character result of the second as well.
+        expect(repeated.usage.inputTokens - unique.usage.inputTokens).toBeGreaterThan(250);
+        expect(await provider.countTokens('long '.repeat(60))).toBeGreaterThan(250);
+      } finally {
+        await manager.close();
+      }
+    });
+
+    it('refuses a history longer than the context instead of silently dropping its start; the session condenses it', async () => {
+      const manager = new ModelManager({ catalog: tinyCatalog(512) });
+      try {
+        const history: ChatMessage[] = [
+          { role: 'system', content: 'You are the developer.' },
+          { role: 'user', content: 'Implement multiply.' },
+        ];
+        for (let i = 0; i < 6; i += 1) {
+          history.push(
+            {
+              role: 'assistant',
+              content: '',
+              toolCalls: [{ id: `c${i}`, name: 'read_file', arguments: { path: `f${i}` } }],
+            },
+            { role: 'tool', toolCallId: `c${i}`, name: 'read_file', content: `${i}`.repeat(200) },
+          );
+        }
+        const provider = (await manager.provider('tiny')) as LlamaCppProvider;
+        expect(await provider.countTokens(history.map((m) => m.content).join(''))).toBeGreaterThan(
+          1_000,
+        );
+        await expect(provider.complete({ messages: history, maxTokens: 8 })).rejects.toBeInstanceOf(
+          ContextLengthExceededError,
+        );
+        const session = manager.forTicket({
+          policy: RepoPolicy.parse({ models: { developer: { alias: 'tiny' } } }),
+        });
+        const { response } = await session.complete('developer', {
+          messages: history,
+          temperature: 0,
+        });
+        expect(response.usage.inputTokens).toBeGreaterThan(0);
+        expect(response.usage.inputTokens + 16).toBeLessThanOrEqual(512);
+        expect(session.contextStats().condensed).toBeGreaterThan(0);
+      } finally {
+        await manager.close();
+      }
+    });
   });
 });

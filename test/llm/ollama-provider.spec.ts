@@ -124,7 +124,11 @@ describe('ollama provider (HTTP)', () => {
     expect(body.messages[1].tool_calls).toEqual([{ function: { name: 'list', arguments: {} } }]);
     expect(body.messages[2]).toEqual({ role: 'tool', content: 'src/a.ts', tool_name: 'list' });
     expect(response.toolCalls).toEqual([
-      { id: 'call_0', name: 'read_file', arguments: { path: 'src/a.ts' } },
+      {
+        id: expect.stringMatching(/^call_[0-9a-f]{12}$/),
+        name: 'read_file',
+        arguments: { path: 'src/a.ts' },
+      },
     ]);
   });
 

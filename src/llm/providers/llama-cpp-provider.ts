@@ -6,13 +6,17 @@
  * - Structured output uses a grammar built from the JSON Schema (`llama.createGrammarForJsonSchema`),
  *   so the answer is always syntactically valid JSON of the schema's shape.
  * - Tools (without a schema) are offered as node-llama-cpp chat functions; calls are returned, not run.
+ * - The history is never shortened here: a prompt that would make node-llama-cpp shift the context
+ *   (silently drop the oldest messages) fails with `ContextLengthExceededError`; `ModelSession` condenses.
  * - Calls to the loaded model are spread over `contextSequences` sequences of one context; more calls wait.
  * - After `idleTtlSeconds` without calls the model and its context are disposed; the next call reloads.
  * Docs: https://node-llama-cpp.withcat.ai/guide/ (LlamaChat, grammar, resolveModelFile).
  */
 import { performance } from 'node:perf_hooks';
 import type {
+  ChatHistoryItem,
   ChatModelFunctions,
+  LlamaChat,
   GbnfJsonSchema,
   LLamaChatGenerateResponseOptions,
   LlamaContext,
@@ -20,11 +24,13 @@ import type {
   LlamaModel,
 } from 'node-llama-cpp';
 import {
+  ContextLengthExceededError,
   ModelCallAbortedError,
   ModelCallError,
   ModelUnavailableError,
 } from '../../errors/index.js';
 import type { Logger } from '../../log/logger.js';
+import { newCallId } from '../call-id.js';
 import type { ModelEntry } from '../catalog.js';
 import { parseJsonAnswer } from '../parse-json-answer.js';
 import { splitReasoning } from '../reasoning.js';
@@ -104,6 +110,12 @@ export class LlamaCppProvider implements ModelProvider {
     }
   }
 
+  /** Tokens of `text` by the model's tokenizer (loads the model if needed). */
+  async countTokens(text: string): Promise<number> {
+    const { model } = await this.load();
+    return model.tokenize(text).length;
+  }
+
   /** Unloads the model now (the next call loads it again). */
   async close(): Promise<void> {
     clearTimeout(this.idleTimer);
@@ -138,6 +150,7 @@ export class LlamaCppProvider implements ModelProvider {
           : undefined;
       const history = toChatHistory(request.messages);
       history.push({ type: 'model', response: [] });
+      this.checkContext(chat, sequence, history, functions, request.maxTokens);
       const options: LLamaChatGenerateResponseOptions<ChatModelFunctions> = {
         maxTokens: request.maxTokens ?? this.options.entry.maxOutputTokens,
       };
@@ -150,6 +163,9 @@ export class LlamaCppProvider implements ModelProvider {
       if (request.temperature !== undefined) {
         options.temperature = request.temperature;
       }
+      if (request.seed !== undefined) {
+        options.seed = request.seed;
+      }
       if (request.signal) {
         options.signal = request.signal;
       }
@@ -161,11 +177,14 @@ export class LlamaCppProvider implements ModelProvider {
       const response: ModelResponse = {
         text,
         reasoning,
-        toolCalls: (res.functionCalls ?? []).map((c, i) => ({
-          id: `call_${i}`,
+        // node-llama-cpp gives calls no id; results are matched by id, so each call gets its own
+        // (an index would repeat on every turn and match every earlier call to the latest result).
+        toolCalls: (res.functionCalls ?? []).map((c) => ({
+          id: newCallId(),
           name: c.functionName,
           arguments: c.params ?? {},
         })),
+        ...(res.metadata.stopReason === 'maxTokens' ? { truncated: true } : {}),
         usage: {
           inputTokens: meter.usedInputTokens - before.input,
           outputTokens: meter.usedOutputTokens - before.output,
@@ -183,6 +202,9 @@ export class LlamaCppProvider implements ModelProvider {
       if (request.signal?.aborted) {
         throw new ModelCallAbortedError(this.alias, { cause: error });
       }
+      if (error instanceof ContextLengthExceededError) {
+        throw error;
+      }
       throw new ModelCallError(
         this.alias,
         `generation failed: ${error instanceof Error ? error.message : String(error)}`,
@@ -194,6 +216,35 @@ export class LlamaCppProvider implements ModelProvider {
       chat.dispose({ disposeSequence: false });
       // The next call brings its whole history: start each call from an empty sequence.
       await sequence.clearHistory();
+    }
+  }
+
+  /**
+   * Refuses a prompt that would not leave `maxTokens` free in the context: node-llama-cpp would
+   * otherwise shift the context, silently dropping the oldest messages (the task first), and it ignores a
+   * context-shift strategy that throws. The prompt is counted as the chat wrapper renders it.
+   * @throws ContextLengthExceededError with the prompt's token count
+   */
+  private checkContext(
+    chat: LlamaChat,
+    sequence: LlamaContextSequence,
+    history: ChatHistoryItem[],
+    functions: ChatModelFunctions | undefined,
+    maxTokens: number | undefined,
+  ): void {
+    const { contextText } = chat.chatWrapper.generateContextState({
+      chatHistory: history,
+      ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}),
+    });
+    const promptTokens = contextText.tokenize(sequence.model.tokenizer).length;
+    const { contextSize } = this.options.entry;
+    const answer = maxTokens ?? this.options.entry.maxOutputTokens;
+    if (promptTokens + answer > contextSize) {
+      throw new ContextLengthExceededError(
+        this.alias,
+        `a prompt of ${promptTokens} tokens and an answer of up to ${answer} do not fit the context of ${contextSize} tokens`,
+        { promptTokens, contextTokens: contextSize },
+      );
     }
   }
 

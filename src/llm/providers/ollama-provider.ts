@@ -7,6 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Ollama, type Message, type Tool } from 'ollama';
+import { newCallId } from '../call-id.js';
 import type { ModelEntry } from '../catalog.js';
 import { parseJsonAnswer } from '../parse-json-answer.js';
 import { splitReasoning } from '../reasoning.js';
@@ -85,6 +86,7 @@ export class OllamaProvider implements ModelProvider {
           num_ctx: this.entry.contextSize,
           ...(request.maxTokens === undefined ? {} : { num_predict: request.maxTokens }),
           ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+          ...(request.seed === undefined ? {} : { seed: request.seed }),
         },
         ...(request.jsonSchema ? { format: request.jsonSchema } : {}),
         ...(tools?.length ? { tools } : {}),
@@ -94,11 +96,13 @@ export class OllamaProvider implements ModelProvider {
       const response: ModelResponse = {
         text,
         reasoning,
-        toolCalls: (res.message.tool_calls ?? []).map((c, i) => ({
-          id: `call_${i}`,
+        // Ollama gives calls no id; results are matched by id, so each call gets its own.
+        toolCalls: (res.message.tool_calls ?? []).map((c) => ({
+          id: newCallId(),
           name: c.function.name,
           arguments: c.function.arguments ?? {},
         })),
+        ...(res.done_reason === 'length' ? { truncated: true } : {}),
         usage: { inputTokens: res.prompt_eval_count ?? 0, outputTokens: res.eval_count ?? 0 },
         latencyMs: performance.now() - started,
       };

@@ -15,22 +15,29 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { Logger } from '../../log/logger.js';
 import type { ModelEntry } from '../catalog.js';
+import { newCallId } from '../call-id.js';
 import { parseJsonAnswer } from '../parse-json-answer.js';
 import { splitReasoning } from '../reasoning.js';
+import { decodeArguments } from '../tool-calls/call-objects.js';
+import { readJsonValue } from '../tool-calls/read-json-value.js';
 import type {
   ChatMessage,
   ModelProvider,
   ModelRequest,
   ModelResponse,
   ToolCall,
+  ToolCallProblem,
 } from '../types.js';
 import { toModelError } from './provider-errors.js';
+import { countServerTokens } from './server-tokenizer.js';
 
 /** Options of {@link OpenAiProvider}. */
 export interface OpenAiProviderOptions {
   alias: string;
   entry: ModelEntry;
   logger?: Logger;
+  /** fetch for the `/tokenize` endpoint (default: global fetch). */
+  fetch?: typeof fetch;
 }
 
 /** Converts Tandem messages to OpenAI chat messages (tool call arguments as JSON text). */
@@ -59,23 +66,45 @@ export function toOpenAiMessages(messages: readonly ChatMessage[]): ChatCompleti
   });
 }
 
-/** Parses tool-call arguments; text that is not a JSON object is kept as `{ _unparsed: text }`. */
-function parseArguments(text: string): Record<string, unknown> {
-  const parsed = parseJsonAnswer(text || '{}');
-  return parsed.ok &&
-    typeof parsed.value === 'object' &&
-    parsed.value !== null &&
-    !Array.isArray(parsed.value)
-    ? (parsed.value as Record<string, unknown>)
-    : { _unparsed: text };
+/**
+ * The server's tool calls: arguments parsed (an object or a JSON-encoded object, as servers differ);
+ * arguments that are not a JSON object become a problem instead of a call (`truncated` when the JSON
+ * ends early, as when the answer hit the output limit). Calls without an id get one.
+ */
+function readToolCalls(
+  raw: readonly { id?: string; type: string; function?: { name: string; arguments: string } }[],
+): { calls: ToolCall[]; problems: ToolCallProblem[] } {
+  const calls: ToolCall[] = [];
+  const problems: ToolCallProblem[] = [];
+  for (const c of raw) {
+    if (c.type !== 'function' || c.function === undefined) {
+      continue;
+    }
+    const { name, arguments: text } = c.function;
+    const args = decodeArguments(text);
+    if (args !== undefined) {
+      calls.push({ id: c.id || newCallId(), name, arguments: args });
+      continue;
+    }
+    const cut = /^\s*\{/.test(text) && readJsonValue(text.trim(), 0).status === 'incomplete';
+    problems.push({
+      kind: cut ? 'truncated' : 'invalid_json',
+      dialect: 'native',
+      message: cut
+        ? `the arguments of ${name} end before their JSON is complete: the answer was cut off`
+        : `the arguments of ${name} are not a JSON object`,
+      excerpt: text.length > 200 ? `${text.slice(0, 200)}…` : text,
+    });
+  }
+  return { calls, problems };
 }
 
 /** See the module comment. One instance per alias; safe for concurrent calls. */
 export class OpenAiProvider implements ModelProvider {
   readonly alias: string;
   private readonly entry: ModelEntry;
-  private readonly client: OpenAI;
   private readonly logger: Logger | undefined;
+  private readonly fetchImpl: typeof fetch | undefined;
   /** Set once the server refused `json_schema`; later calls use `json_object` directly. */
   private jsonObjectOnly: boolean;
 
@@ -83,15 +112,15 @@ export class OpenAiProvider implements ModelProvider {
     this.alias = options.alias;
     this.entry = options.entry;
     this.logger = options.logger;
+    this.fetchImpl = options.fetch;
+    if (options.entry.tokenizer !== 'estimate') {
+      this.countTokens = (text, signal) =>
+        countServerTokens(this.alias, this.entry, text, {
+          ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}),
+          ...(signal ? { signal } : {}),
+        });
+    }
     this.jsonObjectOnly = options.entry.structuredOutput === 'json_object';
-    this.client = new OpenAI({
-      baseURL: options.entry.endpoint ?? null,
-      // Local servers ignore the key, but the client insists on one.
-      apiKey: options.entry.apiKey ?? 'not-needed',
-      defaultHeaders: options.entry.headers,
-      maxRetries: 0, // ModelManager retries, with its breaker and recording.
-      timeout: options.entry.timeoutSeconds * 1_000,
-    });
   }
 
   async complete(request: ModelRequest): Promise<ModelResponse> {
@@ -112,6 +141,35 @@ export class OpenAiProvider implements ModelProvider {
       return this.send(request, 'json_object', started);
     }
   }
+
+  /** A client whose fetch keeps the body of an error answer in `failed` (one client per call: cheap). */
+  private client(failed: { body?: string }): OpenAI {
+    const base = this.fetchImpl ?? fetch;
+    return new OpenAI({
+      baseURL: this.entry.endpoint ?? null,
+      // Local servers ignore the key, but the client insists on one.
+      apiKey: this.entry.apiKey ?? 'not-needed',
+      defaultHeaders: this.entry.headers,
+      maxRetries: 0, // ModelManager retries, with its breaker and recording.
+      timeout: this.entry.timeoutSeconds * 1_000,
+      fetch: async (url: string | URL | Request, init?: RequestInit) => {
+        const res = await base(url, init);
+        if (!res.ok) {
+          const text = await res
+            .clone()
+            .text()
+            .catch(() => undefined);
+          if (text !== undefined) {
+            failed.body = text;
+          }
+        }
+        return res;
+      },
+    });
+  }
+
+  /** Set when the alias names a server tokenizer (`tokenizer: llama-server | vllm`). */
+  countTokens?: (text: string, signal?: AbortSignal) => Promise<number>;
 
   async close(): Promise<void> {
     // HTTP only.
@@ -135,6 +193,7 @@ export class OpenAiProvider implements ModelProvider {
       messages,
       ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
       ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+      ...(request.seed === undefined ? {} : { seed: request.seed }),
       ...(request.tools?.length
         ? {
             tools: request.tools.map((t) => ({
@@ -154,8 +213,11 @@ export class OpenAiProvider implements ModelProvider {
     }
     const { signal } = request;
     let res: OpenAI.Chat.Completions.ChatCompletion;
+    // The error body as the server sent it: the client drops bodies without an `error` key (vLLM's
+    // `{"object": "error", "message": …}`), and the message is what says "maximum context length".
+    const failed: { body?: string } = {};
     try {
-      res = await this.client.chat.completions.create(body, signal ? { signal } : {});
+      res = await this.client(failed).chat.completions.create(body, signal ? { signal } : {});
     } catch (error) {
       const status = (error as { status?: unknown }).status;
       const typed = toModelError(
@@ -164,6 +226,7 @@ export class OpenAiProvider implements ModelProvider {
         typeof status === 'number' ? status : undefined,
         signal,
         [...(this.entry.apiKey ? [this.entry.apiKey] : []), ...Object.values(this.entry.headers)],
+        failed.body,
       );
       // Keep the status visible to complete()'s json_schema fallback.
       throw typed;
@@ -175,15 +238,13 @@ export class OpenAiProvider implements ModelProvider {
       (typeof extra?.reasoning === 'string' && extra.reasoning) ||
       '';
     const { text, reasoning } = splitReasoning(message?.content ?? '', serverReasoning);
-    const toolCalls: ToolCall[] = (message?.tool_calls ?? []).flatMap((c) =>
-      c.type === 'function'
-        ? [{ id: c.id, name: c.function.name, arguments: parseArguments(c.function.arguments) }]
-        : [],
-    );
+    const { calls, problems } = readToolCalls(message?.tool_calls ?? []);
     const response: ModelResponse = {
       text,
       reasoning,
-      toolCalls,
+      toolCalls: calls,
+      ...(problems.length > 0 ? { toolCallProblems: problems } : {}),
+      ...(res.choices[0]?.finish_reason === 'length' ? { truncated: true } : {}),
       usage: {
         inputTokens: res.usage?.prompt_tokens ?? 0,
         outputTokens: res.usage?.completion_tokens ?? 0,

@@ -63,6 +63,8 @@ export const ScriptedResponse = z
         outputTokens: z.number().int().min(0).optional(),
       })
       .default({}),
+    /** The answer stopped at the output limit (as a real server reports with finish reason `length`). */
+    truncated: z.boolean().default(false),
     /** Simulated provider latency in ms (abortable). */
     latencyMs: z.number().int().min(0).max(600_000).default(0),
     /** Fail instead of answering: a `ModelCallError` (retried by the manager when `transient`). */
@@ -230,6 +232,7 @@ export class ScriptedProvider implements ModelProvider {
           ),
       },
       latencyMs: performance.now() - started,
+      ...(entry.truncated ? { truncated: true } : {}),
     };
     if (request.jsonSchema) {
       const json = parseJsonAnswer(text);
@@ -263,12 +266,15 @@ export class ScriptedProvider implements ModelProvider {
   }
 }
 
-/** `<conversation>#<assistant messages so far>`, or undefined for a request outside a conversation. */
+/**
+ * `<conversation>#<assistant turns so far>` (`request.turn` when the session condensed the history, else
+ * counted), or undefined for a request outside a conversation.
+ */
 function turnKey(request: ModelRequest): string | undefined {
   if (request.conversation === undefined) {
     return undefined;
   }
-  const turn = request.messages.filter((m) => m.role === 'assistant').length;
+  const turn = request.turn ?? request.messages.filter((m) => m.role === 'assistant').length;
   return `${request.conversation}#${turn}`;
 }
 
