@@ -1,0 +1,155 @@
+/**
+ * `tandem eval validate`: proves a task is sound before any model is graded on it.
+ * 1. The agents' suite (`test_command`) passes on the base (else every run blocks at the baseline).
+ * 2. Graded on the base, every FAIL_TO_PASS test fails (or is missing) and every PASS_TO_PASS test passes.
+ * 3. Graded on the reference (base + reference change), every test of both lists passes.
+ * Grading is `gradeTree`'s, so the checks see exactly what a run's final tree would.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runSuite } from '../agents/run-suite.js';
+import type { SandboxProvider } from '../sandbox/types.js';
+import { gradeTree, type HiddenResults } from './grade-tree.js';
+import type { PreparedTask } from './prepare-task.js';
+import { applyChanges, copyTree } from './tree-files.js';
+
+/** What validation found for one task. */
+export interface TaskValidation {
+  instance_id: string;
+  ok: boolean;
+  /** One line per failed check. */
+  problems: string[];
+  baseline: { status: string; durationMs: number };
+  base: HiddenResults;
+  reference: HiddenResults;
+  /** Wall time of the whole validation, in ms. */
+  durationMs: number;
+}
+
+/** Options of {@link validateTask}. */
+export interface ValidateTaskOptions {
+  provider: Pick<SandboxProvider, 'create'>;
+  /** Scratch directory (made and removed here). */
+  workDir: string;
+  testGlobs: readonly string[];
+  signal?: AbortSignal;
+}
+
+/** Runs the three checks. Infrastructure failures throw; failed checks are `problems`. */
+export async function validateTask(
+  prepared: PreparedTask,
+  options: ValidateTaskOptions,
+): Promise<TaskValidation> {
+  const started = Date.now();
+  const { task } = prepared;
+  const problems: string[] = [];
+  const jobId = `eval-validate-${task.instance_id}`;
+  const signal = options.signal ? { signal: options.signal } : {};
+  try {
+    const baseline = await visibleSuite(prepared, options, jobId);
+    if (baseline.status !== 'passed') {
+      problems.push(`the agents' suite is ${baseline.status} on the base: ${baseline.detail}`);
+    }
+    const base = await gradeTree({
+      prepared,
+      treeDir: prepared.baseDir,
+      workDir: join(options.workDir, 'base'),
+      provider: options.provider,
+      testGlobs: options.testGlobs,
+      jobId,
+      ...signal,
+    });
+    if (base.error) {
+      problems.push(`grading the base: ${base.error}`);
+    }
+    for (const [id, outcome] of Object.entries(base.FAIL_TO_PASS)) {
+      if (outcome === 'passed') {
+        problems.push(`FAIL_TO_PASS ${id} already passes on the base`);
+      }
+    }
+    for (const [id, outcome] of Object.entries(base.PASS_TO_PASS)) {
+      if (outcome !== 'passed') {
+        problems.push(`PASS_TO_PASS ${id} is ${outcome} on the base`);
+      }
+    }
+    const referenceDir = join(options.workDir, 'reference-tree');
+    await copyTree(prepared.baseDir, referenceDir);
+    await applyChanges(referenceDir, prepared.reference);
+    const reference = await gradeTree({
+      prepared,
+      treeDir: referenceDir,
+      workDir: join(options.workDir, 'reference'),
+      provider: options.provider,
+      testGlobs: options.testGlobs,
+      jobId,
+      ...signal,
+    });
+    if (reference.error) {
+      problems.push(`grading the reference: ${reference.error}`);
+    }
+    for (const list of ['FAIL_TO_PASS', 'PASS_TO_PASS'] as const) {
+      for (const [id, outcome] of Object.entries(reference[list])) {
+        if (outcome !== 'passed') {
+          problems.push(`${list} ${id} is ${outcome} on the reference`);
+        }
+      }
+    }
+    return {
+      instance_id: task.instance_id,
+      ok: problems.length === 0,
+      problems,
+      baseline: { status: baseline.status, durationMs: baseline.durationMs },
+      base,
+      reference,
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    await rm(options.workDir, { recursive: true, force: true });
+  }
+}
+
+/** The agents' whole suite on a copy of the base, as the pair's baseline run does it. */
+async function visibleSuite(
+  prepared: PreparedTask,
+  options: ValidateTaskOptions,
+  jobId: string,
+): Promise<{ status: string; durationMs: number; detail: string }> {
+  const { task } = prepared;
+  const ws = join(options.workDir, 'baseline');
+  await copyTree(prepared.baseDir, ws);
+  const sandbox = await options.provider.create({
+    image: task.image,
+    workspaceDir: ws,
+    limits: { cpus: 1, memoryMb: task.memory_mb, pids: 256 },
+    network: task.network,
+    jobId,
+  });
+  try {
+    await sandbox.chownWorkspace();
+    let setupMs = 0;
+    if (task.setup) {
+      const setup = await sandbox.exec(task.setup, {
+        timeoutMs: task.timeout_seconds * 1000,
+        ...(task.network === 'setup' ? { network: true } : {}),
+      });
+      setupMs = setup.durationMs;
+      if (setup.exitCode !== 0) {
+        return { status: 'setup_failed', durationMs: setupMs, detail: setup.stderr.slice(-500) };
+      }
+    }
+    const run = await runSuite({
+      sandbox,
+      workTree: ws,
+      command: task.test_command,
+      timeoutMs: task.timeout_seconds * 1000,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return {
+      status: run.status,
+      durationMs: setupMs + run.durationMs,
+      detail: `${run.reason ?? ''} ${run.output.slice(-500)}`.trim(),
+    };
+  } finally {
+    await sandbox.destroy();
+  }
+}
