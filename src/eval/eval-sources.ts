@@ -44,7 +44,10 @@ export const EvalSource = z.discriminatedUnion('kind', [
     version: z.string().min(1),
     /** Pool directory (the `Directory:` of the source package), e.g. `pool/main/t/toolz`. */
     directory: z.string().regex(/^pool\/[a-z0-9/._+-]+$/, 'must be a pool/… path'),
-    /** The archive in that directory, e.g. `toolz_0.12.0.orig.tar.gz`. */
+    /**
+     * The file in that directory: a source archive (`toolz_0.12.0.orig.tar.gz`) or a binary package
+     * (`python3-toolz_0.12.0-1_all.deb`, unpacked with `dpkg-deb -x`).
+     */
     file: z.string().regex(/^[A-Za-z0-9._+~-]+$/, 'must be a file name'),
     ...Common,
   }),
@@ -140,11 +143,14 @@ async function fetchOne(
   const tmp = `${tree}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
-  const untar = await execa(
-    'tar',
-    ['-xf', archive, '-C', tmp, `--strip-components=${source.strip}`, '--no-same-owner'],
-    { reject: false },
-  );
+  // A binary package (.deb) is unpacked as dpkg would install it (its `usr/…` tree); `strip` is unused.
+  const untar = archive.endsWith('.deb')
+    ? await execa('dpkg-deb', ['-x', archive, tmp], { reject: false })
+    : await execa(
+        'tar',
+        ['-xf', archive, '-C', tmp, `--strip-components=${source.strip}`, '--no-same-owner'],
+        { reject: false },
+      );
   if (untar.exitCode !== 0) {
     await rm(tmp, { recursive: true, force: true });
     throw new EvalError('fetch_failed', `cannot unpack ${archive}: ${untar.stderr}`, name);

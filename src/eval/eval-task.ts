@@ -34,10 +34,29 @@ export const EvalTicket = z.object({
 });
 export type EvalTicket = z.infer<typeof EvalTicket>;
 
-/** Where a shipped task's trees come from: names of entries of the set's `sources.yaml`. */
+/** A directory or file of another source tree put into the base in place of its own. */
+export const Overlay = z.object({
+  /** Source name (an entry of `sources.yaml`). */
+  source: z.string().min(1),
+  /** Path in that source's tree. */
+  from: z.string().min(1),
+  /** Path in the base it replaces (removed first). */
+  to: z.string().min(1),
+});
+export type Overlay = z.infer<typeof Overlay>;
+
+/**
+ * Where a shipped task's trees come from: names of entries of the set's `sources.yaml`. The base is the
+ * tree `base`, then each `overlay` put in place, then the `remove` paths deleted: so a base can be the
+ * older release's code (e.g. the modules of Debian's binary package of it) inside the newer release's
+ * source tree when only the newer one's source is at hand.
+ */
 export const TaskSource = z.object({
-  /** The older release: the agents start from it. */
+  /** The tree the base starts from (the older release, or the newer one overlaid with older code). */
   base: z.string().min(1),
+  overlay: z.array(Overlay).default([]),
+  /** Paths deleted from the base (hidden test files the newer tree already has). */
+  remove: z.array(z.string().min(1)).default([]),
   /** The newer release: the hidden tests and the reference change come from it. */
   reference: z.string().min(1),
   /**
@@ -140,6 +159,14 @@ export const EvalTask = z
     }
   });
 export type EvalTask = z.infer<typeof EvalTask>;
+
+/** Names of the `sources.yaml` entries a task needs (base, reference, overlays). */
+export function taskSourceNames(task: EvalTask): string[] {
+  if (!task.source) {
+    return [];
+  }
+  return [task.source.base, task.source.reference, ...task.source.overlay.map((o) => o.source)];
+}
 
 /** The ticket id of a task: its instance id made into a branch-safe ticket id (at most 40 characters). */
 export function taskTicketId(task: Pick<EvalTask, 'instance_id'>): string {

@@ -7,8 +7,8 @@
  * - a git repository (`base_commit`, SWE-bench): the base is `git archive` of that commit; the hidden tests
  *   are the files `test_patch` touches once applied, the reference change the files `patch` touches.
  */
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { cp, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
 import { execa } from 'execa';
 import { EvalError } from '../errors/index.js';
 import type { EvalTask } from './eval-task.js';
@@ -56,8 +56,11 @@ async function prepareRelease(task: EvalTask, options: PrepareTaskOptions): Prom
     }
     return dir;
   };
-  const baseDir = tree(source.base);
   const referenceDir = tree(source.reference);
+  let baseDir = tree(source.base);
+  if (source.overlay.length > 0 || source.remove.length > 0) {
+    baseDir = await composeBase(task, baseDir, tree, options.cacheDir);
+  }
   const hidden: FileChanges = new Map();
   for (const path of task.hidden_tests ?? []) {
     const content = await readFile(join(referenceDir, path)).catch(() => null);
@@ -72,6 +75,40 @@ async function prepareRelease(task: EvalTask, options: PrepareTaskOptions): Prom
   }
   const reference = await diffTrees(baseDir, referenceDir, source.paths);
   return { task, baseDir, hidden, reference };
+}
+
+/** The base of a task with overlays or removals, made once in `<cache>/bases/<instance_id>/`. */
+async function composeBase(
+  task: EvalTask,
+  from: string,
+  tree: (name: string) => string,
+  cacheDir: string,
+): Promise<string> {
+  const source = task.source!;
+  const dir = join(cacheDir, 'bases', task.instance_id);
+  const stamp = JSON.stringify(source);
+  if ((await readFile(join(dir, '.tandem-base'), 'utf8').catch(() => null)) === stamp) {
+    return dir;
+  }
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await copyTree(from, tmp);
+  for (const o of source.overlay) {
+    const origin = join(tree(o.source), o.from);
+    if (!(await exists(origin))) {
+      await rm(tmp, { recursive: true, force: true });
+      throw new EvalError('prepare_failed', `overlay ${o.from} is not in ${o.source}`, task.instance_id);
+    }
+    await rm(join(tmp, o.to), { recursive: true, force: true });
+    await mkdir(dirname(join(tmp, o.to)), { recursive: true });
+    await cp(origin, join(tmp, o.to), { recursive: true });
+  }
+  for (const path of source.remove) {
+    await rm(join(tmp, path), { recursive: true, force: true });
+  }
+  await writeFile(join(tmp, '.tandem-base'), stamp);
+  await rm(dir, { recursive: true, force: true });
+  await rename(tmp, dir);
+  return dir;
 }
 
 async function prepareGit(task: EvalTask, options: PrepareTaskOptions): Promise<PreparedTask> {
@@ -92,7 +129,7 @@ async function prepareGit(task: EvalTask, options: PrepareTaskOptions): Promise<
     }
     await writeFile(join(tmp, '.tandem-base'), `${commit}\n`);
     await rm(baseDir, { recursive: true, force: true });
-    await execa('mv', [tmp, baseDir]);
+    await rename(tmp, baseDir);
   }
   const hidden = task.test_patch ? await patchedFiles(baseDir, task.test_patch, id) : new Map();
   const reference = task.patch ? await patchedFiles(baseDir, task.patch, id) : new Map();

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 /** Changed files: workspace-relative path → new content, or null for a deleted file. */
 export type FileChanges = Map<string, Buffer | null>;
 
-const SKIPPED = new Set(['.git', '.tandem-source']);
+const SKIPPED = new Set(['.git', '.tandem-source', '.tandem-base']);
 
 /** Every regular file under `root`, as sorted `/`-separated relative paths (`.git` skipped). */
 export async function listTree(root: string): Promise<string[]> {

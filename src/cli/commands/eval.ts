@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { ConfigError, TandemError } from '../../errors/index.js';
 import { writeReport, summaryLines, taskTable } from '../../eval/eval-report.js';
 import { fetchSources, loadEvalSources } from '../../eval/eval-sources.js';
-import type { EvalTask } from '../../eval/eval-task.js';
+import { taskSourceNames, type EvalTask } from '../../eval/eval-task.js';
 import { loadEvalTasks } from '../../eval/load-eval-tasks.js';
 import { prepareTask } from '../../eval/prepare-task.js';
 import { readResults, RESULTS_FILE, runEval, taskTestGlobs } from '../../eval/run-eval.js';
@@ -73,9 +73,7 @@ async function loadSet(opts: z.infer<typeof SetOptions>, log: Logger) {
     tasks = set.tasks.filter((t) => opts.task!.includes(t.instance_id));
   }
   const sources = await loadEvalSources(set.dir);
-  const names = [
-    ...new Set(tasks.flatMap((t) => (t.source ? [t.source.base, t.source.reference] : []))),
-  ];
+  const names = [...new Set(tasks.flatMap(taskSourceNames))];
   const cache = cacheDir(opts.cache);
   const trees = await fetchSources({ sources, names, cacheDir: cache, logger: log });
   return {
@@ -90,7 +88,12 @@ async function guarded(action: () => Promise<void>): Promise<void> {
   try {
     await action();
   } catch (error) {
-    console.error(error instanceof TandemError ? `error: ${error.message}` : error);
+    if (error instanceof TandemError) {
+      const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+      console.error(`error: ${error.message}${cause}`);
+    } else {
+      console.error(error);
+    }
     process.exitCode = 1;
   }
 }
