@@ -74,7 +74,9 @@ export function reportMarkdown(
 ): string {
   const aliases = [...new Set(results.map((r) => `${r.aliases.developer} / ${r.aliases.tester}`))];
   const tandem = [
-    ...new Set(results.map((r) => `${r.tandem.version} (${r.tandem.git_sha?.slice(0, 12) ?? 'no git'})`)),
+    ...new Set(
+      results.map((r) => `${r.tandem.version} (${r.tandem.git_sha?.slice(0, 12) ?? 'no git'})`),
+    ),
   ];
   const rows = s.tasks.map(
     (t) =>
@@ -84,7 +86,11 @@ export function reportMarkdown(
     const f2p = Object.values(r.hidden?.FAIL_TO_PASS ?? {});
     const p2p = Object.values(r.hidden?.PASS_TO_PASS ?? {});
     const ok = (xs: string[]) => `${xs.filter((o) => o === 'passed').length}/${xs.length}`;
-    return `| ${r.instance_id} | ${r.run} | ${r.status === 'error' ? 'error' : r.resolved ? '**yes**' : 'no'} | ${r.agent_verdict ?? '–'} | ${ok(f2p)} | ${ok(p2p)} | ${r.evidence.red_before_green ? 'yes' : 'no'} | ${int(r.usage.total_tokens)} | ${r.usage.calls} | ${r.repairs} | ${r.loops} | ${secs(r.time_ms.total)} | ${r.block_reason ?? (r.error ? r.error.replace(/\|/g, '/').slice(0, 80) : '–')} |`;
+    let resolved = r.resolved ? '**yes**' : 'no';
+    if (r.status === 'error') {
+      resolved = 'error';
+    }
+    return `| ${r.instance_id} | ${r.run} | ${resolved} | ${r.agent_verdict ?? '–'} | ${ok(f2p)} | ${ok(p2p)} | ${r.evidence.red_before_green ? 'yes' : 'no'} | ${int(r.usage.total_tokens)} | ${r.usage.calls} | ${r.repairs} | ${r.loops} | ${secs(r.time_ms.total)} | ${r.block_reason ?? (r.error ? r.error.replace(/\|/g, '/').slice(0, 80) : '–')} |`;
   });
   return [
     '# Tandem eval report',
@@ -126,7 +132,7 @@ export function reportMarkdown(
     ...runRows,
     '',
     'Resolved: every FAIL_TO_PASS and PASS_TO_PASS test passes on the final tree, with the hidden tests',
-    'copied in after the run (SWE-bench\'s definition). The interval is Wilson\'s score interval at 95 %.',
+    "copied in after the run (SWE-bench's definition). The interval is Wilson's score interval at 95 %.",
     '',
   ].join('\n');
 }

@@ -75,7 +75,9 @@ describe('fetchSources', () => {
     expect(error).toBeInstanceOf(EvalError);
     expect((error as EvalError).failure).toBe('fetch_failed');
     expect((error as EvalError).message).toContain('sources.yaml pins 0000');
-    expect(await stat(join(cacheDir, 'archives', 'pkg_1.0.orig.tar.gz')).catch(() => null)).toBeNull();
+    expect(
+      await stat(join(cacheDir, 'archives', 'pkg_1.0.orig.tar.gz')).catch(() => null),
+    ).toBeNull();
     expect(await stat(join(cacheDir, 'trees', 'pkg-1.0')).catch(() => null)).toBeNull();
   });
 
@@ -96,6 +98,8 @@ describe('fetchSources', () => {
     const error = (await loadEvalSources(dir).catch((e: unknown) => e)) as ConfigError;
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.issues.map((i) => i.path).sort()).toEqual(['a.license', 'a.sha256', 'a.spec']);
-    expect(debianMirror({ env: { TANDEM_DEBIAN_MIRROR: 'http://m/debian/' } })).toBe('http://m/debian');
+    expect(debianMirror({ env: { TANDEM_DEBIAN_MIRROR: 'http://m/debian/' } })).toBe(
+      'http://m/debian',
+    );
   });
 });

@@ -9,16 +9,19 @@ import { z } from 'zod';
 import { SandboxPolicy } from '../config/repo-policy.js';
 
 /** A list of test ids: an array, or a JSON-encoded array (SWE-bench stores them that way). */
-const IdList = z.preprocess((v) => {
-  if (typeof v !== 'string') {
-    return v;
-  }
-  try {
-    return JSON.parse(v) as unknown;
-  } catch {
-    return v;
-  }
-}, z.array(z.string().min(1)));
+const IdList = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') {
+      return v;
+    }
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      return v;
+    }
+  },
+  z.array(z.string().min(1)),
+);
 
 /** An argv array; a string is run by `sh -c` (SWE-bench harnesses write shell lines). */
 const Argv = z.preprocess(
@@ -119,7 +122,8 @@ export const EvalTask = z
       ctx.addIssue({
         code: 'custom',
         path: ['source'],
-        message: 'give either source (release pair) or base_commit/patch (a git repository), not both',
+        message:
+          'give either source (release pair) or base_commit/patch (a git repository), not both',
       });
     }
     if (!t.source && !t.base_commit) {
@@ -147,7 +151,8 @@ export const EvalTask = z
       ctx.addIssue({
         code: 'custom',
         path: ['test_command'],
-        message: 'grading by JUnit cases needs {junit} in test_command (where the report is written)',
+        message:
+          'grading by JUnit cases needs {junit} in test_command (where the report is written)',
       });
     }
     if (t.grading === 'file' && !t.test_file_command?.some((a) => a.includes('{file}'))) {

@@ -19,10 +19,12 @@ const sweBench = {
   instance_id: 'astropy__astropy-12907',
   repo: 'astropy/astropy',
   base_commit: 'd16bfe05a744909de4b27f5875fe0d4ed41ce607',
-  problem_statement: 'Modeling separability_matrix does not compute separability correctly for nested CompoundModels\nMore text.',
+  problem_statement:
+    'Modeling separability_matrix does not compute separability correctly for nested CompoundModels\nMore text.',
   patch: 'diff --git a/x b/x\n',
   test_patch: 'diff --git a/t b/t\n',
-  FAIL_TO_PASS: '["astropy/modeling/tests/test_separable.py::test_separable[compound_model6-result6]"]',
+  FAIL_TO_PASS:
+    '["astropy/modeling/tests/test_separable.py::test_separable[compound_model6-result6]"]',
   PASS_TO_PASS: '[]',
   version: '4.3',
   hints_text: '',
@@ -77,10 +79,17 @@ describe('loadEvalTasks', () => {
   });
 
   it('reports every bad task with its file and line, and duplicate ids', async () => {
-    const bad = { ...sweBench, instance_id: 'bad id', FAIL_TO_PASS: '[]', test_command: ['pytest'] };
+    const bad = {
+      ...sweBench,
+      instance_id: 'bad id',
+      FAIL_TO_PASS: '[]',
+      test_command: ['pytest'],
+    };
     await writeFile(
       join(dir, 'set.jsonl'),
-      [JSON.stringify(sweBench), '{not json', JSON.stringify(bad), JSON.stringify(sweBench)].join('\n'),
+      [JSON.stringify(sweBench), '{not json', JSON.stringify(bad), JSON.stringify(sweBench)].join(
+        '\n',
+      ),
     );
     const error = await errorOf(join(dir, 'set.jsonl'));
     const paths = error.issues.map((i) => i.path);

@@ -109,7 +109,12 @@ async function readEntries(file: string): Promise<RawEntry[]> {
   try {
     value = ext === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    return [{ where: name, error: `not ${ext === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}` }];
+    return [
+      {
+        where: name,
+        error: `not ${ext === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+      },
+    ];
   }
   if (Array.isArray(value)) {
     return value.map((v, i) => ({ where: `${name}[${i}]`, value: v as unknown }));

@@ -88,9 +88,7 @@ export function oracleScript(
       },
       {
         match: { role: 'tester', step: `red-${k}` },
-        toolCalls: [
-          finish({ tests: claimed, summary: `criterion ${k} is met`, alreadyMet: true }),
-        ],
+        toolCalls: [finish({ tests: claimed, summary: `criterion ${k} is met`, alreadyMet: true })],
       },
     );
   }

@@ -96,7 +96,11 @@ async function composeBase(
     const origin = join(tree(o.source), o.from);
     if (!(await exists(origin))) {
       await rm(tmp, { recursive: true, force: true });
-      throw new EvalError('prepare_failed', `overlay ${o.from} is not in ${o.source}`, task.instance_id);
+      throw new EvalError(
+        'prepare_failed',
+        `overlay ${o.from} is not in ${o.source}`,
+        task.instance_id,
+      );
     }
     await rm(join(tmp, o.to), { recursive: true, force: true });
     await mkdir(dirname(join(tmp, o.to)), { recursive: true });
@@ -131,8 +135,11 @@ async function prepareGit(task: EvalTask, options: PrepareTaskOptions): Promise<
     await rm(baseDir, { recursive: true, force: true });
     await rename(tmp, baseDir);
   }
-  const hidden = task.test_patch ? await patchedFiles(baseDir, task.test_patch, id) : new Map();
-  const reference = task.patch ? await patchedFiles(baseDir, task.patch, id) : new Map();
+  const none: FileChanges = new Map();
+  const hidden = task.test_patch ? await patchedFiles(baseDir, task.test_patch, id) : none;
+  const reference = task.patch
+    ? await patchedFiles(baseDir, task.patch, id)
+    : new Map<string, Buffer | null>();
   return { task, baseDir, hidden, reference };
 }
 

@@ -199,7 +199,11 @@ async function runOne(input: RunOneInput): Promise<EvalResult> {
         catalogPath,
         stringifyYaml({
           models: {
-            [options.scripted]: { provider: 'scripted', model: options.scripted, script: 'script.yaml' },
+            [options.scripted]: {
+              provider: 'scripted',
+              model: options.scripted,
+              script: 'script.yaml',
+            },
           },
         }),
       );
@@ -354,7 +358,10 @@ export function resultOf(
       .filter((e) => e.kind === kind)
       .reduce((t, e) => t + (typeof e.data[key] === 'number' ? e.data[key] : 0), 0);
   const tally = (key: (c: LocalRun['modelCalls'][number]) => string) =>
-    modelCalls.reduce<Record<string, number>>((t, c) => ({ ...t, [key(c)]: (t[key(c)] ?? 0) + 1 }), {});
+    modelCalls.reduce<Record<string, number>>(
+      (t, c) => ({ ...t, [key(c)]: (t[key(c)] ?? 0) + 1 }),
+      {},
+    );
   const phases: Record<string, number> = {};
   const spans = new Map<string, { first: number; last: number }>();
   for (const e of events) {

@@ -26,13 +26,29 @@ function result(over: Partial<EvalResult> & Pick<EvalResult, 'instance_id' | 'ru
     block_reason: 'escalation_exhausted',
     what_failed: 'x',
     evidence: { cycles: [], red_before_green: true, commits: [], head_commit: null, branch: null },
-    usage: { input_tokens: 0, output_tokens: 0, total_tokens: 100, cost_usd: 0, calls: 2, by_role: {} },
+    usage: {
+      input_tokens: 0,
+      output_tokens: 0,
+      total_tokens: 100,
+      cost_usd: 0,
+      calls: 2,
+      by_role: {},
+    },
     model_calls: { attempts: 2, by_outcome: { ok: 2 }, by_alias: { m: 2 }, latency_ms: 0 },
     repairs: 0,
     loops: 0,
     failed_attempts: 0,
     escalations: 0,
-    time_ms: { total: 1000, prepare: 0, run: 0, grade: 0, setup: 0, tests: 0, model: 0, phases: {} },
+    time_ms: {
+      total: 1000,
+      prepare: 0,
+      run: 0,
+      grade: 0,
+      setup: 0,
+      tests: 0,
+      model: 0,
+      phases: {},
+    },
     aliases: { developer: 'm', tester: 'm' },
     tandem: { version: '0.1.0', git_sha: null },
     started_at: '2026-01-01T00:00:00Z',
@@ -43,7 +59,14 @@ function result(over: Partial<EvalResult> & Pick<EvalResult, 'instance_id' | 'ru
 
 const green = {
   cycles: [
-    { cycle: 1, criterion: 0, red_commit: 'r', failing: ['t'], already_met: false, green_commit: 'g' },
+    {
+      cycle: 1,
+      criterion: 0,
+      red_commit: 'r',
+      failing: ['t'],
+      already_met: false,
+      green_commit: 'g',
+    },
   ],
   red_before_green: true,
   commits: [],
@@ -53,16 +76,61 @@ const green = {
 
 describe('summarizeResults', () => {
   const lines = [
-    result({ instance_id: 'a', run: 1, resolved: true, agent_verdict: 'done', block_reason: null, evidence: green, usage: { input_tokens: 0, output_tokens: 0, total_tokens: 300, cost_usd: 0, calls: 3, by_role: {} }, time_ms: { total: 3000, prepare: 0, run: 0, grade: 0, setup: 0, tests: 0, model: 0, phases: {} } }),
-    result({ instance_id: 'a', run: 2, agent_verdict: 'done', block_reason: null, evidence: green }),
-    result({ instance_id: 'b', run: 1, status: 'error', hidden: null, agent_verdict: null, block_reason: null, error: 'docker' }),
+    result({
+      instance_id: 'a',
+      run: 1,
+      resolved: true,
+      agent_verdict: 'done',
+      block_reason: null,
+      evidence: green,
+      usage: {
+        input_tokens: 0,
+        output_tokens: 0,
+        total_tokens: 300,
+        cost_usd: 0,
+        calls: 3,
+        by_role: {},
+      },
+      time_ms: {
+        total: 3000,
+        prepare: 0,
+        run: 0,
+        grade: 0,
+        setup: 0,
+        tests: 0,
+        model: 0,
+        phases: {},
+      },
+    }),
+    result({
+      instance_id: 'a',
+      run: 2,
+      agent_verdict: 'done',
+      block_reason: null,
+      evidence: green,
+    }),
+    result({
+      instance_id: 'b',
+      run: 1,
+      status: 'error',
+      hidden: null,
+      agent_verdict: null,
+      block_reason: null,
+      error: 'docker',
+    }),
     // A retried error: the later line of b#1 replaces the first.
     result({ instance_id: 'b', run: 1 }),
   ];
 
   it('counts the last line of each task run; errors and blocked runs are unresolved', () => {
     const s = summarizeResults(lines);
-    expect(s).toMatchObject({ runs: 3, resolved: 1, errors: 0, tokensPerSolved: 300, msPerSolved: 3000 });
+    expect(s).toMatchObject({
+      runs: 3,
+      resolved: 1,
+      errors: 0,
+      tokensPerSolved: 300,
+      msPerSolved: 3000,
+    });
     expect(s.solveRate).toBeCloseTo(1 / 3);
     expect(s.withGreen).toBe(2);
     expect(s.redBeforeGreen).toBe(2);

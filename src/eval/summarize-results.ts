@@ -97,8 +97,7 @@ export function summarizeResults(lines: readonly EvalResult[]): EvalSummary {
     errors: results.filter((r) => r.status === 'error').length,
     solveRate: results.length === 0 ? 0 : resolved.length / results.length,
     interval: wilsonInterval(resolved.length, results.length),
-    tokensPerSolved:
-      resolved.length === 0 ? null : mean(resolved.map((r) => r.usage.total_tokens)),
+    tokensPerSolved: resolved.length === 0 ? null : mean(resolved.map((r) => r.usage.total_tokens)),
     msPerSolved: resolved.length === 0 ? null : mean(resolved.map((r) => r.time_ms.total)),
     meanTokens: mean(results.map((r) => r.usage.total_tokens)),
     meanMs: mean(results.map((r) => r.time_ms.total)),

@@ -31,7 +31,10 @@ describe('outcomesOf', () => {
       kase('tests.test_x::test_ab', 'passed'),
     ];
     expect(
-      outcomesOf(['tests/test_x.py::test_a', 'tests/test_x.py::test_b', 'tests/test_x.py::test_c'], cases),
+      outcomesOf(
+        ['tests/test_x.py::test_a', 'tests/test_x.py::test_b', 'tests/test_x.py::test_c'],
+        cases,
+      ),
     ).toEqual({
       'tests/test_x.py::test_a': 'passed',
       'tests/test_x.py::test_b': 'failed',

@@ -48,4 +48,3 @@ export function outcomesOf(
   }
   return Object.fromEntries(ids.map((id) => [id, byId.get(junitIdOf(id)) ?? 'missing']));
 }
-

@@ -50,7 +50,10 @@ describe('tandem eval grades honestly (tiny set, scripted models)', () => {
     const provider = new DockerSandboxProvider({ logger, poolSize: 0 });
     try {
       for (const task of tasks) {
-        const prepared = await prepareTask(task, { trees: new Map(), cacheDir: join(set.dir, 'cache') });
+        const prepared = await prepareTask(task, {
+          trees: new Map(),
+          cacheDir: join(set.dir, 'cache'),
+        });
         const v = await validateTask(prepared, {
           provider,
           workDir: join(set.dir, 'validate', task.instance_id),
@@ -108,7 +111,19 @@ describe('tandem eval grades honestly (tiny set, scripted models)', () => {
     // --resume with everything graded runs nothing again.
     const again = await execa(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'eval', '--set', set.file, '--out', out, '--scripted', 'oracle', '--resume'],
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'eval',
+        '--set',
+        set.file,
+        '--out',
+        out,
+        '--scripted',
+        'oracle',
+        '--resume',
+      ],
       { reject: false, env: { LOG_LEVEL: 'warn' } },
     );
     expect(again.exitCode, again.stderr).toBe(0);
@@ -133,7 +148,11 @@ describe('tandem eval grades honestly (tiny set, scripted models)', () => {
     expect(results).toHaveLength(3);
     for (const r of results) {
       // The pair believed it: the planted tests passed in the agents' own runs.
-      expect(r, r.instance_id).toMatchObject({ status: 'graded', agent_verdict: 'done', resolved: false });
+      expect(r, r.instance_id).toMatchObject({
+        status: 'graded',
+        agent_verdict: 'done',
+        resolved: false,
+      });
       expect(Object.values(r.hidden!.FAIL_TO_PASS)).not.toContain('passed');
     }
     expect(summarizeResults(results).doneButUnresolved).toBe(3);

@@ -193,10 +193,7 @@ export async function makeTinySet(): Promise<{ dir: string; file: string }> {
       ticket: {
         title: 'slugify collapses runs of dashes',
         description: 'slugify("a  --  b") gives "a-----b"; it should give "a-b".',
-        acceptanceCriteria: [
-          'Runs of separators become one dash',
-          'Existing slugs are unchanged',
-        ],
+        acceptanceCriteria: ['Runs of separators become one dash', 'Existing slugs are unchanged'],
       },
       patch: collapse.patch,
       test_patch: collapse.testPatch,
