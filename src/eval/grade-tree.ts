@@ -12,7 +12,8 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTestFile } from '../agents/file-boundary.js';
 import { runSuite } from '../agents/run-suite.js';
-import type { SandboxProvider } from '../sandbox/types.js';
+import type { ExecResult, Sandbox, SandboxProvider } from '../sandbox/types.js';
+import type { EvalTask } from './eval-task.js';
 import type { PreparedTask } from './prepare-task.js';
 import { outcomesOf, type TestOutcome } from './test-ids.js';
 import { applyChanges, copyTree, listTree, type FileChanges } from './tree-files.js';
@@ -55,13 +56,6 @@ export async function gradeTree(options: GradeTreeOptions): Promise<HiddenResult
   await copyTree(options.treeDir, ws);
   await applyChanges(ws, await testReset(ws, prepared.baseDir, options.testGlobs));
   await applyChanges(ws, prepared.hidden);
-  const sandbox = await options.provider.create({
-    image: task.image,
-    workspaceDir: ws,
-    limits: { cpus: 1, memoryMb: task.memory_mb, pids: 256 },
-    network: task.network,
-    jobId: options.jobId,
-  });
   const timeoutMs = task.timeout_seconds * 1000;
   const f2p = task.FAIL_TO_PASS;
   const p2p = task.PASS_TO_PASS;
@@ -74,24 +68,16 @@ export async function gradeTree(options: GradeTreeOptions): Promise<HiddenResult
     output: output.slice(-4_000),
     error,
   });
+  const { sandbox, setup } = await openTaskSandbox(task, ws, options);
   try {
-    await sandbox.chownWorkspace();
-    let setupMs = 0;
-    if (task.setup) {
-      const setup = await sandbox.exec(task.setup, {
-        timeoutMs,
-        ...(task.network === 'setup' ? { network: true } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      setupMs = setup.durationMs;
-      if (setup.exitCode !== 0 || setup.timedOut) {
-        return unread(
-          `setup exited with ${setup.exitCode}`,
-          setup.exitCode,
-          setupMs,
-          `${setup.stdout}\n${setup.stderr}`,
-        );
-      }
+    const setupMs = setup?.durationMs ?? 0;
+    if (setup && (setup.exitCode !== 0 || setup.timedOut)) {
+      return unread(
+        `setup exited with ${setup.exitCode}`,
+        setup.exitCode,
+        setupMs,
+        `${setup.stdout}\n${setup.stderr}`,
+      );
     }
     if (task.grading === 'file') {
       const all = [...new Set([...f2p, ...p2p])];
@@ -147,6 +133,39 @@ export async function gradeTree(options: GradeTreeOptions): Promise<HiddenResult
   } finally {
     await sandbox.destroy();
     await rm(ws, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A fresh sandbox for a task over `workspaceDir` (handed to the sandbox user), with the task's `setup`
+ * run in it (with the network when the task says `network: setup`). The caller destroys the sandbox and
+ * judges the setup result (null when the task has none).
+ */
+export async function openTaskSandbox(
+  task: EvalTask,
+  workspaceDir: string,
+  options: Pick<GradeTreeOptions, 'provider' | 'jobId' | 'signal'>,
+): Promise<{ sandbox: Sandbox; setup: ExecResult | null }> {
+  const sandbox = await options.provider.create({
+    image: task.image,
+    workspaceDir,
+    limits: { cpus: 1, memoryMb: task.memory_mb, pids: 256 },
+    network: task.network,
+    jobId: options.jobId,
+  });
+  try {
+    await sandbox.chownWorkspace();
+    const setup = task.setup
+      ? await sandbox.exec(task.setup, {
+          timeoutMs: task.timeout_seconds * 1000,
+          ...(task.network === 'setup' ? { network: true } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        })
+      : null;
+    return { sandbox, setup };
+  } catch (error) {
+    await sandbox.destroy();
+    throw error;
   }
 }
 

@@ -17,6 +17,17 @@ describe('wilsonInterval', () => {
   });
 });
 
+const times = (total: number): EvalResult['time_ms'] => ({
+  total,
+  prepare: 0,
+  run: 0,
+  grade: 0,
+  setup: 0,
+  tests: 0,
+  model: 0,
+  phases: {},
+});
+
 function result(over: Partial<EvalResult> & Pick<EvalResult, 'instance_id' | 'run'>): EvalResult {
   return {
     status: 'graded',
@@ -39,16 +50,7 @@ function result(over: Partial<EvalResult> & Pick<EvalResult, 'instance_id' | 'ru
     loops: 0,
     failed_attempts: 0,
     escalations: 0,
-    time_ms: {
-      total: 1000,
-      prepare: 0,
-      run: 0,
-      grade: 0,
-      setup: 0,
-      tests: 0,
-      model: 0,
-      phases: {},
-    },
+    time_ms: times(1000),
     aliases: { developer: 'm', tester: 'm' },
     tandem: { version: '0.1.0', git_sha: null },
     started_at: '2026-01-01T00:00:00Z',
@@ -91,16 +93,7 @@ describe('summarizeResults', () => {
         calls: 3,
         by_role: {},
       },
-      time_ms: {
-        total: 3000,
-        prepare: 0,
-        run: 0,
-        grade: 0,
-        setup: 0,
-        tests: 0,
-        model: 0,
-        phases: {},
-      },
+      time_ms: times(3000),
     }),
     result({
       instance_id: 'a',

@@ -9,7 +9,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runSuite } from '../agents/run-suite.js';
 import type { SandboxProvider } from '../sandbox/types.js';
-import { gradeTree, type HiddenResults } from './grade-tree.js';
+import { gradeTree, openTaskSandbox, type HiddenResults } from './grade-tree.js';
 import type { PreparedTask } from './prepare-task.js';
 import { applyChanges, copyTree } from './tree-files.js';
 
@@ -50,15 +50,17 @@ export async function validateTask(
     if (baseline.status !== 'passed') {
       problems.push(`the agents' suite is ${baseline.status} on the base: ${baseline.detail}`);
     }
-    const base = await gradeTree({
-      prepared,
-      treeDir: prepared.baseDir,
-      workDir: join(options.workDir, 'base'),
-      provider: options.provider,
-      testGlobs: options.testGlobs,
-      jobId,
-      ...signal,
-    });
+    const grade = (treeDir: string, name: string) =>
+      gradeTree({
+        prepared,
+        treeDir,
+        workDir: join(options.workDir, name),
+        provider: options.provider,
+        testGlobs: options.testGlobs,
+        jobId,
+        ...signal,
+      });
+    const base = await grade(prepared.baseDir, 'base');
     if (base.error) {
       problems.push(`grading the base: ${base.error}`);
     }
@@ -75,15 +77,7 @@ export async function validateTask(
     const referenceDir = join(options.workDir, 'reference-tree');
     await copyTree(prepared.baseDir, referenceDir);
     await applyChanges(referenceDir, prepared.reference);
-    const reference = await gradeTree({
-      prepared,
-      treeDir: referenceDir,
-      workDir: join(options.workDir, 'reference'),
-      provider: options.provider,
-      testGlobs: options.testGlobs,
-      jobId,
-      ...signal,
-    });
+    const reference = await grade(referenceDir, 'reference');
     if (reference.error) {
       problems.push(`grading the reference: ${reference.error}`);
     }
@@ -117,25 +111,11 @@ async function visibleSuite(
   const { task } = prepared;
   const ws = join(options.workDir, 'baseline');
   await copyTree(prepared.baseDir, ws);
-  const sandbox = await options.provider.create({
-    image: task.image,
-    workspaceDir: ws,
-    limits: { cpus: 1, memoryMb: task.memory_mb, pids: 256 },
-    network: task.network,
-    jobId,
-  });
+  const { sandbox, setup } = await openTaskSandbox(task, ws, { ...options, jobId });
   try {
-    await sandbox.chownWorkspace();
-    let setupMs = 0;
-    if (task.setup) {
-      const setup = await sandbox.exec(task.setup, {
-        timeoutMs: task.timeout_seconds * 1000,
-        ...(task.network === 'setup' ? { network: true } : {}),
-      });
-      setupMs = setup.durationMs;
-      if (setup.exitCode !== 0) {
-        return { status: 'setup_failed', durationMs: setupMs, detail: setup.stderr.slice(-500) };
-      }
+    const setupMs = setup?.durationMs ?? 0;
+    if (setup && (setup.exitCode !== 0 || setup.timedOut)) {
+      return { status: 'setup_failed', durationMs: setupMs, detail: setup.stderr.slice(-500) };
     }
     const run = await runSuite({
       sandbox,

@@ -28,6 +28,14 @@ afterAll(async () => {
   await rm(set.dir, { recursive: true, force: true });
 });
 
+/** `tandem eval …` as one node process. */
+function tandemEval(args: string[]) {
+  return execa(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'eval', ...args], {
+    reject: false,
+    env: { LOG_LEVEL: 'warn' },
+  });
+}
+
 async function scriptedEval(model: 'null' | 'tamper') {
   const { tasks } = await loadEvalTasks(set.file);
   const outDir = join(set.dir, `out-${model}`);
@@ -70,26 +78,14 @@ describe('tandem eval grades honestly (tiny set, scripted models)', () => {
 
   it('the oracle, run through the CLI, resolves every task with red before green', async () => {
     const out = join(set.dir, 'out-oracle');
-    const cli = await execa(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
-        'eval',
-        '--set',
-        set.file,
-        '--out',
-        out,
-        '--scripted',
-        'oracle',
-        '--concurrency',
-        '3',
-        '--cache',
-        join(set.dir, 'cache'),
-      ],
-      { reject: false, env: { LOG_LEVEL: 'warn' } },
-    );
+    const oracle = ['--set', set.file, '--out', out, '--scripted', 'oracle'];
+    const cli = await tandemEval([
+      ...oracle,
+      '--concurrency',
+      '3',
+      '--cache',
+      join(set.dir, 'cache'),
+    ]);
     expect(cli.exitCode, cli.stdout + cli.stderr).toBe(0);
     expect(cli.stdout).toContain('solve rate      3/3 = 100.0 %');
     const results = await readResults(join(out, 'results.jsonl'));
@@ -109,23 +105,7 @@ describe('tandem eval grades honestly (tiny set, scripted models)', () => {
     expect(report).toContain('![Outcome per task and run](outcomes.svg)');
     expect(await readFile(join(out, 'outcomes.svg'), 'utf8')).toContain('<svg');
     // --resume with everything graded runs nothing again.
-    const again = await execa(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/cli/main.ts',
-        'eval',
-        '--set',
-        set.file,
-        '--out',
-        out,
-        '--scripted',
-        'oracle',
-        '--resume',
-      ],
-      { reject: false, env: { LOG_LEVEL: 'warn' } },
-    );
+    const again = await tandemEval([...oracle, '--resume']);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stderr).not.toContain('started');
     expect(await readResults(join(out, 'results.jsonl'))).toHaveLength(3);

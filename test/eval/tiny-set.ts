@@ -152,10 +152,11 @@ export async function makeTinySet(): Promise<{ dir: string; file: string }> {
     { 'textkit.py': SLUG_V1 + TRUNCATE, 'tests/test_truncate.py': TRUNCATE_TESTS },
     'tests',
   );
+  const textkitBase = { 'textkit.py': SLUG_V1, 'tests/test_slug.py': SLUG_TESTS_V1 };
   const collapse = await repoWithChange(
     dir,
     'textkit-b',
-    { 'textkit.py': SLUG_V1, 'tests/test_slug.py': SLUG_TESTS_V1 },
+    textkitBase,
     { 'textkit.py': SLUG_V2, 'tests/test_slug.py': SLUG_TESTS_V2 },
     'tests',
   );
