@@ -155,6 +155,19 @@ export const EvalTask = z
           'grading by JUnit cases needs {junit} in test_command (where the report is written)',
       });
     }
+    if (t.grading === 'file') {
+      for (const list of ['FAIL_TO_PASS', 'PASS_TO_PASS'] as const) {
+        t[list].forEach((file, i) => {
+          if (file.startsWith('/') || file.split('/').includes('..')) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [list, i],
+              message: 'with grading: file, ids are test files relative to the repository root',
+            });
+          }
+        });
+      }
+    }
     if (t.grading === 'file' && !t.test_file_command?.some((a) => a.includes('{file}'))) {
       ctx.addIssue({
         code: 'custom',

@@ -114,6 +114,18 @@ describe('loadEvalTasks', () => {
     ]);
   });
 
+  it('refuses file ids that leave the repository when grading by file', async () => {
+    await writeFile(
+      join(dir, 't.yaml'),
+      "instance_id: x\nrepo: r\nproblem_statement: p\nbase_commit: abc\ntest_patch: 'diff --git a/t b/t'\nFAIL_TO_PASS: [../../etc/passwd]\nPASS_TO_PASS: [/abs.js]\ntest_command: [node, --test]\ngrading: file\ntest_file_command: [node, '{file}']\n",
+    );
+    const error = await errorOf(join(dir, 't.yaml'));
+    expect(error.issues.map((i) => i.path).sort()).toEqual([
+      't.yaml FAIL_TO_PASS.0',
+      't.yaml PASS_TO_PASS.0',
+    ]);
+  });
+
   it('says so for a missing path and an empty set', async () => {
     expect((await errorOf(join(dir, 'nope'))).message).toContain('no such file or directory');
     expect((await errorOf(dir)).message).toContain('no task found');

@@ -84,6 +84,18 @@ async function loadSet(opts: z.infer<typeof SetOptions>, log: Logger) {
   };
 }
 
+/** Parses command options; a bad value is a `ConfigError` naming the option. */
+function options<T>(schema: z.ZodType<T>, raw: unknown): T {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      'options',
+      parsed.error.issues.map((i) => ({ path: `--${i.path.join('.')}`, message: i.message })),
+    );
+  }
+  return parsed.data;
+}
+
 async function guarded(action: () => Promise<void>): Promise<void> {
   try {
     await action();
@@ -126,7 +138,7 @@ export function register(program: Command): void {
     .option('--repos <dir>', 'local clones of SWE-bench repositories (<owner>__<name>)')
     .action((raw: unknown) =>
       guarded(async () => {
-        const opts = RunOptions.parse(raw);
+        const opts = options(RunOptions, raw);
         const log = logger();
         const set = await loadSet(opts, log);
         const alias = opts.alias ?? 'local-coder';
@@ -174,7 +186,7 @@ export function register(program: Command): void {
     .option('--cache <dir>', 'fetch cache')
     .action((raw: unknown) =>
       guarded(async () => {
-        const set = await loadSet(SetOptions.parse(raw), logger());
+        const set = await loadSet(options(SetOptions, raw), logger());
         for (const [name, dir] of set.trees) {
           console.log(`${name}: ${dir}`);
         }
@@ -193,7 +205,7 @@ export function register(program: Command): void {
     .action((raw: unknown) =>
       guarded(async () => {
         const log = logger();
-        const set = await loadSet(SetOptions.parse(raw), log);
+        const set = await loadSet(options(SetOptions, raw), log);
         const provider = new DockerSandboxProvider({ logger: log, poolSize: 0 });
         let bad = 0;
         try {
@@ -228,7 +240,7 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'output directory of an eval')
     .action((raw: unknown) =>
       guarded(async () => {
-        const out = resolve(z.object({ out: z.string() }).parse(raw).out);
+        const out = resolve(options(z.object({ out: z.string() }), raw).out);
         const results = await readResults(join(out, RESULTS_FILE));
         const summary = summarizeResults(results);
         for (const line of [...taskTable(summary), '', ...summaryLines(summary)]) {
