@@ -11,6 +11,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTestFile } from '../agents/file-boundary.js';
+import type { TestCase } from '../agents/junit.js';
 import { runSuite } from '../agents/run-suite.js';
 import type { ExecResult, Sandbox, SandboxProvider } from '../sandbox/types.js';
 import type { EvalTask } from './eval-task.js';
@@ -32,6 +33,8 @@ export interface HiddenResults {
   output: string;
   /** Why no per-test outcome could be read (setup failed, no JUnit report); every id is then `missing`. */
   error?: string;
+  /** Every case of the JUnit report (JUnit grading only), for deriving a task's id lists. */
+  cases?: TestCase[];
 }
 
 /** Options of {@link gradeTree}. */
@@ -125,11 +128,14 @@ export async function gradeTree(options: GradeTreeOptions): Promise<HiddenResult
     }
     const f = outcomesOf(f2p, run.cases);
     const p = outcomesOf(p2p, run.cases);
-    return summarize(f2p, p2p, (id) => f[id] ?? p[id] ?? 'missing', {
-      exitCode: run.exitCode,
-      durationMs: setupMs + run.durationMs,
-      output: run.output.slice(-4_000),
-    });
+    return {
+      ...summarize(f2p, p2p, (id) => f[id] ?? p[id] ?? 'missing', {
+        exitCode: run.exitCode,
+        durationMs: setupMs + run.durationMs,
+        output: run.output.slice(-4_000),
+      }),
+      cases: run.cases,
+    };
   } finally {
     await sandbox.destroy();
     await rm(ws, { recursive: true, force: true });

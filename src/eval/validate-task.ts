@@ -102,6 +102,23 @@ export async function validateTask(
   }
 }
 
+/**
+ * Candidate id lists of a JUnit-graded task, from the same two gradings `validateTask` makes: every case
+ * that does not pass on the base and passes on the reference (FAIL_TO_PASS candidates: keep the ticket's),
+ * and every case that passes on both (PASS_TO_PASS). Ids are JUnit ids (`classname::name`).
+ */
+export function candidateIds(v: Pick<TaskValidation, 'base' | 'reference'>): {
+  failToPass: string[];
+  passToPass: string[];
+} {
+  const onBase = new Map((v.base.cases ?? []).map((c) => [c.id, c.outcome]));
+  const passing = (v.reference.cases ?? []).filter((c) => c.outcome === 'passed').map((c) => c.id);
+  return {
+    failToPass: passing.filter((id) => onBase.get(id) !== 'passed'),
+    passToPass: passing.filter((id) => onBase.get(id) === 'passed'),
+  };
+}
+
 /** The agents' whole suite on a copy of the base, as the pair's baseline run does it. */
 async function visibleSuite(
   prepared: PreparedTask,

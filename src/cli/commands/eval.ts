@@ -7,6 +7,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, TandemError } from '../../errors/index.js';
 import { writeReport, summaryLines, taskTable } from '../../eval/eval-report.js';
@@ -16,7 +17,7 @@ import { loadEvalTasks } from '../../eval/load-eval-tasks.js';
 import { prepareTask } from '../../eval/prepare-task.js';
 import { readResults, RESULTS_FILE, runEval, taskTestGlobs } from '../../eval/run-eval.js';
 import { summarizeResults } from '../../eval/summarize-results.js';
-import { validateTask } from '../../eval/validate-task.js';
+import { candidateIds, validateTask } from '../../eval/validate-task.js';
 import { createLogger, type Logger } from '../../log/logger.js';
 import { DockerSandboxProvider } from '../../sandbox/docker-sandbox-provider.js';
 
@@ -231,6 +232,39 @@ export function register(program: Command): void {
         }
         console.log(`${set.tasks.length - bad}/${set.tasks.length} tasks valid`);
         process.exitCode = bad === 0 ? 0 : 2;
+      }),
+    );
+
+  evalCommand
+    .command('ids')
+    .description(
+      'print candidate FAIL_TO_PASS / PASS_TO_PASS lists of JUnit-graded tasks (run on base and reference)',
+    )
+    .requiredOption('--set <dir|file>', 'task set')
+    .option('--task <id...>', 'only these tasks')
+    .option('--cache <dir>', 'fetch cache')
+    .option('--repos <dir>', 'local clones of SWE-bench repositories')
+    .action((raw: unknown) =>
+      guarded(async () => {
+        const log = logger();
+        const set = await loadSet(options(SetOptions, raw), log);
+        const provider = new DockerSandboxProvider({ logger: log, poolSize: 0 });
+        try {
+          for (const task of set.tasks) {
+            const v = await validateTask(await prepareTask(task, set), {
+              provider,
+              workDir: join(set.cacheDir, 'validate', task.instance_id),
+              testGlobs: taskTestGlobs(task),
+            });
+            const ids = candidateIds(v);
+            console.log(`# ${task.instance_id}: fail on the base, pass on the reference`);
+            console.log(
+              stringifyYaml({ FAIL_TO_PASS: ids.failToPass, PASS_TO_PASS: ids.passToPass }),
+            );
+          }
+        } finally {
+          await provider.close();
+        }
       }),
     );
 
