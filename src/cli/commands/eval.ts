@@ -17,7 +17,7 @@ import { loadEvalTasks } from '../../eval/load-eval-tasks.js';
 import { prepareTask } from '../../eval/prepare-task.js';
 import { readResults, RESULTS_FILE, runEval, taskTestGlobs } from '../../eval/run-eval.js';
 import { summarizeResults } from '../../eval/summarize-results.js';
-import { candidateIds, validateTask } from '../../eval/validate-task.js';
+import { candidateIds, validateTask, type TaskValidation } from '../../eval/validate-task.js';
 import { createLogger, type Logger } from '../../log/logger.js';
 import { DockerSandboxProvider } from '../../sandbox/docker-sandbox-provider.js';
 
@@ -95,6 +95,31 @@ function options<T>(schema: z.ZodType<T>, raw: unknown): T {
     );
   }
   return parsed.data;
+}
+
+/** Validates every selected task of the set in `raw` in turn; returns how many there were. */
+async function eachValidated(
+  raw: unknown,
+  each: (task: EvalTask, validation: TaskValidation) => void,
+): Promise<number> {
+  const log = logger();
+  const set = await loadSet(options(SetOptions, raw), log);
+  const provider = new DockerSandboxProvider({ logger: log, poolSize: 0 });
+  try {
+    for (const task of set.tasks) {
+      each(
+        task,
+        await validateTask(await prepareTask(task, set), {
+          provider,
+          workDir: join(set.cacheDir, 'validate', task.instance_id),
+          testGlobs: taskTestGlobs(task),
+        }),
+      );
+    }
+  } finally {
+    await provider.close();
+  }
+  return set.tasks.length;
 }
 
 async function guarded(action: () => Promise<void>): Promise<void> {
@@ -194,79 +219,49 @@ export function register(program: Command): void {
       }),
     );
 
-  evalCommand
-    .command('validate')
-    .description(
-      'prove each task: suite green on the base, FAIL_TO_PASS fails on the base, everything passes on the reference',
-    )
-    .requiredOption('--set <dir|file>', 'task set')
-    .option('--task <id...>', 'only these tasks')
-    .option('--cache <dir>', 'fetch cache')
-    .option('--repos <dir>', 'local clones of SWE-bench repositories')
-    .action((raw: unknown) =>
-      guarded(async () => {
-        const log = logger();
-        const set = await loadSet(options(SetOptions, raw), log);
-        const provider = new DockerSandboxProvider({ logger: log, poolSize: 0 });
-        let bad = 0;
-        try {
-          for (const task of set.tasks) {
-            const prepared = await prepareTask(task, set);
-            const v = await validateTask(prepared, {
-              provider,
-              workDir: join(set.cacheDir, 'validate', task.instance_id),
-              testGlobs: taskTestGlobs(task),
-            });
-            const f2p = Object.keys(v.base.FAIL_TO_PASS).length;
-            const p2p = Object.keys(v.base.PASS_TO_PASS).length;
-            console.log(
-              `${v.ok ? 'ok  ' : 'FAIL'} ${task.instance_id}  ${f2p} fail→pass, ${p2p} pass→pass, ${(v.durationMs / 1000).toFixed(1)} s`,
-            );
-            for (const p of v.problems) {
-              console.log(`     ${p}`);
-            }
-            bad += v.ok ? 0 : 1;
-          }
-        } finally {
-          await provider.close();
-        }
-        console.log(`${set.tasks.length - bad}/${set.tasks.length} tasks valid`);
-        process.exitCode = bad === 0 ? 0 : 2;
-      }),
-    );
+  const validating = (name: string, description: string) =>
+    evalCommand
+      .command(name)
+      .description(description)
+      .requiredOption('--set <dir|file>', 'task set')
+      .option('--task <id...>', 'only these tasks')
+      .option('--cache <dir>', 'fetch cache')
+      .option('--repos <dir>', 'local clones of SWE-bench repositories');
 
-  evalCommand
-    .command('ids')
-    .description(
-      'print candidate FAIL_TO_PASS / PASS_TO_PASS lists of JUnit-graded tasks (run on base and reference)',
-    )
-    .requiredOption('--set <dir|file>', 'task set')
-    .option('--task <id...>', 'only these tasks')
-    .option('--cache <dir>', 'fetch cache')
-    .option('--repos <dir>', 'local clones of SWE-bench repositories')
-    .action((raw: unknown) =>
-      guarded(async () => {
-        const log = logger();
-        const set = await loadSet(options(SetOptions, raw), log);
-        const provider = new DockerSandboxProvider({ logger: log, poolSize: 0 });
-        try {
-          for (const task of set.tasks) {
-            const v = await validateTask(await prepareTask(task, set), {
-              provider,
-              workDir: join(set.cacheDir, 'validate', task.instance_id),
-              testGlobs: taskTestGlobs(task),
-            });
-            const ids = candidateIds(v);
-            console.log(`# ${task.instance_id}: fail on the base, pass on the reference`);
-            console.log(
-              stringifyYaml({ FAIL_TO_PASS: ids.failToPass, PASS_TO_PASS: ids.passToPass }),
-            );
-          }
-        } finally {
-          await provider.close();
+  validating(
+    'validate',
+    'prove each task: suite green on the base, FAIL_TO_PASS fails on the base, everything passes on the reference',
+  ).action((raw: unknown) =>
+    guarded(async () => {
+      let bad = 0;
+      const total = await eachValidated(raw, (task, v) => {
+        const f2p = Object.keys(v.base.FAIL_TO_PASS).length;
+        const p2p = Object.keys(v.base.PASS_TO_PASS).length;
+        console.log(
+          `${v.ok ? 'ok  ' : 'FAIL'} ${task.instance_id}  ${f2p} fail→pass, ${p2p} pass→pass, ${(v.durationMs / 1000).toFixed(1)} s`,
+        );
+        for (const p of v.problems) {
+          console.log(`     ${p}`);
         }
-      }),
-    );
+        bad += v.ok ? 0 : 1;
+      });
+      console.log(`${total - bad}/${total} tasks valid`);
+      process.exitCode = bad === 0 ? 0 : 2;
+    }),
+  );
+
+  validating(
+    'ids',
+    'print candidate FAIL_TO_PASS / PASS_TO_PASS lists of JUnit-graded tasks (run on base and reference)',
+  ).action((raw: unknown) =>
+    guarded(async () => {
+      await eachValidated(raw, (task, v) => {
+        const ids = candidateIds(v);
+        console.log(`# ${task.instance_id}: fail on the base, pass on the reference`);
+        console.log(stringifyYaml({ FAIL_TO_PASS: ids.failToPass, PASS_TO_PASS: ids.passToPass }));
+      });
+    }),
+  );
 
   evalCommand
     .command('report')
