@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { register as registerConfig } from './commands/config.js';
+import { register as registerEval } from './commands/eval.js';
 import { register as registerMigrate } from './commands/migrate.js';
 import { register as registerModels } from './commands/models.js';
 import { register as registerRun } from './commands/run.js';
@@ -17,6 +18,7 @@ const program = new Command('tandem')
   .showHelpAfterError();
 
 registerConfig(program);
+registerEval(program);
 registerMigrate(program);
 registerModels(program);
 registerRun(program);

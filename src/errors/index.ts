@@ -25,3 +25,4 @@ export { SandboxSpecError } from './sandbox-spec-error.js';
 export { InvalidPlanError } from './invalid-plan-error.js';
 export { StaleStateError } from './stale-state-error.js';
 export { QueueBackendError } from './queue-backend-error.js';
+export { EvalError, type EvalFailure } from './eval-error.js';

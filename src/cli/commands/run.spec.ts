@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PairProgress } from '../../agents/pair-engine.js';
-import { formatProgress, progressDisplay } from './run.js';
+import type { LocalRun } from '../../eval/run-local-ticket.js';
+import { formatDuration, formatProgress, formatUsageSummary, progressDisplay } from './run.js';
 
 const progress: PairProgress = {
   phase: 'green',
@@ -52,5 +53,33 @@ describe('progressDisplay', () => {
     vi.advanceTimersByTime(5_000);
     display.stop();
     expect(writes).toEqual([`${formatProgress(progress)}\n`]);
+  });
+});
+
+describe('formatUsageSummary', () => {
+  it('prints tokens, calls, recorded attempts, cost and wall time, then one line per role', () => {
+    const lines = formatUsageSummary({
+      record: {
+        usage: {
+          tester: { calls: 3, inputTokens: 1_200, outputTokens: 300, costUsd: 0 },
+          developer: { calls: 2, inputTokens: 2_000, outputTokens: 500, costUsd: 0.0125 },
+        },
+        durationMs: 83_400,
+      } as unknown as LocalRun['record'],
+      modelCalls: [
+        { outcome: 'ok' },
+        { outcome: 'ok' },
+        { outcome: 'timeout' },
+      ] as unknown as LocalRun['modelCalls'],
+    });
+    expect(lines[0]).toBe(
+      'usage: 4,000 tokens (3,200 in, 800 out), 5 model calls (3 recorded attempts, 1 failed), $0.0125, wall 1m 23.4s',
+    );
+    expect(lines.slice(1).map((l) => l.trim().split(/\s+/).slice(0, 3))).toEqual([
+      ['developer', '2', 'calls'],
+      ['tester', '3', 'calls'],
+    ]);
+    expect(formatDuration(3_725_000)).toBe('1h 02m 05s');
+    expect(formatDuration(4_200)).toBe('4.2s');
   });
 });

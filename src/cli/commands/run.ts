@@ -4,123 +4,64 @@
  * state lives in the PGlite database under `TANDEM_DATA_DIR`; rerunning the same ticket on the same
  * repository resumes the run. Exit 0 when done, 2 when blocked, 1 on errors.
  */
-import { createHash } from 'node:crypto';
-import { readFile, realpath } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { sessionModels } from '../../agents/session-models.js';
-import { finishLocalTicket } from '../../workflow/ticket-store.js';
-import { createDbRunStore } from '../../agents/db-run-store.js';
-import type { RunRecord } from '../../agents/checkpoint.js';
-import { runPair, type PairProgress } from '../../agents/pair-engine.js';
-import { Ticket } from '../../agents/ticket.js';
-import { loadPolicy } from '../../config/load-policy.js';
-import { createDatabase } from '../../db/create-database.js';
-import { migrateDatabase } from '../../db/migrate-database.js';
-import { ConfigError, TandemError } from '../../errors/index.js';
-import { GitWorkspace } from '../../git/git-workspace.js';
-import { ticketBranchName } from '../../git/ref-name.js';
-import { loadModelCatalog } from '../../llm/catalog.js';
-import { ModelManager } from '../../llm/model-manager.js';
-import { createLogger, type Logger } from '../../log/logger.js';
-import { DockerSandboxProvider } from '../../sandbox/docker-sandbox-provider.js';
+import type { PairProgress } from '../../agents/pair-engine.js';
+import { TandemError } from '../../errors/index.js';
+import { createLogger } from '../../log/logger.js';
+import { runLocalTicket, type LocalRun } from '../../eval/run-local-ticket.js';
 
-/** Inputs of {@link runLocalTicket}. */
-export interface RunLocalTicketOptions {
-  /** Path of a local git repository. */
-  repo: string;
-  /** Ticket YAML/JSON text (see `Ticket`). */
-  ticketText: string;
-  /** Tandem data directory (database, workspaces). */
-  dataDir: string;
-  /** Model catalog file; absent: the built-in catalog. */
-  catalogPath?: string;
-  logger: Logger;
-  onProgress?: (progress: PairProgress) => void;
-}
-
-/**
- * Parses the ticket, loads the repository's policy, opens (or resumes) the workspace and the run, and runs
- * the pair to done or blocked.
- * @throws ConfigError for an invalid ticket, policy or catalog; other TandemErrors for git/sandbox failures.
- */
-export async function runLocalTicket(options: RunLocalTicketOptions): Promise<RunRecord> {
-  const parsed = Ticket.safeParse(parseYaml(options.ticketText));
-  if (!parsed.success) {
-    throw new ConfigError(
-      'ticket',
-      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    );
-  }
-  const ticket = parsed.data;
-  const repo = await realpath(resolve(options.repo));
-  const { policy } = await loadPolicy((p) =>
-    readFile(join(repo, p), 'utf8').catch(() => undefined),
-  );
-  const jobId = localJobId(ticket.id, repo);
-  const jobDir = join(resolve(options.dataDir), 'workspaces', jobId);
-  const workspace = await GitWorkspace.open({
-    remote: repo,
-    ...(policy.branches.base ? { baseBranch: policy.branches.base } : {}),
-    branch: ticketBranchName(policy.branches.ticket, ticket.id, ticket.title),
-    gitDir: join(jobDir, 'git'),
-    workTree: join(jobDir, 'work'),
-  });
-  const handle = await createDatabase({ dataDir: resolve(options.dataDir) });
-  const provider = new DockerSandboxProvider({ logger: options.logger, poolSize: 0 });
-  try {
-    await migrateDatabase(handle);
-    const manager = new ModelManager({
-      catalog: await loadModelCatalog(options.catalogPath),
-      logger: options.logger,
-    });
-    const sandbox = await provider.create({
-      image: policy.sandbox.image,
-      workspaceDir: workspace.workTree,
-      limits: { cpus: policy.sandbox.cpus, memoryMb: policy.sandbox.memoryMb, pids: 256 },
-      // `setup`: the policy's setup command (only) gets a network.
-      network: policy.sandbox.network,
-      jobId,
-    });
-    try {
-      const record = await runPair({
-        ticket,
-        policy,
-        models: sessionModels((used) =>
-          manager.forTicket({ policy, priority: policy.priority, ...(used ? { used } : {}) }),
-        ),
-        store: createDbRunStore(handle.db),
-        jobId,
-        workspace,
-        sandbox,
-        logger: options.logger,
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      });
-      await finishLocalTicket(handle.db, jobId, record);
-      return record;
-    } finally {
-      await sandbox.destroy();
-    }
-  } finally {
-    await provider.close();
-    await handle.close();
-  }
-}
-
-/**
- * The job id of a local run: `local-<ticket>-<first 12 hex of sha256(real repo path)>`, so rerunning the
- * same ticket on the same repository resumes its run.
- */
-export function localJobId(ticketId: string | number, realRepoPath: string): string {
-  return `local-${ticketId}-${createHash('sha256').update(realRepoPath).digest('hex').slice(0, 12)}`;
-}
+export { localJobId } from '../../eval/run-local-ticket.js';
 
 /** One progress line: elapsed, cycle, criterion, phase, tests passing/failing, tokens, what is going on. */
 export function formatProgress(p: PairProgress): string {
   const criterion = Math.min(p.criterion + 1, p.criteria);
   return `[${(p.elapsedMs / 1000).toFixed(1)}s] cycle ${p.cycle} · criterion ${criterion}/${p.criteria} · ${p.phase} · tests ${p.passing} passing, ${p.failing} failing · ${p.tokens} tokens · ${p.message}`;
+}
+
+/**
+ * The usage summary `tandem run` prints when a run ends: tokens (in/out), calls, cost and wall time, then
+ * one line per role. Calls are the recorded model call attempts (retries and repairs included); tokens
+ * come from the run record, which also counts what a resumed run used before its restart.
+ */
+export function formatUsageSummary(run: Pick<LocalRun, 'record' | 'modelCalls'>): string[] {
+  const roles = Object.entries(run.record.usage).sort(([a], [b]) => a.localeCompare(b));
+  const total = roles.reduce(
+    (t, [, u]) => ({
+      calls: t.calls + u.calls,
+      inputTokens: t.inputTokens + u.inputTokens,
+      outputTokens: t.outputTokens + u.outputTokens,
+      costUsd: t.costUsd + u.costUsd,
+    }),
+    { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 },
+  );
+  const n = (v: number) => Math.round(v).toLocaleString('en-US');
+  const attempts = run.modelCalls.length;
+  const failed = run.modelCalls.filter((c) => c.outcome !== 'ok').length;
+  const lines = [
+    `usage: ${n(total.inputTokens + total.outputTokens)} tokens (${n(total.inputTokens)} in, ${n(total.outputTokens)} out), ${total.calls} model calls` +
+      `${attempts > 0 ? ` (${attempts} recorded attempts, ${failed} failed)` : ''}, $${total.costUsd.toFixed(4)}, wall ${formatDuration(run.record.durationMs)}`,
+  ];
+  for (const [role, u] of roles) {
+    lines.push(
+      `  ${role.padEnd(10)} ${String(u.calls).padStart(4)} calls ${n(u.inputTokens).padStart(10)} in ${n(u.outputTokens).padStart(9)} out  $${u.costUsd.toFixed(4)}`,
+    );
+  }
+  return lines;
+}
+
+/** `1h 02m 03s`, `2m 03.4s` or `3.4s` for a duration in ms. */
+export function formatDuration(ms: number): string {
+  const s = ms / 1000;
+  if (s < 60) {
+    return `${s.toFixed(1)}s`;
+  }
+  const m = Math.floor(s / 60);
+  if (m < 60) {
+    return `${m}m ${(s - m * 60).toFixed(1).padStart(4, '0')}s`;
+  }
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m ${String(Math.floor(s % 60)).padStart(2, '0')}s`;
 }
 
 /** Options of {@link progressDisplay}. */
@@ -210,7 +151,7 @@ export function register(program: Command): void {
         const ticketText =
           opts.ticket === '-' ? await readStdin() : await readFile(opts.ticket, 'utf8');
         const catalogPath = opts.catalog ?? process.env.TANDEM_MODEL_CATALOG;
-        const record = await runLocalTicket({
+        const run = await runLocalTicket({
           repo: opts.repo,
           ticketText,
           dataDir: process.env.TANDEM_DATA_DIR ?? '.tandem',
@@ -219,6 +160,7 @@ export function register(program: Command): void {
           onProgress: (p) => display.update(p),
         });
         display.stop();
+        const { record } = run;
         console.log(
           `${record.status}: branch ${record.branch} at ${record.headCommit.slice(0, 12)}`,
         );
@@ -230,6 +172,9 @@ export function register(program: Command): void {
           for (const line of record.diagnosis.tried) {
             console.log(`  tried: ${line}`);
           }
+        }
+        for (const line of formatUsageSummary(run)) {
+          console.log(line);
         }
         process.exitCode = record.status === 'done' ? 0 : 2;
       } catch (error) {
