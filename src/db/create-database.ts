@@ -14,6 +14,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { ConfigError, redactSecrets } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
+import { initPgliteDataDir } from './init-pglite-data-dir.js';
 import { PgliteSessionLock } from './pglite-session-lock.js';
 import * as schema from './schema.js';
 
@@ -35,6 +36,34 @@ export type Database = PgDatabase<TandemQueryResultHKT, typeof schema>;
 
 /** Default Tandem data directory (relative to the working directory) when none is configured. */
 export const DEFAULT_DATA_DIR = './.tandem';
+
+/**
+ * Postgres settings of the embedded database, given to PGlite as `-c` start parameters (they win over
+ * `postgresql.conf`, so directories made by earlier versions get them too) and to initdb (written into
+ * the new directory's `postgresql.conf`).
+ *
+ * `shared_buffers`: Postgres' default of 128 MB is allocated and written in full inside PGlite's WASM
+ * memory at start, so it was resident whether used or not (measured: 151 MB of that memory resident after
+ * start against 29 MB with 16 MB). Tandem's own tables are small, and what does not fit in the buffer
+ * cache is read from the data directory through the operating system's page cache; the ingestion and
+ * queue benches keep their figures with 16 MB (docs/deployment.md, "Memory").
+ */
+export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
+  shared_buffers: '16MB',
+};
+
+/** PGlite's start parameters: its defaults plus {@link PGLITE_SETTINGS}. */
+export function pgliteStartParams(): string[] {
+  return [
+    ...PGlite.defaultStartParams,
+    ...Object.entries(PGLITE_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+  ];
+}
+
+/** initdb's extra arguments: {@link PGLITE_SETTINGS} as `--set name=value`. */
+function initDbParams(): string[] {
+  return Object.entries(PGLITE_SETTINGS).flatMap(([name, value]) => ['--set', `${name}=${value}`]);
+}
 
 /** Where options for {@link createDatabase} come from; validated with zod. */
 export const DatabaseOptions = z
@@ -99,10 +128,13 @@ export type DatabaseHandle = PgliteDatabaseHandle | PostgresDatabaseHandle;
  * - `databaseUrl` set → node-postgres `Pool` (kind `postgres`); the connection is not tested here, the first
  *   query fails with pg's own error if the server is unreachable.
  * - `inMemory: true` → in-memory PGlite with the `vector` extension loaded (kind `pglite`).
- * - otherwise → PGlite persisted in `<dataDir ?? ./.tandem>/pglite` (created if missing).
+ * - otherwise → PGlite persisted in `<dataDir ?? ./.tandem>/pglite`; a missing directory is first
+ *   created by initdb in a child process (`initPgliteDataDir`), so what initdb allocates is not kept.
  *
- * First PGlite start with pgvector takes about 3–4 s on a 2-core machine (WASM compile).
+ * PGlite runs with {@link PGLITE_SETTINGS}. A first PGlite start with pgvector takes about 3–4 s on a
+ * 2-core machine (WASM compile); creating the data directory adds about 5 s.
  * @throws ConfigError when the options are invalid (the URL is never echoed).
+ * @throws DatabaseInitError when a new data directory cannot be created.
  */
 export async function createDatabase(
   options: DatabaseOptions = {},
@@ -123,9 +155,16 @@ export async function createDatabase(
     return openPostgres(databaseUrl, collaborators);
   }
   const pgliteDir = inMemory === true ? null : resolve(join(dataDir ?? DEFAULT_DATA_DIR, 'pglite'));
+  const startParams = pgliteStartParams();
+  const initDbStartParams = initDbParams();
+  if (pgliteDir !== null) {
+    await initPgliteDataDir(pgliteDir, { startParams, initDbStartParams });
+  }
   const pglite = await PGlite.create({
     ...(pgliteDir === null ? {} : { dataDir: pgliteDir }),
     extensions: { vector },
+    startParams,
+    initDbStartParams,
   });
   return wrapPglite(pglite, pgliteDir, collaborators);
 }
