@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { ConfigError, redactSecrets } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import { initPgliteDataDir } from './init-pglite-data-dir.js';
+import { pgliteTuning } from './pglite-tuning.js';
 import { PgliteSessionLock } from './pglite-session-lock.js';
 import * as schema from './schema.js';
 
@@ -36,34 +37,6 @@ export type Database = PgDatabase<TandemQueryResultHKT, typeof schema>;
 
 /** Default Tandem data directory (relative to the working directory) when none is configured. */
 export const DEFAULT_DATA_DIR = './.tandem';
-
-/**
- * Postgres settings of the embedded database, given to PGlite as `-c` start parameters (they win over
- * `postgresql.conf`, so directories made by earlier versions get them too) and to initdb (written into
- * the new directory's `postgresql.conf`).
- *
- * `shared_buffers`: Postgres' default of 128 MB is allocated and written in full inside PGlite's WASM
- * memory at start, so it was resident whether used or not (measured: 151 MB of that memory resident after
- * start against 29 MB with 16 MB). Tandem's own tables are small, and what does not fit in the buffer
- * cache is read from the data directory through the operating system's page cache; the ingestion and
- * queue benches keep their figures with 16 MB (docs/deployment.md, "Memory").
- */
-export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
-  shared_buffers: '16MB',
-};
-
-/** PGlite's start parameters: its defaults plus {@link PGLITE_SETTINGS}. */
-export function pgliteStartParams(): string[] {
-  return [
-    ...PGlite.defaultStartParams,
-    ...Object.entries(PGLITE_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
-  ];
-}
-
-/** initdb's extra arguments: {@link PGLITE_SETTINGS} as `--set name=value`. */
-function initDbParams(): string[] {
-  return Object.entries(PGLITE_SETTINGS).flatMap(([name, value]) => ['--set', `${name}=${value}`]);
-}
 
 /** Where options for {@link createDatabase} come from; validated with zod. */
 export const DatabaseOptions = z
@@ -131,7 +104,7 @@ export type DatabaseHandle = PgliteDatabaseHandle | PostgresDatabaseHandle;
  * - otherwise → PGlite persisted in `<dataDir ?? ./.tandem>/pglite`; a missing directory is first
  *   created by initdb in a child process (`initPgliteDataDir`), so what initdb allocates is not kept.
  *
- * PGlite runs with {@link PGLITE_SETTINGS}. A first PGlite start with pgvector takes about 3–4 s on a
+ * PGlite runs with the settings of `pglite-tuning.ts` (memory). A first PGlite start with pgvector takes about 3–4 s on a
  * 2-core machine (WASM compile); creating the data directory adds about 5 s.
  * @throws ConfigError when the options are invalid (the URL is never echoed).
  * @throws DatabaseInitError when a new data directory cannot be created.
@@ -155,10 +128,9 @@ export async function createDatabase(
     return openPostgres(databaseUrl, collaborators);
   }
   const pgliteDir = inMemory === true ? null : resolve(join(dataDir ?? DEFAULT_DATA_DIR, 'pglite'));
-  const startParams = pgliteStartParams();
-  const initDbStartParams = initDbParams();
+  const { startParams, initDbStartParams, nodeFlags } = pgliteTuning();
   if (pgliteDir !== null) {
-    await initPgliteDataDir(pgliteDir, { startParams, initDbStartParams });
+    await initPgliteDataDir(pgliteDir, { startParams, initDbStartParams, nodeFlags });
   }
   const pglite = await PGlite.create({
     ...(pgliteDir === null ? {} : { dataDir: pgliteDir }),

@@ -33,7 +33,7 @@ import(url)
     await pglite.close();
   })
   .catch((error) => {
-    process.stderr.write(String(error && error.stack ? error.stack : error));
+    process.stderr.write(String(error && error.message ? error.message : error));
     process.exit(1);
   });
 `;
@@ -44,6 +44,8 @@ export interface InitPgliteDataDirOptions {
   startParams: readonly string[];
   /** Extra initdb arguments (PGlite's `initDbStartParams`). */
   initDbStartParams: readonly string[];
+  /** node flags for the child (the V8 flags PGlite runs with in this process). */
+  nodeFlags?: readonly string[];
   /** Wall-clock limit of the child, in ms (default 300 000: initdb takes 3–20 s on a loaded 2-core host). */
   timeoutMs?: number;
 }
@@ -81,6 +83,7 @@ export async function initPgliteDataDir(
     const child = await execa(
       process.execPath,
       [
+        ...(options.nodeFlags ?? []),
         '-e',
         CHILD,
         pgliteUrl.href,
@@ -95,7 +98,7 @@ export async function initPgliteDataDir(
     if (child.exitCode !== 0 || !existsSync(join(scratch, 'PG_VERSION'))) {
       const why = child.timedOut
         ? 'initdb did not finish in time'
-        : child.stderr.trim().split('\n').slice(0, 3).join(' ') ||
+        : child.stderr.trim().split('\n').slice(-3).join(' ') ||
           `initdb exited with ${String(child.exitCode ?? child.signal)}`;
       throw new DatabaseInitError(dataDir, why);
     }
