@@ -49,7 +49,9 @@ export interface PgliteTuning {
  * unless node's command line chose a WebAssembly tier itself).
  */
 export function pgliteTuning(): PgliteTuning {
-  const operatorChose = process.execArgv.some((a) => /^--(no-)?(liftoff|wasm-.*tier|turbo)/.test(a));
+  const operatorChose = process.execArgv.some((a) =>
+    /^--(no-)?(liftoff|wasm-.*tier|turbo)/.test(a),
+  );
   const nodeFlags = operatorChose ? [] : [...PGLITE_V8_FLAGS];
   for (const flag of nodeFlags) {
     v8.setFlagsFromString(flag);

@@ -18,11 +18,7 @@ afterEach(async () => {
 /** Catalog entries as an operator writes them. */
 async function entries(): Promise<Record<string, ModelEntry>> {
   dir = await mkdtemp(join(tmpdir(), 'tandem-factory-'));
-  await writeFile(
-    join(dir, 'script.yaml'),
-    '- match: { role: developer }\n  text: done\n',
-    'utf8',
-  );
+  await writeFile(join(dir, 'script.yaml'), '- match: { role: developer }\n  text: done\n', 'utf8');
   const catalog = parseModelCatalog(
     [
       'includeDefaults: true',

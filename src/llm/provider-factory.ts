@@ -49,9 +49,8 @@ export function createProviderFactory(options: ProviderFactoryOptions): Provider
             { path: `models.${alias}.script`, message: 'required for scripted' },
           ]);
         }
-        const { ScriptedProvider, loadModelScript } = await import(
-          './providers/scripted-provider.js'
-        );
+        const { ScriptedProvider, loadModelScript } =
+          await import('./providers/scripted-provider.js');
         return new ScriptedProvider({ alias, responses: await loadModelScript(entry.script) });
       }
       case 'ollama': {

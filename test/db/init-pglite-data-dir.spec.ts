@@ -25,9 +25,7 @@ describe('initPgliteDataDir', () => {
     const created = await initPgliteDataDir(dir, pgliteTuning());
     expect(created).toBe(true);
     expect(existsSync(join(dir, 'PG_VERSION'))).toBe(true);
-    expect(await readFile(join(dir, 'postgresql.conf'), 'utf8')).toMatch(
-      /^shared_buffers = 16MB/m,
-    );
+    expect(await readFile(join(dir, 'postgresql.conf'), 'utf8')).toMatch(/^shared_buffers = 16MB/m);
     expect(await readdir(root)).toEqual(['pglite']);
 
     // The next open finds a database and resumes it, as any later start does.
