@@ -11,13 +11,13 @@
  * The directory is built under a sibling temporary name and renamed into place when initdb succeeded, so
  * a start killed half-way never leaves a directory that the next start would take for a database.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { execa } from 'execa';
 import { DatabaseInitError } from '../errors/index.js';
 
 /**
@@ -80,27 +80,41 @@ export async function initPgliteDataDir(
   );
   const pgliteUrl = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
   try {
-    const child = await execa(
-      process.execPath,
-      [
-        ...(options.nodeFlags ?? []),
-        '-e',
-        CHILD,
-        pgliteUrl.href,
-        scratch,
-        JSON.stringify({
-          startParams: options.startParams,
-          initDbStartParams: options.initDbStartParams,
-        }),
-      ],
-      { reject: false, timeout: options.timeoutMs ?? 300_000, stdin: 'ignore' },
-    );
-    if (child.exitCode !== 0 || !existsSync(join(scratch, 'PG_VERSION'))) {
-      const why = child.timedOut
-        ? 'initdb did not finish in time'
-        : child.stderr.trim().split('\n').slice(-3).join(' ') ||
-          `initdb exited with ${String(child.exitCode ?? child.signal)}`;
-      throw new DatabaseInitError(dataDir, why);
+    const args = [
+      ...(options.nodeFlags ?? []),
+      '-e',
+      CHILD,
+      pgliteUrl.href,
+      scratch,
+      JSON.stringify({
+        startParams: options.startParams,
+        initDbStartParams: options.initDbStartParams,
+      }),
+    ];
+    // node's own execFile (argv array, no shell) rather than execa: this module is on the path of every
+    // process that opens a database, `tandem server` included, which otherwise never loads execa.
+    const failure = await new Promise<string | undefined>((done) => {
+      const child = execFile(
+        process.execPath,
+        args,
+        { timeout: options.timeoutMs ?? 300_000, killSignal: 'SIGKILL', maxBuffer: 1 << 20 },
+        (error, _stdout, stderr) => {
+          if (!error) {
+            done(undefined);
+          } else if (error.killed) {
+            done('initdb did not finish in time');
+          } else {
+            done(
+              stderr.trim().split('\n').slice(-3).join(' ') ||
+                `initdb exited with ${String(error.code ?? error.signal)}`,
+            );
+          }
+        },
+      );
+      child.stdin?.end();
+    });
+    if (failure !== undefined || !existsSync(join(scratch, 'PG_VERSION'))) {
+      throw new DatabaseInitError(dataDir, failure ?? 'initdb left no PG_VERSION');
     }
     try {
       // rename(2) replaces an empty directory, and fails on one that gained content meanwhile.
