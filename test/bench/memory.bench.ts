@@ -31,7 +31,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,19 +38,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { MemorySampler, mib } from './process-memory.js';
 import { probotBaselineArgs } from './probot-baseline.js';
+import { freePort } from '../helpers/free-port.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const IDLE_MS = Number(process.env.BENCH_MEMORY_IDLE_SECONDS ?? 60) * 1000;
 const IDLE_WINDOW_MS = 10_000;
 const READY_TIMEOUT_MS = 180_000;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-  const { port } = server.address() as { port: number };
-  await new Promise((res) => server.close(res));
-  return port;
-}
 
 /** One process's figures (see the module comment). */
 interface ProcessFigures {

