@@ -120,8 +120,12 @@ describe('workflow on real PGlite, BullMQ/Redis and git', () => {
     });
     await until('request done', async () => (await getRequest(database.db, 1)).state === 'done');
 
-    const dashboard = [...forge.issues.values()].find((i) => i.title === 'Tandem dashboard')!;
-    expect(dashboard.body).toMatch(/### Done \(2\)/);
+    // The request is done in the database first; the dashboard follows in the same job.
+    const dashboard = await until('dashboard done', () =>
+      [...forge.issues.values()].find(
+        (i) => i.title === 'Tandem dashboard' && i.body.includes('### Done (2)'),
+      ),
+    );
     expect(dashboard.body).toContain(`#${request} Export the report as CSV: \`done\``);
     expect(forge.calls.filter((c) => c.startsWith('createPull'))).toHaveLength(3);
     expect(forge.calls.filter((c) => c === 'createIssue Tandem dashboard')).toHaveLength(1);
