@@ -457,10 +457,16 @@ check_compose() {
   local out
   out="$(cd "$repo" && POSTGRES_PASSWORD=verify "${compose[@]}" -f docker-compose.yml config -q 2>&1)" ||
     die "${compose[*]} config -q: $out"
-  # The required variable must be required: without it, config must fail and name it.
-  if out="$(cd "$repo" && env -u POSTGRES_PASSWORD "${compose[@]}" -f docker-compose.yml --env-file /dev/null config -q 2>&1)"; then
+  # The required variable must be required: without it, config must fail and name it. An empty env file
+  # keeps a .env next to the file out (a file: docker-compose 1.29 refuses /dev/null, which would fail
+  # this check for the wrong reason).
+  local empty_env
+  empty_env="$(mktemp)"
+  tmp_files+=("$empty_env")
+  if out="$(cd "$repo" && env -u POSTGRES_PASSWORD "${compose[@]}" -f docker-compose.yml --env-file "$empty_env" config -q 2>&1)"; then
     die "${compose[*]} config accepted docker-compose.yml without POSTGRES_PASSWORD"
   fi
+  grep -q 'set POSTGRES_PASSWORD' <<<"$out" || die "${compose[*]} config failed without naming POSTGRES_PASSWORD: $out"
   say "${compose[*]} config -q: valid (and refused without POSTGRES_PASSWORD)"
   record compose "valid ($("${compose[@]}" version --short 2>/dev/null || echo '?'))"
 }
