@@ -190,8 +190,12 @@ relayed="$(psql "select count(*) from outbox where delivery_id = '$job' and rela
 finished="$(redis hget "bull:events:$job" finishedOn | tr -d '\r')"
 failed="$(redis hget "bull:events:$job" failedReason | tr -d '\r')"
 [ -n "$finished" ] && [ -z "$failed" ] || die "BullMQ job $job: finishedOn '$finished', failedReason '$failed'"
-compose logs --no-color worker 2>/dev/null | grep -q '"msg":"workers started"' || die 'the worker log has no "workers started"'
-if compose logs --no-color server 2>/dev/null | grep -q '"msg":"workers started"'; then
+# Logs to files first: `grep -q` stops reading at the first match, and under pipefail the writer's
+# SIGPIPE would fail the pipeline.
+compose logs --no-color worker >"$dir/worker.log" 2>&1
+compose logs --no-color server >"$dir/server.log" 2>&1
+grep -q '"msg":"workers started"' "$dir/worker.log" || die 'the worker log has no "workers started"'
+if grep -q '"msg":"workers started"' "$dir/server.log"; then
   die 'the server container started job processors too'
 fi
 say "processed by the worker container in $((SECONDS - t0)) s: repositories row $row ($repository, installation $installation_id) written by the router, outbox relayed, BullMQ job $job finished (finishedOn $finished); the server runs no processors"

@@ -9,8 +9,11 @@ import {
   readServerVersion,
 } from '../../src/queue/assert-queue-server-version.js';
 import { createQueueBackend } from '../../src/queue/create-queue-backend.js';
-import { describeOnServer, SERVER_BACKEND } from '../helpers/database-backends.js';
-import { createTestDatabase } from '../helpers/database.js';
+import {
+  describeOnDatabases,
+  describeOnServer,
+  SERVER_BACKEND,
+} from '../helpers/database-backends.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -34,42 +37,15 @@ describe('createQueueBackend', () => {
     expect((err as QueueBackendError).code).toBe('queue_backend_failed');
     expect((err as Error).message).not.toContain('very-secret-pw');
   });
-
-  it('puts BullMQ in its own schema on PGlite and leaves Tandem’s tables usable in-process', async () => {
-    const database = await createTestDatabase();
-    cleanups.push(() => database.close());
-    const backend = await createQueueBackend({}, { database });
-    cleanups.push(() => backend.close());
-    expect(backend.description).toBe('pglite');
-
-    const queue = backend.createQueue(`test-${randomUUID()}`);
-    await queue.add('x', {});
-    const tables = await database.pglite.query<{ schema: string; name: string }>(
-      `select table_schema as schema, table_name as name from information_schema.tables
-        where table_schema in ('public', 'bullmq')`,
-    );
-    const bullmq = tables.rows.filter((t) => t.schema === 'bullmq').map((t) => t.name);
-    const tandem = tables.rows.filter((t) => t.schema === 'public').map((t) => t.name);
-    expect(bullmq).toContain('job');
-    expect(tandem).toContain('repositories');
-    expect(tandem).not.toContain('job');
-    // Unqualified names resolve through `public, bullmq`: a shared name would shadow BullMQ's table.
-    expect(tandem.filter((name) => bullmq.includes(name))).toEqual([]);
-
-    await database.db.insert(repositories).values({ forge: 'github', owner: 'o', name: 'r' });
-    expect(await database.db.select().from(repositories)).toHaveLength(1);
-    expect(await queue.count()).toBe(1);
-    await queue.obliterate({ force: true });
-  });
 });
 
-describeOnServer(`createQueueBackend ${SERVER_BACKEND.label}`, () => {
-  it('puts BullMQ in its own schema of Tandem’s database, beside Tandem’s tables', async () => {
-    const database = await SERVER_BACKEND.create();
+describeOnDatabases('createQueueBackend on Tandem’s database', (kind) => {
+  it('puts BullMQ in its own schema and leaves Tandem’s tables usable beside it', async () => {
+    const database = await kind.create();
     cleanups.push(() => database.close());
     const backend = await createQueueBackend({}, { database });
     cleanups.push(() => backend.close());
-    expect(backend.description).toBe('postgres');
+    expect(backend.description).toBe(kind.kind);
 
     const queue = backend.createQueue(`test-${randomUUID()}`);
     await queue.add('x', {});
@@ -82,11 +58,17 @@ describeOnServer(`createQueueBackend ${SERVER_BACKEND.label}`, () => {
     expect(bullmq).toContain('job');
     expect(tandem).toContain('repositories');
     expect(tandem).not.toContain('job');
+    // On PGlite unqualified names resolve through `public, bullmq`: a shared name would shadow BullMQ's table.
+    expect(tandem.filter((name) => bullmq.includes(name))).toEqual([]);
+
     await database.db.insert(repositories).values({ forge: 'github', owner: 'o', name: 'r' });
     expect(await database.db.select().from(repositories)).toHaveLength(1);
     expect(await queue.count()).toBe(1);
+    await queue.obliterate({ force: true });
   });
+});
 
+describeOnServer(`createQueueBackend ${SERVER_BACKEND.label}`, () => {
   it('refuses a server older than the backend needs, naming the minimum and REDIS_URL', async () => {
     const database = await SERVER_BACKEND.create();
     cleanups.push(() => database.close());
