@@ -51,11 +51,14 @@ describe('sandbox/build-image.sh', () => {
         TANDEM_SANDBOX_REPO: 'tandem-sandbox-test',
       },
     });
-  const images = async () => (await readFile(join(dir, 'images'), 'utf8')).split('\n').filter(Boolean).sort();
+  const images = async () =>
+    (await readFile(join(dir, 'images'), 'utf8')).split('\n').filter(Boolean).sort();
 
   it('builds on a machine that never had the image (no older tag to clean up)', async () => {
     const { stdout } = await buildImage();
-    expect(stdout).toMatch(/built tandem-sandbox-test:[0-9a-f]{12}; tandem-sandbox-test:latest points at it/);
+    expect(stdout).toMatch(
+      /built tandem-sandbox-test:[0-9a-f]{12}; tandem-sandbox-test:latest points at it/,
+    );
     const [hashTag] = (await images()).filter((i) => i !== 'tandem-sandbox-test:latest');
     expect(await images()).toEqual([hashTag, 'tandem-sandbox-test:latest'].sort());
     expect(await readFile(join(dir, 'calls'), 'utf8')).not.toMatch(/^rmi/m);
@@ -64,7 +67,11 @@ describe('sandbox/build-image.sh', () => {
   it('removes older content-hash tags but keeps other tags', async () => {
     await writeFile(
       join(dir, 'images'),
-      ['tandem-sandbox-test:0123456789ab', 'tandem-sandbox-test:latest', 'tandem-sandbox-test:mine'].join('\n') + '\n',
+      [
+        'tandem-sandbox-test:0123456789ab',
+        'tandem-sandbox-test:latest',
+        'tandem-sandbox-test:mine',
+      ].join('\n') + '\n',
     );
     const { stdout } = await buildImage();
     expect(stdout).toContain('removed the older image tandem-sandbox-test:0123456789ab');
