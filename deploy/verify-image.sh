@@ -100,26 +100,9 @@ trap cleanup EXIT
 
 # --- 1. base image -----------------------------------------------------------------------------------
 
-# Prints the first URI of the machine's apt sources (deb822 or one-line format) serving the given suite.
-# Same reading as sandbox/build-image.sh's apt_uri_for.
-apt_uri_for() {
-  local suite="$1" f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    awk -v suite="$suite" '
-      function flush() { if (uri != "" && types ~ /(^| )deb( |$)/ && (" " suites " ") ~ (" " suite " ")) { print uri; found = 1; exit } }
-      /^[[:space:]]*$/ { flush(); uri = ""; suites = ""; types = ""; next }
-      /^URIs:/ { uri = $2 }
-      /^Suites:/ { $1 = ""; suites = $0 }
-      /^Types:/ { $1 = ""; types = $0 }
-      END { if (!found) flush() }
-    ' "$f" | head -1
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -f "$f" ] || continue
-    awk -v suite="$suite" '$1 == "deb" { i = 2; if ($2 ~ /^\[/) { while ($i !~ /\]$/) i++; i++ } if ($(i + 1) == suite) { print $i; exit } }' "$f"
-  done
-}
+# apt_uri_for: the machine's apt source of a suite (shared with build-stand-in-image.sh).
+# shellcheck source=deploy/lib/debian-root.sh
+. "$here/lib/debian-root.sh"
 
 mirror="${TANDEM_DEBIAN_MIRROR:-$(apt_uri_for bookworm | head -1)}"
 mirror="${mirror:-http://deb.debian.org/debian}"
@@ -457,10 +440,16 @@ check_compose() {
   local out
   out="$(cd "$repo" && POSTGRES_PASSWORD=verify "${compose[@]}" -f docker-compose.yml config -q 2>&1)" ||
     die "${compose[*]} config -q: $out"
-  # The required variable must be required: without it, config must fail and name it.
-  if out="$(cd "$repo" && env -u POSTGRES_PASSWORD "${compose[@]}" -f docker-compose.yml --env-file /dev/null config -q 2>&1)"; then
+  # The required variable must be required: without it, config must fail and name it. An empty env file
+  # keeps a .env next to the file out (a file: docker-compose 1.29 refuses /dev/null, which would fail
+  # this check for the wrong reason).
+  local empty_env
+  empty_env="$(mktemp)"
+  tmp_files+=("$empty_env")
+  if out="$(cd "$repo" && env -u POSTGRES_PASSWORD "${compose[@]}" -f docker-compose.yml --env-file "$empty_env" config -q 2>&1)"; then
     die "${compose[*]} config accepted docker-compose.yml without POSTGRES_PASSWORD"
   fi
+  grep -q 'set POSTGRES_PASSWORD' <<<"$out" || die "${compose[*]} config failed without naming POSTGRES_PASSWORD: $out"
   say "${compose[*]} config -q: valid (and refused without POSTGRES_PASSWORD)"
   record compose "valid ($("${compose[@]}" version --short 2>/dev/null || echo '?'))"
 }
