@@ -11,7 +11,9 @@
 #      else is docker-compose.yml as users run it.
 #   2. up: `compose up -d --no-build` under a project name of its own, with a fresh data directory
 #      (TANDEM_HOST_DATA_DIR), a loopback port (TANDEM_PORT), a random POSTGRES_PASSWORD and a GitHub App
-#      of its own (a throwaway key; GitHub itself is never reached); GET /healthz must answer 200.
+#      of its own (a throwaway key; GitHub itself is never reached: start learns the App's bot login from
+#      the stand-in of deploy/stand-ins/forge-api, as a GitHub Enterprise host over http, GHE_PROTOCOL);
+#      GET /healthz must answer 200.
 #   3. one webhook: the `installation` `created` payload of @octokit/webhooks-examples, signed with the
 #      compose file's WEBHOOK_SECRET: a badly signed copy gets 401, the signed one 200 "accepted"; the
 #      worker container must then process its job: the repository row it writes (only the router writes
@@ -123,6 +125,11 @@ services:
   postgres: { image: '$postgres_image' }
   server: { image: '$tandem_image' }
   worker: { image: '$tandem_image' }
+  # No GitHub here: start learns the App's bot login from this stand-in of its API (GET /app).
+  forge-api:
+    image: '$tandem_image'
+    entrypoint: [node, /stand-in/forge-api.mjs, '3001']
+    volumes: ['$here/stand-ins/forge-api/forge-api.mjs:/stand-in/forge-api.mjs:ro']
 YAML
 mkdir -p "$dir/data"
 port="$(node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
@@ -131,7 +138,7 @@ export TANDEM_HOST_DATA_DIR="$dir/data" TANDEM_PORT="127.0.0.1:$port" LOG_LEVEL=
 POSTGRES_PASSWORD="$(openssl rand -hex 16)"
 WEBHOOK_SECRET="$(openssl rand -hex 16)"
 PRIVATE_KEY="$(openssl genrsa 2048 2>/dev/null | base64 -w0)"
-export POSTGRES_PASSWORD WEBHOOK_SECRET PRIVATE_KEY APP_ID=424242
+export POSTGRES_PASSWORD WEBHOOK_SECRET PRIVATE_KEY APP_ID=424242 GHE_HOST=forge-api:3001 GHE_PROTOCOL=http
 say "compose: $("${compose_cmd[@]}" version --short 2>/dev/null || echo '?') (${compose_cmd[*]}), project $project"
 
 # Waits until GET /healthz answers 200.

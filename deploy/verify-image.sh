@@ -20,9 +20,11 @@
 #      Dockerfile's EXTRA_CA_CERTS build argument (build stage only). The choice and its reason are printed.
 #   3. `nice -n 10 docker build` of the Dockerfile (the build stage is tagged <tag>-build, so that it, and
 #      only it, can be removed afterwards). The legacy builder is used when buildx is missing.
-#   4. smoke test: `tandem --help`; node-llama-cpp's CPU binary loads offline; then `start` with a Gitea configuration that points at an unreachable
-#      host, the Docker socket and a fresh data directory mounted at the same path on both sides (as
-#      documented); checks tini is PID 1, GET /healthz answers 200 with the gitea forge, a badly signed
+#   4. smoke test: `tandem --help`; node-llama-cpp's CPU binary loads offline; then `start` with a Gitea
+#      configuration that points at a stand-in of Gitea's API (deploy/stand-ins/forge-api: it answers
+#      only `GET /api/v1/user`, which start needs to learn the bot's login, on a network of this run), the
+#      Docker socket and a fresh data directory mounted at the same path on both sides (as documented);
+#      checks tini is PID 1, GET /healthz answers 200 with the gitea forge, a badly signed
 #      Gitea delivery gets 401 and a signed unsupported one 202; `docker stop` (SIGTERM) must exit 0
 #      within the grace, and the warm sandbox containers of that process must be gone.
 #   5. `docker-compose config -q` (or `docker compose config -q`) on docker-compose.yml, when available.
@@ -80,11 +82,13 @@ flock 9
 
 # Everything this run creates, removed on exit whatever happens (see cleanup below).
 containers=()
+networks=()
 data_dir=''
 tmp_files=()
 cleanup() {
-  local c
+  local c n
   for c in "${containers[@]}"; do docker rm -f "$c" >/dev/null 2>&1 || true; done
+  for n in "${networks[@]}"; do docker network rm "$n" >/dev/null 2>&1 || true; done
   if [ -n "$data_dir" ]; then
     # Warm sandboxes left by a process that did not stop cleanly (normally none).
     docker ps -aq --filter label=dev.tandem.sandbox=1 --filter "label=dev.tandem.worker=${worker_id:-none}" |
@@ -352,11 +356,18 @@ smoke_test() {
   name="tandem-verify-$$-$RANDOM"
   local t0
   t0="$(now_ms)"
+  # Start learns the bot's login from the forge before anything else: Gitea's API stand-in answers it.
+  networks+=("$name")
+  docker network create "$name" >/dev/null
+  containers+=("$name-gitea")
+  docker run --detach --name "$name-gitea" --network "$name" --entrypoint node \
+    --volume "$here/stand-ins/forge-api/forge-api.mjs:/stand-in/forge-api.mjs:ro" \
+    "$tag" /stand-in/forge-api.mjs 3001 >/dev/null
   containers+=("$name")
-  docker run --detach --name "$name" --publish 127.0.0.1::3000 \
+  docker run --detach --name "$name" --network "$name" --publish 127.0.0.1::3000 \
     --volume "$socket:$socket" --volume "$data_dir:$data_dir" \
     --env "TANDEM_DATA_DIR=$data_dir" \
-    --env GITEA_URL=http://gitea.invalid:3000 --env GITEA_TOKEN=verify-token \
+    --env "GITEA_URL=http://$name-gitea:3001" --env GITEA_TOKEN=verify-token \
     --env "GITEA_WEBHOOK_SECRET=$secret" --env GITEA_BOT_LOGIN=tandem-bot \
     --env TANDEM_SHUTDOWN_GRACE_SECONDS=10 \
     "$tag" start >/dev/null
