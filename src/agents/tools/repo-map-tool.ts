@@ -1,0 +1,13 @@
+/** `repo_map`: the ranked map of the repository (files and their definitions, most relevant first). */
+import { z } from 'zod';
+import { defineTool } from './tool-context.js';
+
+export const repoMapTool = defineTool({
+  name: 'repo_map',
+  description:
+    "A map of the repository: the files most relevant to the ticket first, each with its definitions (classes, functions, methods) and their line numbers.",
+  args: z.object({}),
+  async run(_args, ctx) {
+    return { ok: true, map: await ctx.repoMap() };
+  },
+});
