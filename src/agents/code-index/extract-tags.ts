@@ -55,7 +55,7 @@ export function extractTags(parser: CodeParser, path: string, text: string): Fil
     for (const match of parser.query(language, definitionsQuery(language)).matches(root)) {
       const name = match.captures.find((c) => c.name === 'name')?.node;
       const node = match.captures.find((c) => c.name.startsWith('definition.'));
-      if (!name || !node || defined.has(name.startIndex)) {
+      if (!name || !node || defined.has(name.startIndex) || isImport(node.name, node.node)) {
         continue;
       }
       defined.add(name.startIndex);
@@ -77,6 +77,14 @@ export function extractTags(parser: CodeParser, path: string, text: string): Fil
     definitions.sort((a, b) => a.line - b.line);
     return { language, definitions, references };
   });
+}
+
+/**
+ * A module-level `const x = require('…')` (or TypeScript's `import x = require('…')`) binds a name
+ * defined elsewhere: counting it as a definition would make every importing file a definer.
+ */
+function isImport(capture: string, node: Node): boolean {
+  return capture === 'definition.variable' && /=\s*require\s*\(/.test(node.text.slice(0, 300));
 }
 
 function kindOf(capture: string, node: Node, language: CodeLanguage): DefinitionKind {
