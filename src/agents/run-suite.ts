@@ -140,7 +140,12 @@ function failuresOf(report: TestReport | null, cases: readonly TestCase[] | null
   }
   return (cases ?? [])
     .filter((c) => c.outcome === 'failed' || c.outcome === 'error')
-    .map((c) => ({ name: c.id, message: c.message ?? '', ...(c.file ? { file: c.file } : {}) }));
+    .map((c) => ({
+      name: c.id,
+      message: c.message ?? '',
+      ...(c.file ? { file: c.file } : {}),
+      ...(c.line ? { line: c.line } : {}),
+    }));
 }
 
 /**

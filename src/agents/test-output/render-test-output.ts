@@ -62,7 +62,10 @@ export function renderFailures(
     if (i === 0) {
       parts.push(cut(entry, budget - size - 1 - reserve));
     }
-    parts.push(more(total - (i === 0 ? 1 : i)));
+    const left = total - (i === 0 ? 1 : i);
+    if (left > 0) {
+      parts.push(more(left));
+    }
     return parts.join('\n');
   }
   if (total > failures.length) {
