@@ -5,7 +5,8 @@
  * The method is aider's repo map (https://aider.chat/2023/10/22/repomap.html):
  * 1. tree-sitter reads the definitions and references of every source file (`code-index/`);
  * 2. a graph of files gets an edge from each file that references an identifier to each file that
- *    defines it, weighted by √(references) × a multiplier: ×10 for an identifier the task mentions, ×10
+ *    defines it, weighted by √(references) × a multiplier: ×10 for an identifier the task writes as
+ *    code (×2 when an ordinary word of the text is also a name), ×10
  *    for a long compound name (`snake_case`/`camelCase`, 8+ characters: specific), ×0.1 for a private
  *    `_name`, ×0.1 for a name defined in more than 5 files (generic), ×50 when the referencing file is
  *    one the task points at (it will be edited: what it uses matters);
@@ -19,7 +20,8 @@
  *
  * Personalisation (step 3) gives each of these a teleport weight of 1: a likely file or a path in the
  * text; a word of the text naming folders or file stems (shared among the files it names); an
- * identifier of the text (shared among the files defining it).
+ * identifier the text writes as code (shared among the files defining it; 0.25 for an ordinary word
+ * that is also a name).
  */
 import { codeLanguageOf } from './code-index/code-language.js';
 import { CodeParser } from './code-index/code-parser.js';
@@ -114,7 +116,8 @@ export function rankDefinitions(
   tags: ReadonlyMap<string, FileIndex>,
   focus: { text?: string; files?: readonly string[] },
 ): Ranked {
-  const words = new Set((focus.text ?? '').match(/[A-Za-z_$][\w$]*/g) ?? []);
+  const text = focus.text ?? '';
+  const words = new Set(text.match(/[A-Za-z_$][\w$]*/g) ?? []);
   const lowerWords = new Set([...words].map((w) => w.toLowerCase()));
   const definers = new Map<string, Set<string>>();
   for (const [path, index] of tags) {
@@ -122,17 +125,23 @@ export function rankDefinitions(
       definers.set(d.name, (definers.get(d.name) ?? new Set()).add(path));
     }
   }
-  const mentioned = new Set(
-    [...definers.keys()].filter(
-      (name) => words.has(name) || (name.length >= 4 && lowerWords.has(name.toLowerCase())),
-    ),
-  );
+  const strong = codeShapedWords(text);
+  // How strongly the task names an identifier: 1 when written as code, 0.25 when an ordinary word
+  // of the text happens to be a name (`value`, `error`), so prose does not outweigh the task's code.
+  const mentioned = new Map<string, number>();
+  for (const name of definers.keys()) {
+    if (strong.has(name)) {
+      mentioned.set(name, 1);
+    } else if (words.has(name) || (name.length >= 4 && lowerWords.has(name.toLowerCase()))) {
+      mentioned.set(name, 0.25);
+    }
+  }
   const personalization = new Map<string, number>();
   const add = (path: string, weight: number) =>
     personalization.set(path, (personalization.get(path) ?? 0) + weight);
   const focusFiles = new Set<string>(focus.files ?? []);
   for (const path of files) {
-    if ((focus.text ?? '').includes(path)) {
+    if (text.includes(path)) {
       focusFiles.add(path);
     }
   }
@@ -154,10 +163,10 @@ export function rankDefinitions(
     }
   }
   // A mentioned identifier points at the files defining it, shared among them.
-  for (const ident of mentioned) {
+  for (const [ident, strength] of mentioned) {
     const defined = definers.get(ident) ?? new Set();
     for (const path of defined) {
-      add(path, 1 / defined.size);
+      add(path, strength / defined.size);
     }
   }
   const edges: RankEdge[] = [];
@@ -191,9 +200,8 @@ export function rankDefinitions(
   for (const [path, index] of tags) {
     const own = (rank.get(path) ?? 0) / (index.definitions.length + 1);
     for (const definition of index.definitions) {
-      const boost = mentioned.has(definition.name)
-        ? 10 / (definers.get(definition.name)?.size ?? 1)
-        : 0.1;
+      const strength = mentioned.get(definition.name) ?? 0;
+      const boost = strength > 0 ? (10 * strength) / (definers.get(definition.name)?.size ?? 1) : 0.1;
       definitions.push({ path, definition, score: (score.get(key(path, definition.name)) ?? 0) + own * boost });
     }
   }
@@ -214,6 +222,28 @@ export function rankDefinitions(
   return { definitions, files: ordered };
 }
 
+/**
+ * Words the text writes as code: in backticks, followed by `(`, or shaped like identifiers
+ * (`snake_case`, `camelCase`, `PascalCase` with an inner capital, digits or `$`).
+ */
+function codeShapedWords(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const [, code] of text.matchAll(/`([^`]+)`/g)) {
+    for (const word of code?.match(/[A-Za-z_$][\w$]*/g) ?? []) {
+      out.add(word);
+    }
+  }
+  for (const [, word] of text.matchAll(/([A-Za-z_$][\w$]*)\s*\(/g)) {
+    out.add(word ?? '');
+  }
+  for (const word of text.match(/[A-Za-z_$][\w$]*/g) ?? []) {
+    if (/[a-z][A-Z]|[A-Z]{2}[a-z]|[_$\d]/.test(word.slice(1)) || /^[_$]/.test(word)) {
+      out.add(word);
+    }
+  }
+  return out;
+}
+
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -228,10 +258,15 @@ function pathComponents(path: string): string[] {
 const GENERIC_COMPONENTS = new Set(['index', 'main', 'test', 'tests', 'spec', 'src', 'lib', 'dist', 'util', 'utils']);
 
 /** The weight multiplier of an identifier (step 2 of the module comment). */
-function multiplier(ident: string, definedIn: number, mentioned: ReadonlySet<string>): number {
+function multiplier(
+  ident: string,
+  definedIn: number,
+  mentioned: ReadonlyMap<string, number>,
+): number {
   let m = 1;
-  if (mentioned.has(ident)) {
-    m *= 10;
+  const strength = mentioned.get(ident);
+  if (strength !== undefined) {
+    m *= strength >= 1 ? 10 : 2;
   }
   if (ident.length >= 8 && (/[a-z][A-Z]/.test(ident) || /[a-z]_[a-z]/i.test(ident))) {
     m *= 10;
@@ -248,11 +283,13 @@ function multiplier(ident: string, definedIn: number, mentioned: ReadonlySet<str
 /** Step 5 of the module comment. */
 function render(ranked: Ranked, maxTokens: number, count: CountTokens): string {
   const withDefinitions = (k: number): string => renderDefinitions(ranked.definitions.slice(0, k));
+  // Room is kept for the closing "… N more files" line, so the map always says it is not complete.
+  const room = maxTokens - count(`\n… ${ranked.files.length} more files`);
   let low = 0;
   let high = ranked.definitions.length;
   while (low < high) {
     const mid = Math.ceil((low + high) / 2);
-    if (count(withDefinitions(mid)) <= maxTokens) {
+    if (count(withDefinitions(mid)) <= room) {
       low = mid;
     } else {
       high = mid - 1;

@@ -17,6 +17,8 @@ export const COMMAND_CAPTURE_BYTES = 256 * 1024;
 /** Output returned to the agent, in characters. */
 export const COMMAND_OUTPUT_CHARS = 4_000;
 
+const DROPPED = `\n[output past ${COMMAND_CAPTURE_BYTES / 1024} KiB per stream was not captured]`;
+
 export const runCommand = defineTool({
   name: 'run_command',
   description: `Run a command in the sandbox (no network): argv as a list, or command as a shell line. For builds, type checks, a script or a single test file; use run_tests for the suite. Time-limited; long output is cut in the middle. Changes to files outside your role are reverted after the phase.`,
@@ -46,7 +48,9 @@ export const runCommand = defineTool({
       exit_code: result.exitCode,
       ...(result.timedOut ? { timed_out: true, note: `killed after ${timeoutMs / 1000} s` } : {}),
       ...(result.oomKilled ? { out_of_memory: true } : {}),
-      output: `${cutMiddle(combined, COMMAND_OUTPUT_CHARS)}${result.truncated ? '\n[output over the capture limit was dropped]' : ''}`,
+      output: result.truncated
+        ? `${cutMiddle(combined, COMMAND_OUTPUT_CHARS - DROPPED.length)}${DROPPED}`
+        : cutMiddle(combined, COMMAND_OUTPUT_CHARS),
     };
   },
 });
