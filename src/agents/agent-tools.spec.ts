@@ -5,7 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SandboxError } from '../errors/index.js';
 import { WorkspaceFiles } from '../sandbox/workspace-files.js';
 import type { PairRole } from './agent-models.js';
-import { executeTool, normalizeRelative, toolDefinitions, type ToolContext } from './agent-tools.js';
+import {
+  executeTool,
+  normalizeRelative,
+  toolDefinitions,
+  type ToolContext,
+} from './agent-tools.js';
 
 let dir = '';
 
@@ -56,15 +61,21 @@ describe('toolDefinitions', () => {
       type: 'object',
       properties: {
         path: { type: 'string', minLength: 1, description: 'Repository-relative path' },
-        start_line: { type: 'integer', minimum: 1, description: 'First line to show (1-based, default 1)' },
+        start_line: {
+          type: 'integer',
+          minimum: 1,
+          description: 'First line to show (1-based, default 1)',
+        },
         end_line: { type: 'integer', minimum: 1, description: 'Last line to show (inclusive)' },
       },
       required: ['path'],
     });
-    expect(definitions.find((d) => d.name === 'create_file')?.description).toContain('Only test files may be written.');
-    expect(toolDefinitions('developer', {}).find((d) => d.name === 'create_file')?.description).toContain(
-      'Test files may not be written.',
+    expect(definitions.find((d) => d.name === 'create_file')?.description).toContain(
+      'Only test files may be written.',
     );
+    expect(
+      toolDefinitions('developer', {}).find((d) => d.name === 'create_file')?.description,
+    ).toContain('Test files may not be written.');
   });
 });
 
@@ -77,10 +88,16 @@ describe('executeTool', () => {
       content: '   1\tdef add(a, b):\n   2\t    return a + b',
     });
     expect(
-      await executeTool(call('write_file', { path: './tests/test_x.py', content: 'x = 1\n' }), tester),
+      await executeTool(
+        call('write_file', { path: './tests/test_x.py', content: 'x = 1\n' }),
+        tester,
+      ),
     ).toMatchObject({ ok: true, path: 'tests/test_x.py', created: true });
     expect(
-      await executeTool(call('write_file', { path: 'tests/test_x.py', content: 'x = 2\n' }), tester),
+      await executeTool(
+        call('write_file', { path: 'tests/test_x.py', content: 'x = 2\n' }),
+        tester,
+      ),
     ).toMatchObject({ ok: true, overwritten: true });
     expect(await readFile(join(dir, 'tests/test_x.py'), 'utf8')).toBe('x = 2\n');
   });
@@ -104,7 +121,9 @@ describe('executeTool', () => {
       ok: false,
       error: { type: 'not_found' },
     });
-    expect(await executeTool(call('view_file', { path: '../etc/passwd' }), developer)).toMatchObject({
+    expect(
+      await executeTool(call('view_file', { path: '../etc/passwd' }), developer),
+    ).toMatchObject({
       ok: false,
       error: { type: 'outside_workspace' },
     });
@@ -112,7 +131,9 @@ describe('executeTool', () => {
       ok: false,
       error: { type: 'invalid_arguments' },
     });
-    expect(await executeTool(call('view_file', { path: 'calc.py', start_line: 'two' }), developer)).toMatchObject({
+    expect(
+      await executeTool(call('view_file', { path: 'calc.py', start_line: 'two' }), developer),
+    ).toMatchObject({
       ok: false,
       error: { type: 'invalid_arguments' },
     });

@@ -47,7 +47,10 @@ export const TOOLS: readonly AgentTool[] = [
  * too for them to arrive here.
  */
 export const TOOL_ALIASES: Readonly<
-  Record<string, { tool: string; arguments?: (args: Record<string, unknown>) => Record<string, unknown> }>
+  Record<
+    string,
+    { tool: string; arguments?: (args: Record<string, unknown>) => Record<string, unknown> }
+  >
 > = {
   read_file: { tool: 'view_file' },
   write_file: { tool: 'create_file', arguments: (args) => ({ ...args, overwrite: true }) },

@@ -89,7 +89,9 @@ function toCase(tc: XmlNode): TestCase {
   };
   let outcome: TestCase['outcome'] = 'passed';
   let message: string | undefined;
-  const frameOf = (el: XmlNode | string | undefined): { file: string; line: number } | undefined => {
+  const frameOf = (
+    el: XmlNode | string | undefined,
+  ): { file: string; line: number } | undefined => {
     const text = typeof el === 'string' ? el : str(el?.['#text']);
     const frames = [...text.matchAll(/^(\S+?\.\w+):(\d+):/gm)];
     const last = frames.at(-1);

@@ -20,7 +20,10 @@ beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tandem-repo-map-'));
   await run('tar', ['-xzf', 'test/fixtures/repo-map/ajv-8.17.1.tgz', '-C', dir]);
   root = join(dir, 'package');
-  const { stdout } = await run('find', ['.', '-type', 'f'], { cwd: root, maxBuffer: 8 * 1024 * 1024 });
+  const { stdout } = await run('find', ['.', '-type', 'f'], {
+    cwd: root,
+    maxBuffer: 8 * 1024 * 1024,
+  });
   files = stdout
     .split('\n')
     .filter((l) => l !== '')

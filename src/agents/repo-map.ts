@@ -177,7 +177,10 @@ export function rankDefinitions(
       if (!defined) {
         continue;
       }
-      const weight = multiplier(ident, defined.size, mentioned) * (focusFiles.has(referencer) ? 50 : 1) * Math.sqrt(uses);
+      const weight =
+        multiplier(ident, defined.size, mentioned) *
+        (focusFiles.has(referencer) ? 50 : 1) *
+        Math.sqrt(uses);
       for (const definer of defined) {
         edges.push({ from: referencer, to: definer, weight });
         edgeIdents.push(ident);
@@ -194,15 +197,23 @@ export function rankDefinitions(
   const key = (path: string, ident: string) => `${path}\0${ident}`;
   for (const [i, e] of edges.entries()) {
     const k = key(e.to, edgeIdents[i] ?? '');
-    score.set(k, (score.get(k) ?? 0) + ((rank.get(e.from) ?? 0) * e.weight) / (outWeight.get(e.from) ?? 1));
+    score.set(
+      k,
+      (score.get(k) ?? 0) + ((rank.get(e.from) ?? 0) * e.weight) / (outWeight.get(e.from) ?? 1),
+    );
   }
   const definitions: { path: string; definition: Definition; score: number }[] = [];
   for (const [path, index] of tags) {
     const own = (rank.get(path) ?? 0) / (index.definitions.length + 1);
     for (const definition of index.definitions) {
       const strength = mentioned.get(definition.name) ?? 0;
-      const boost = strength > 0 ? (10 * strength) / (definers.get(definition.name)?.size ?? 1) : 0.1;
-      definitions.push({ path, definition, score: (score.get(key(path, definition.name)) ?? 0) + own * boost });
+      const boost =
+        strength > 0 ? (10 * strength) / (definers.get(definition.name)?.size ?? 1) : 0.1;
+      definitions.push({
+        path,
+        definition,
+        score: (score.get(key(path, definition.name)) ?? 0) + own * boost,
+      });
     }
   }
   // The task's own files come first (they will be read or edited), then everything by rank.
@@ -244,8 +255,12 @@ function codeShapedWords(text: string): Set<string> {
   return out;
 }
 
+/** Ordinal comparison (the same order on every machine, unlike `localeCompare`). */
 function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a === b) {
+    return 0;
+  }
+  return a < b ? -1 : 1;
 }
 
 /** Folder names and the file's stem, lower case, 4 characters or more, without generic ones. */
@@ -255,7 +270,18 @@ function pathComponents(path: string): string[] {
   return [...parts, stem].filter((p) => p.length >= 4 && !GENERIC_COMPONENTS.has(p));
 }
 
-const GENERIC_COMPONENTS = new Set(['index', 'main', 'test', 'tests', 'spec', 'src', 'lib', 'dist', 'util', 'utils']);
+const GENERIC_COMPONENTS = new Set([
+  'index',
+  'main',
+  'test',
+  'tests',
+  'spec',
+  'src',
+  'lib',
+  'dist',
+  'util',
+  'utils',
+]);
 
 /** The weight multiplier of an identifier (step 2 of the module comment). */
 function multiplier(
@@ -320,7 +346,9 @@ function render(ranked: Ranked, maxTokens: number, count: CountTokens): string {
 }
 
 /** Files in the order their first definition ranks, each with its chosen definitions by line. */
-function renderDefinitions(definitions: readonly { path: string; definition: Definition }[]): string {
+function renderDefinitions(
+  definitions: readonly { path: string; definition: Definition }[],
+): string {
   const byFile = new Map<string, Definition[]>();
   for (const { path, definition } of definitions) {
     byFile.set(path, [...(byFile.get(path) ?? []), definition]);

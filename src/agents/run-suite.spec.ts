@@ -189,7 +189,11 @@ describe('runSuite', () => {
         line: 6,
       },
     ]);
-    expect(summarizeRun(run)).toEqual({ passed: 120, failed: 1, text: 'failed: 120 passed, 1 failed' });
+    expect(summarizeRun(run)).toEqual({
+      passed: 120,
+      failed: 1,
+      text: 'failed: 120 passed, 1 failed',
+    });
     expect(run.output.length).toBeLessThanOrEqual(OUTPUT_BUDGET);
     // What the engine keeps for the agent's feedback (the reason, then the last 3,000 characters).
     const feedback = `${run.reason ?? ''}\n${run.output}`.trim().slice(-3_000);
@@ -217,5 +221,4 @@ describe('runSuite', () => {
     expect(summarizeRun(unknown).text).toBe('broken (exit 2)');
     expect(unknown.output).toBe('make: *** [test] Error 2');
   });
-
 });

@@ -105,7 +105,10 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
   const describe = (cases: TestCase[] | null) => {
     const failures = failuresOf(report, cases);
     const failed = report?.failed ?? failures.length;
-    return { failures, output: renderTestOutput({ output: combined, failures, failed, budget: OUTPUT_BUDGET }) };
+    return {
+      failures,
+      output: renderTestOutput({ output: combined, failures, failed, budget: OUTPUT_BUDGET }),
+    };
   };
   if (result.diskLimitExceeded) {
     const { diskLimitBytes: limitBytes, workspaceBytes: usedBytes } = result;
@@ -206,7 +209,8 @@ export function summarizeRun(run: SuiteRun): { passed: number; failed: number; t
   if (run.cases === null) {
     const report = run.report;
     if (report) {
-      const passed = report.passed === null ? 'passing count not printed' : `${report.passed} passed`;
+      const passed =
+        report.passed === null ? 'passing count not printed' : `${report.passed} passed`;
       return {
         passed: report.passed ?? 0,
         failed: report.failed,

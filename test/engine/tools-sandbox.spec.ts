@@ -20,7 +20,16 @@ afterAll(async () => {
   await shared.close();
 });
 
-const TEST_COMMAND = ['python3', '-B', '-m', 'pytest', '-q', '-p', 'no:cacheprovider', '--junitxml={junit}'];
+const TEST_COMMAND = [
+  'python3',
+  '-B',
+  '-m',
+  'pytest',
+  '-q',
+  '-p',
+  'no:cacheprovider',
+  '--junitxml={junit}',
+];
 
 const FILES: Record<string, string> = {
   'calc.py': 'def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a + b\n',
@@ -69,7 +78,12 @@ describe('run_command in the sandbox', () => {
       exit_code: 3,
       output: 'calc.py\ntests',
     });
-    expect(await executeTool(call('run_command', { argv: ['python3', '-c', 'import calc; print(calc.add(2, 2))'] }), ctx)).toEqual({
+    expect(
+      await executeTool(
+        call('run_command', { argv: ['python3', '-c', 'import calc; print(calc.add(2, 2))'] }),
+        ctx,
+      ),
+    ).toEqual({
       ok: true,
       exit_code: 0,
       output: '4',
@@ -78,7 +92,9 @@ describe('run_command in the sandbox', () => {
 
   it('has no network, and cuts long output in the middle with a marker', async () => {
     const ctx = await context();
-    expect(await executeTool(call('run_command', { command: 'ls /sys/class/net' }), ctx)).toMatchObject({
+    expect(
+      await executeTool(call('run_command', { command: 'ls /sys/class/net' }), ctx),
+    ).toMatchObject({
       output: 'lo',
     });
     const long = await executeTool(call('run_command', { command: 'seq 1 20000' }), ctx);
@@ -89,7 +105,9 @@ describe('run_command in the sandbox', () => {
 
   it('kills a command at its time limit', async () => {
     const ctx = await context();
-    expect(await executeTool(call('run_command', { command: 'sleep 20', timeout_seconds: 1 }), ctx)).toMatchObject({
+    expect(
+      await executeTool(call('run_command', { command: 'sleep 20', timeout_seconds: 1 }), ctx),
+    ).toMatchObject({
       ok: true,
       exit_code: 137,
       timed_out: true,
@@ -99,8 +117,13 @@ describe('run_command in the sandbox', () => {
 
   it('refuses calls with both or neither of command and argv', async () => {
     const ctx = await context();
-    expect(await executeTool(call('run_command', {}), ctx)).toMatchObject({ ok: false, error: { type: 'invalid_arguments' } });
-    expect(await executeTool(call('run_command', { command: 'ls', argv: ['ls'] }), ctx)).toMatchObject({
+    expect(await executeTool(call('run_command', {}), ctx)).toMatchObject({
+      ok: false,
+      error: { type: 'invalid_arguments' },
+    });
+    expect(
+      await executeTool(call('run_command', { command: 'ls', argv: ['ls'] }), ctx),
+    ).toMatchObject({
       ok: false,
       error: { type: 'invalid_arguments' },
     });
@@ -111,15 +134,23 @@ describe('run_tests in the sandbox', () => {
   it('runs the suite, or only the tests a filter names', async () => {
     const ctx = await context();
     const full = await executeTool(call('run_tests', {}), ctx);
-    expect(full).toMatchObject({ ok: true, status: 'failed', summary: 'failed: 1 passed, 1 failed' });
-    expect(String(full.ok && full.output)).toContain('1. tests/test_calc.py::test_sub (tests/test_calc.py:9)\n   assert 8 == 2');
+    expect(full).toMatchObject({
+      ok: true,
+      status: 'failed',
+      summary: 'failed: 1 passed, 1 failed',
+    });
+    expect(String(full.ok && full.output)).toContain(
+      '1. tests/test_calc.py::test_sub (tests/test_calc.py:9)\n   assert 8 == 2',
+    );
     expect(await executeTool(call('run_tests', { filter: 'test_add' }), ctx)).toMatchObject({
       ok: true,
       status: 'passed',
       summary: 'passed: 1 passed, 0 failed',
       filtered: 'python3 -B -m pytest -q -p no:cacheprovider --junitxml={junit} -k test_add',
     });
-    expect(await executeTool(call('run_tests', { filter: 'tests/test_calc.py' }), ctx)).toMatchObject({
+    expect(
+      await executeTool(call('run_tests', { filter: 'tests/test_calc.py' }), ctx),
+    ).toMatchObject({
       status: 'failed',
       summary: 'failed: 1 passed, 1 failed',
     });

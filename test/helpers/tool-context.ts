@@ -42,4 +42,8 @@ export async function toolWorkspace(files: Record<string, string>): Promise<Tool
 }
 
 /** A tool call as the agent loop hands it over. */
-export const call = (name: string, args: Record<string, unknown>) => ({ id: 'c1', name, arguments: args });
+export const call = (name: string, args: Record<string, unknown>) => ({
+  id: 'c1',
+  name,
+  arguments: args,
+});

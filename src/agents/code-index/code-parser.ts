@@ -41,7 +41,9 @@ export class CodeParser {
           async (lang) =>
             [
               lang,
-              await Language.load(require.resolve(`@vscode/tree-sitter-wasm/wasm/${GRAMMAR_FILE[lang]}`)),
+              await Language.load(
+                require.resolve(`@vscode/tree-sitter-wasm/wasm/${GRAMMAR_FILE[lang]}`),
+              ),
             ] as const,
         ),
       );
@@ -66,7 +68,7 @@ export class CodeParser {
     try {
       tree = parser.parse(text, null, {
         // Returning true cancels the parse (the type says void; the binding checks the value).
-        progressCallback: (() => Date.now() > deadline) as () => void,
+        progressCallback: () => Date.now() > deadline,
       });
       return tree ? use(tree.rootNode) : undefined;
     } finally {

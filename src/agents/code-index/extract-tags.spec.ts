@@ -74,7 +74,8 @@ describe('extractTags', () => {
   });
 
   it('reads Go: functions, methods and types', async () => {
-    const text = 'package m\nfunc Add(a int) int { return a }\ntype S struct{}\nfunc (s *S) Do() { Add(1) }\n';
+    const text =
+      'package m\nfunc Add(a int) int { return a }\ntype S struct{}\nfunc (s *S) Do() { Add(1) }\n';
     expect(await defs('m.go', text)).toEqual(['function Add:2', 'type S:3', 'method Do:4']);
   });
 

@@ -8,7 +8,8 @@ import type { CodeParser } from './code-parser.js';
 import { definitionsQuery, referencesQuery } from './tag-queries.js';
 
 /** What a definition defines. */
-export type DefinitionKind = 'function' | 'method' | 'class' | 'interface' | 'type' | 'enum' | 'variable';
+export type DefinitionKind =
+  'function' | 'method' | 'class' | 'interface' | 'type' | 'enum' | 'variable';
 
 /** One definition. Lines are 1-based. */
 export interface Definition {
@@ -90,7 +91,11 @@ function isImport(capture: string, node: Node): boolean {
 function kindOf(capture: string, node: Node, language: CodeLanguage): DefinitionKind {
   const kind = capture.slice('definition.'.length) as DefinitionKind;
   // Python has one node type for functions and methods: a function directly in a class body is a method.
-  if (language === 'python' && kind === 'function' && node.parent?.parent?.type === 'class_definition') {
+  if (
+    language === 'python' &&
+    kind === 'function' &&
+    node.parent?.parent?.type === 'class_definition'
+  ) {
     return 'method';
   }
   return kind;

@@ -38,10 +38,13 @@ describe('pageRank', () => {
   });
 
   it('ignores edges to unknown nodes and non-positive weights; empty graphs rank nothing', () => {
-    const ranks = pageRank(['x', 'y'], [
-      { from: 'x', to: 'zz', weight: 5 },
-      { from: 'x', to: 'y', weight: 0 },
-    ]);
+    const ranks = pageRank(
+      ['x', 'y'],
+      [
+        { from: 'x', to: 'zz', weight: 5 },
+        { from: 'x', to: 'y', weight: 0 },
+      ],
+    );
     expect(rounded(ranks)).toEqual({ x: 0.5, y: 0.5 });
     expect(pageRank([], [])).toEqual(new Map());
   });

@@ -62,7 +62,9 @@ export function pageRank(
     }
     const next = new Float64Array(n);
     for (const link of links) {
-      next[link.to] = (next[link.to] ?? 0) + (damping * (rank[link.from] ?? 0) * link.weight) / (outWeight[link.from] ?? 1);
+      next[link.to] =
+        (next[link.to] ?? 0) +
+        (damping * (rank[link.from] ?? 0) * link.weight) / (outWeight[link.from] ?? 1);
     }
     let change = 0;
     for (let i = 0; i < n; i++) {
@@ -77,7 +79,10 @@ export function pageRank(
   return new Map(nodes.map((node, i) => [node, rank[i] ?? 0]));
 }
 
-function teleportVector(nodes: readonly string[], weights: ReadonlyMap<string, number> | undefined): Float64Array {
+function teleportVector(
+  nodes: readonly string[],
+  weights: ReadonlyMap<string, number> | undefined,
+): Float64Array {
   const vector = new Float64Array(nodes.length);
   let total = 0;
   for (const [i, node] of nodes.entries()) {

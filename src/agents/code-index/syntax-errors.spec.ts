@@ -2,19 +2,26 @@ import { describe, expect, it } from 'vitest';
 import { CodeParser } from './code-parser.js';
 import { checkSyntax } from './syntax-errors.js';
 
-const check = async (path: string, text: string) => checkSyntax(await CodeParser.load(), path, text);
+const check = async (path: string, text: string) =>
+  checkSyntax(await CodeParser.load(), path, text);
 
 describe('checkSyntax', () => {
   it('passes valid code, including recent syntax', async () => {
-    expect(await check('a.ts', 'const x = y satisfies number;\n@dec class A { accessor x = 1 }\n')).toEqual({
+    expect(
+      await check('a.ts', 'const x = y satisfies number;\n@dec class A { accessor x = 1 }\n'),
+    ).toEqual({
       checked: true,
       language: 'typescript',
       problems: [],
     });
-    expect(await check('a.py', 'match x:\n    case 1:\n        pass\nprint(f"{x!r:>{w}}")\n')).toMatchObject({
+    expect(
+      await check('a.py', 'match x:\n    case 1:\n        pass\nprint(f"{x!r:>{w}}")\n'),
+    ).toMatchObject({
       problems: [],
     });
-    expect(await check('a.tsx', 'export const A = () => <div className="a">{1}</div>;\n')).toMatchObject({
+    expect(
+      await check('a.tsx', 'export const A = () => <div className="a">{1}</div>;\n'),
+    ).toMatchObject({
       problems: [],
     });
   });

@@ -30,8 +30,14 @@ export function checkSyntax(parser: CodeParser, path: string, text: string): Syn
   const name = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
   if (name.endsWith('.json') || name.endsWith('.jsonc')) {
     const comments =
-      name.endsWith('.jsonc') || /^(tsconfig|jsconfig)\b.*\.json$/.test(name) || path.startsWith('.vscode/');
-    return { checked: true, language: comments ? 'jsonc' : 'json', problems: jsonProblems(text, comments) };
+      name.endsWith('.jsonc') ||
+      /^(tsconfig|jsconfig)\b.*\.json$/.test(name) ||
+      path.startsWith('.vscode/');
+    return {
+      checked: true,
+      language: comments ? 'jsonc' : 'json',
+      problems: jsonProblems(text, comments),
+    };
   }
   const language = codeLanguageOf(path);
   if (language === undefined) {
@@ -83,7 +89,9 @@ function jsonProblems(text: string, comments: boolean): SyntaxProblem[] {
   return errors.slice(0, MAX_PROBLEMS).map((e) => {
     const before = text.slice(0, e.offset).split('\n');
     // `ValueExpected` → `value expected`
-    const words = printParseErrorCode(e.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+    const words = printParseErrorCode(e.error)
+      .replace(/([a-z])([A-Z])/g, '$1 $2')
+      .toLowerCase();
     return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1, message: words };
   });
 }

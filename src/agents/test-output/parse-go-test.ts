@@ -6,12 +6,25 @@
  * panic's message and its first frame in the repository's own code; a package that does not compile
  * (`FAIL pkg [build failed]`) is a failure named by the package, with the compiler's errors.
  */
-import { failedTest, firstOwnLocation, joinMessage, parseLocation, type FailedTest, type TestReport } from './test-report.js';
+import {
+  failedTest,
+  firstOwnLocation,
+  joinMessage,
+  parseLocation,
+  type FailedTest,
+  type TestReport,
+} from './test-report.js';
 
 /** Parses `go test` output; null when the text has no go test result line. */
 export function parseGoTest(text: string): TestReport | null {
   const lines = text.split('\n');
-  if (!lines.some((l) => /^\s*--- (FAIL|PASS|SKIP): /.test(l) || /^(ok|FAIL)\s+\S+\s+(\(cached\)|[\d.]+s|\[)/.test(l))) {
+  if (
+    !lines.some(
+      (l) =>
+        /^\s*--- (FAIL|PASS|SKIP): /.test(l) ||
+        /^(ok|FAIL)\s+\S+\s+(\(cached\)|[\d.]+s|\[)/.test(l),
+    )
+  ) {
     return null;
   }
   const logs = new Map<string, string[]>();
@@ -40,14 +53,20 @@ export function parseGoTest(text: string): TestReport | null {
         skipped += 1;
       } else {
         const log = logs.get(name) ?? [];
-        const failure = failedTest(name, joinMessage(log.map(stripLocation)), parseLocation(log[0] ?? ''));
+        const failure = failedTest(
+          name,
+          joinMessage(log.map(stripLocation)),
+          parseLocation(log[0] ?? ''),
+        );
         failures.push(failure);
         after = failure;
       }
       continue;
     }
     if (/^panic: /.test(line)) {
-      const frames = lines.slice(i + 1).filter((l) => /^\t\S+\.go:\d+/.test(l) && !/\/usr\/lib\/go|\/go\/src\//.test(l));
+      const frames = lines
+        .slice(i + 1)
+        .filter((l) => /^\t\S+\.go:\d+/.test(l) && !/\/usr\/lib\/go|\/go\/src\//.test(l));
       const target = after ?? failures.at(-1);
       const message = line;
       if (target) {
@@ -66,7 +85,13 @@ export function parseGoTest(text: string): TestReport | null {
     const build = /^FAIL\s+(\S+)\s+\[(build|setup) failed\]/.exec(line);
     if (build?.[1]) {
       const errors = buildErrors(lines, build[1]);
-      failures.push(failedTest(build[1], joinMessage(errors.length ? errors : [`${build[2]} failed`]), parseLocation(errors[0] ?? '')));
+      failures.push(
+        failedTest(
+          build[1],
+          joinMessage(errors.length ? errors : [`${build[2]} failed`]),
+          parseLocation(errors[0] ?? ''),
+        ),
+      );
       continue;
     }
     const log = /^\s{4,}(\S+\.go:\d+: .*)$/.exec(line);

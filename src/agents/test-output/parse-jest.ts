@@ -4,7 +4,15 @@
  * stack, the location the first stack frame of the repository's own code. A file that could not run
  * (`● Test suite failed to run`) is named by its preceding `FAIL path` line.
  */
-import { failedTest, firstOwnLocation, joinMessage, type FailedTest, type TestReport } from './test-report.js';
+import {
+  reportFromTotals,
+  readBlock,
+  failedTest,
+  firstOwnLocation,
+  joinMessage,
+  type FailedTest,
+  type TestReport,
+} from './test-report.js';
 
 /** Parses Jest output; null when the text has no Jest `Tests:` summary nor a `●` failure block. */
 export function parseJest(text: string): TestReport | null {
@@ -13,7 +21,6 @@ export function parseJest(text: string): TestReport | null {
   if (!totals && !lines.some((l) => /^ {2}● /.test(l))) {
     return null;
   }
-  const count = (what: string): number => Number(new RegExp(`(\\d+) ${what}`).exec(totals ?? '')?.[1] ?? 0);
   const failures: FailedTest[] = [];
   let file = '';
   for (let i = 0; i < lines.length; i++) {
@@ -27,16 +34,13 @@ export function parseJest(text: string): TestReport | null {
     if (!header?.[1]) {
       continue;
     }
-    const body: string[] = [];
-    let j = i + 1;
-    for (; j < lines.length; j++) {
-      const next = lines[j] ?? '';
-      if (/^ {2}● /.test(next) || /^(FAIL|PASS|Test Suites:|Tests:) /.test(next)) {
-        break;
-      }
-      body.push(next);
-    }
-    i = j - 1;
+    const block = readBlock(
+      lines,
+      i + 1,
+      (next) => /^ {2}● /.test(next) || /^(FAIL|PASS|Test Suites:|Tests:) /.test(next),
+    );
+    i = block.end - 1;
+    const body = block.body;
     const frames = body.filter((l) => /^\s+at /.test(l));
     // The message ends where the code frame (`> 15 | …`, ` 14 | …`) or the stack starts.
     const end = body.findIndex((l) => /^\s*>?\s*\d+ \|/.test(l) || /^\s+at /.test(l));
@@ -44,11 +48,5 @@ export function parseJest(text: string): TestReport | null {
     const name = header[1] === 'Test suite failed to run' && file ? file : header[1];
     failures.push(failedTest(name, message || 'failed', firstOwnLocation(frames)));
   }
-  return {
-    runner: 'jest',
-    passed: totals ? count('passed') : null,
-    failed: Math.max(count('failed'), failures.length),
-    skipped: totals ? count('skipped') : null,
-    failures,
-  };
+  return reportFromTotals('jest', totals, failures);
 }

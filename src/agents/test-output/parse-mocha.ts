@@ -4,7 +4,14 @@
  * continuing on deeper-indented lines up to the one ending in `:`), the message up to the stack and the
  * location the first stack frame of the repository's own code.
  */
-import { failedTest, firstOwnLocation, joinMessage, type FailedTest, type TestReport } from './test-report.js';
+import {
+  readBlock,
+  failedTest,
+  firstOwnLocation,
+  joinMessage,
+  type FailedTest,
+  type TestReport,
+} from './test-report.js';
 
 /** Parses Mocha output; null when the text has no `N passing (…)` line. */
 export function parseMocha(text: string): TestReport | null {
@@ -14,7 +21,12 @@ export function parseMocha(text: string): TestReport | null {
     return null;
   }
   const number = (pattern: RegExp): number =>
-    Number(lines.slice(passingAt).find((l) => pattern.test(l))?.match(/\d+/)?.[0] ?? 0);
+    Number(
+      lines
+        .slice(passingAt)
+        .find((l) => pattern.test(l))
+        ?.match(/\d+/)?.[0] ?? 0,
+    );
   const failures: FailedTest[] = [];
   for (let i = passingAt + 1; i < lines.length; i++) {
     const header = /^ {2}(\d+)\) (.*)$/.exec(lines[i] ?? '');
@@ -28,11 +40,8 @@ export function parseMocha(text: string): TestReport | null {
       title.push((lines[j] ?? '').trim());
       j++;
     }
-    const body: string[] = [];
-    for (; j < lines.length && !/^ {2}\d+\) /.test(lines[j] ?? ''); j++) {
-      body.push(lines[j] ?? '');
-    }
-    i = j - 1;
+    const { body, end } = readBlock(lines, j, (next) => /^ {2}\d+\) /.test(next));
+    i = end - 1;
     const stackAt = body.findIndex((l) => /^\s+at /.test(l));
     const message = joinMessage((stackAt < 0 ? body : body.slice(0, stackAt)).map((l) => l.trim()));
     const frames = body.filter((l) => /^\s+at /.test(l));

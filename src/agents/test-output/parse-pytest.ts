@@ -5,7 +5,13 @@
  * the message and the innermost `path.py:line:` as the location. Errors (collection errors, errors in
  * fixtures) count as failures.
  */
-import { failedTest, joinMessage, parseLocation, type FailedTest, type TestReport } from './test-report.js';
+import {
+  failedTest,
+  joinMessage,
+  parseLocation,
+  type FailedTest,
+  type TestReport,
+} from './test-report.js';
 
 const COUNTS =
   /^=*\s*((?:\d+ (?:failed|passed|skipped|deselected|xfailed|xpassed|errors?|warnings?)(?:, )?)+)(?: in [\d.]+s.*?)?\s*=*\s*$/;
@@ -37,7 +43,9 @@ export function parsePytest(text: string): TestReport | null {
   }
   for (const section of sections) {
     if (!seen.has(section.title)) {
-      failures.push(toFailure(section.title.replace(/^ERROR (collecting|at \w+ of) /, ''), '', section));
+      failures.push(
+        toFailure(section.title.replace(/^ERROR (collecting|at \w+ of) /, ''), '', section),
+      );
     }
   }
   const failed = (counts.failed ?? 0) + (counts.errors ?? 0);
@@ -83,7 +91,10 @@ function readSections(lines: readonly string[]): Section[] {
 }
 
 /** `FAILED id - message` / `ERROR id - message` entries, a message running on until the next entry. */
-function summaryEntries(lines: readonly string[], start: number): { id: string; message: string }[] {
+function summaryEntries(
+  lines: readonly string[],
+  start: number,
+): { id: string; message: string }[] {
   const entries: { id: string; message: string[] }[] = [];
   for (const line of lines.slice(start)) {
     if (/^=+ .* =+$/.test(line) || /^!+ .* !+$/.test(line) || COUNTS.test(line)) {
@@ -109,7 +120,9 @@ function sectionMatches(title: string, id: string): boolean {
 }
 
 function toFailure(id: string, summary: string, section: Section | undefined): FailedTest {
-  const errors = (section?.lines ?? []).filter((l) => /^E {2,}/.test(l)).map((l) => l.replace(/^E {2,}/, ''));
+  const errors = (section?.lines ?? [])
+    .filter((l) => /^E {2,}/.test(l))
+    .map((l) => l.replace(/^E {2,}/, ''));
   const intro = (section?.lines ?? []).filter((l) => /^ImportError while|^\S+Error while/.test(l));
   // The innermost frame is the last `path.py:line:` line of the section.
   const locations = (section?.lines ?? []).filter((l) => /^\S+\.py:\d+:/.test(l));

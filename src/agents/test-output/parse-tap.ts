@@ -98,7 +98,11 @@ export function parseTap(text: string): TestReport | null {
       }
     } else if (block.fields.failureType !== 'subtestsFailed') {
       failed += 1;
-      const title = [...parents, ...(group && subtests.length === 0 && group !== name ? [group] : []), name]
+      const title = [
+        ...parents,
+        ...(group && subtests.length === 0 && group !== name ? [group] : []),
+        name,
+      ]
         .filter((s) => s !== '')
         .join(' > ');
       failures.push(tapFailure(title || `test ${test[3] ?? ''}`.trim(), block, comments));
@@ -141,7 +145,11 @@ function readYamlBlock(lines: readonly string[], start: number): YamlBlock {
     }
     const field = /^(\s*)([A-Za-z_]+):\s?(.*)$/.exec(line);
     // A key at the block's own depth starts a field; deeper lines continue the current one.
-    if (field && (field[1]?.length ?? 0) <= indent + 4 && !(key && (field[1]?.length ?? 0) > indent + 4)) {
+    if (
+      field &&
+      (field[1]?.length ?? 0) <= indent + 4 &&
+      !(key && (field[1]?.length ?? 0) > indent + 4)
+    ) {
       key = field[2] ?? '';
       const value = (field[3] ?? '').trim();
       fields[key] = /^[|>][-+]?$/.test(value) ? '' : unquote(value);
@@ -189,7 +197,9 @@ function crashAfter(
   last: number,
 ): { message: string; location: { file: string; line: number } | undefined } | undefined {
   const rest = lines.slice(last + 1);
-  const errorLine = rest.findIndex((l) => /^\w*(Error|Exception)\b.*:/.test(l) || /^Error\b/.test(l));
+  const errorLine = rest.findIndex(
+    (l) => /^\w*(Error|Exception)\b.*:/.test(l) || /^Error\b/.test(l),
+  );
   if (errorLine < 0) {
     return undefined;
   }

@@ -143,7 +143,8 @@ describe('parseTestOutput on real runner output', () => {
       failures: [
         {
           name: 'sub › subtracts',
-          message: 'expect(received).toBe(expected) // Object.is equality\n\nExpected: 2\nReceived: 8',
+          message:
+            'expect(received).toBe(expected) // Object.is equality\n\nExpected: 2\nReceived: 8',
           file: 'jtest/calc.test.js',
           line: 15,
         },

@@ -3,18 +3,27 @@
  * each failure block under `Failed Tests N` (` FAIL  file > describe > test`, then the error, a diff, and
  * `❯ file:line:col` frames): the message is the error and diff, the location the first `❯` frame.
  */
-import { failedTest, joinMessage, parseLocation, type FailedTest, type TestReport } from './test-report.js';
+import {
+  reportFromTotals,
+  readBlock,
+  failedTest,
+  joinMessage,
+  parseLocation,
+  type FailedTest,
+  type TestReport,
+} from './test-report.js';
 
 /** Parses Vitest output; null when the text has no Vitest `Test Files` summary nor a `FAIL` block. */
 export function parseVitest(text: string): TestReport | null {
   const lines = text.split('\n');
   const totals = lines.find((l) => /^\s+Tests\s+.*\(\d+\)\s*$/.test(l));
   const hasFiles = lines.some((l) => /^\s+Test Files\s+/.test(l));
-  const failedHeader = lines.findIndex((l) => /Failed Tests \d+/.test(l) || /Failed Suites \d+/.test(l));
+  const failedHeader = lines.findIndex(
+    (l) => /Failed Tests \d+/.test(l) || /Failed Suites \d+/.test(l),
+  );
   if (!(totals && hasFiles) && failedHeader < 0) {
     return null;
   }
-  const count = (what: string): number => Number(new RegExp(`(\\d+) ${what}`).exec(totals ?? '')?.[1] ?? 0);
   const failures: FailedTest[] = [];
   const start = failedHeader < 0 ? 0 : failedHeader + 1;
   for (let i = start; i < lines.length; i++) {
@@ -22,26 +31,20 @@ export function parseVitest(text: string): TestReport | null {
     if (!header?.[1]) {
       continue;
     }
-    const body: string[] = [];
-    let j = i + 1;
-    for (; j < lines.length; j++) {
-      const next = lines[j] ?? '';
-      if (/^ FAIL /.test(next) || /^⎯+/.test(next) || /^\s+Test Files\s+/.test(next)) {
-        break;
-      }
-      body.push(next);
-    }
-    i = j - 1;
+    const { body, end } = readBlock(
+      lines,
+      i + 1,
+      (next) => /^ FAIL /.test(next) || /^⎯+/.test(next) || /^\s+Test Files\s+/.test(next),
+    );
+    i = end - 1;
     const frameAt = body.findIndex((l) => /^\s*❯ /.test(l));
-    const message = joinMessage((frameAt < 0 ? body : body.slice(0, frameAt)).map((l) => l.trimEnd()));
+    const message = joinMessage(
+      (frameAt < 0 ? body : body.slice(0, frameAt)).map((l) => l.trimEnd()),
+    );
     const location = frameAt < 0 ? undefined : parseLocation(body[frameAt] ?? '');
-    failures.push(failedTest(header[1].replace(/\s+\[.*\]$/, '').trim(), message || 'failed', location));
+    failures.push(
+      failedTest(header[1].replace(/\s+\[.*\]$/, '').trim(), message || 'failed', location),
+    );
   }
-  return {
-    runner: 'vitest',
-    passed: totals ? count('passed') : null,
-    failed: Math.max(count('failed'), failures.length),
-    skipped: totals ? count('skipped') : null,
-    failures,
-  };
+  return reportFromTotals('vitest', totals, failures);
 }

@@ -29,7 +29,12 @@ describe('renderTestOutput', () => {
 });
 
 describe('renderFailures', () => {
-  const failure = (i: number) => ({ name: `test_${i}`, message: 'x'.repeat(300), file: 'a.py', line: i });
+  const failure = (i: number) => ({
+    name: `test_${i}`,
+    message: 'x'.repeat(300),
+    file: 'a.py',
+    line: i,
+  });
 
   it('lists what fits and says how many more failed', () => {
     const text = renderFailures(

@@ -26,7 +26,11 @@ const FAILURES_SHARE = 0.6;
 
 /** See the module comment. The result is at most `budget` characters. */
 export function renderTestOutput(input: RenderTestOutputInput): string {
-  const failures = renderFailures(input.failures, input.failed, Math.floor(input.budget * FAILURES_SHARE));
+  const failures = renderFailures(
+    input.failures,
+    input.failed,
+    Math.floor(input.budget * FAILURES_SHARE),
+  );
   const room = input.budget - failures.length - (failures ? 2 : 0);
   const raw = cutMiddle(plainText(input.output).trim(), room);
   return [raw, failures].filter((s) => s !== '').join('\n\n');

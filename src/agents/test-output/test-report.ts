@@ -42,7 +42,10 @@ export function parseLocation(text: string): { file: string; line: number } | un
 
 /** `/workspace/src/x.js` → `src/x.js`, `./x.go` → `x.go`. Other absolute paths stay as they are. */
 export function relativeFile(path: string): string {
-  return path.replace(/^file:\/\//, '').replace(/^\/workspace\//, '').replace(/^\.\//, '');
+  return path
+    .replace(/^file:\/\//, '')
+    .replace(/^\/workspace\//, '')
+    .replace(/^\.\//, '');
 }
 
 /** True for a stack frame of the runtime or a dependency rather than the repository's own code. */
@@ -54,7 +57,9 @@ export function isForeignFrame(line: string): boolean {
  * The first location among stack-frame lines that belongs to the repository's code (not the runtime,
  * not node_modules), else the first location at all.
  */
-export function firstOwnLocation(lines: readonly string[]): { file: string; line: number } | undefined {
+export function firstOwnLocation(
+  lines: readonly string[],
+): { file: string; line: number } | undefined {
   let fallback: { file: string; line: number } | undefined;
   for (const line of lines) {
     const location = parseLocation(line);
@@ -86,4 +91,44 @@ export function failedTest(
   location: { file: string; line: number } | undefined,
 ): FailedTest {
   return { name, message, ...(location ? { file: location.file, line: location.line } : {}) };
+}
+
+/**
+ * The lines from `start` up to (not including) the first one for which `isEnd` is true, and the index
+ * of that line (`lines.length` when none ends the block).
+ */
+export function readBlock(
+  lines: readonly string[],
+  start: number,
+  isEnd: (line: string) => boolean,
+): { body: string[]; end: number } {
+  const body: string[] = [];
+  let i = start;
+  for (; i < lines.length && !isEnd(lines[i] ?? ''); i++) {
+    body.push(lines[i] ?? '');
+  }
+  return { body, end: i };
+}
+
+/** The number before `what` in a summary line (`2 failed` → 2); 0 when it is not there. */
+export function countIn(line: string | undefined, what: string): number {
+  return Number(new RegExp(`(\\d+) ${what}`).exec(line ?? '')?.[1] ?? 0);
+}
+
+/**
+ * A report from a runner's totals line (`Tests: 2 failed, 2 passed, 5 total`; `Tests 2 failed | 2
+ * passed (5)`): counts are null when there is no such line; failed is at least the failures found.
+ */
+export function reportFromTotals(
+  runner: TestRunner,
+  totals: string | undefined,
+  failures: FailedTest[],
+): TestReport {
+  return {
+    runner,
+    passed: totals === undefined ? null : countIn(totals, 'passed'),
+    failed: Math.max(countIn(totals, 'failed'), failures.length),
+    skipped: totals === undefined ? null : countIn(totals, 'skipped'),
+    failures,
+  };
 }

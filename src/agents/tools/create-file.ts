@@ -6,14 +6,14 @@
 import { z } from 'zod';
 import { FileToolError } from '../../errors/index.js';
 import { syntaxVerdict } from './edit-answer.js';
-import { writablePath } from './edit-guard.js';
+import { boundaryNote, writablePath } from './edit-guard.js';
 import { defineTool, fail, type ToolContext, type ToolResult } from './tool-context.js';
 import { splitLines } from './text-lines.js';
 
 export const createFile = defineTool({
   name: 'create_file',
   description: (role) =>
-    `Create a new file with the given content (parent directories are created). An existing file is refused unless overwrite is true; to change part of a file use str_replace, insert or replace_lines. ${role === 'tester' ? 'Only test files may be written.' : 'Test files may not be written.'}`,
+    `Create a new file with the given content (parent directories are created). An existing file is refused unless overwrite is true; to change part of a file use str_replace, insert or replace_lines. ${boundaryNote(role, 'written')}`,
   args: z.object({
     path: z.string().min(1).describe('Repository-relative path'),
     content: z.string().describe('The whole content of the file'),
@@ -37,7 +37,11 @@ export const createFile = defineTool({
       path: target.path,
       [before === null ? 'created' : 'overwritten']: true,
       lines: splitLines(args.content).lines.length,
-      syntax: await syntaxVerdict(target.path, typeof before === 'string' ? before : null, args.content),
+      syntax: await syntaxVerdict(
+        target.path,
+        typeof before === 'string' ? before : null,
+        args.content,
+      ),
     };
   },
 });

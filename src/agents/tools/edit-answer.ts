@@ -54,7 +54,11 @@ export function editedRegion(text: string, first: number, last: number): string 
 }
 
 /** The syntax check of `after`, compared with `before` (null for a new file). */
-export async function syntaxVerdict(path: string, before: string | null, after: string): Promise<SyntaxVerdict> {
+export async function syntaxVerdict(
+  path: string,
+  before: string | null,
+  after: string,
+): Promise<SyntaxVerdict> {
   const parser = await CodeParser.load();
   const now = checkSyntax(parser, path, after);
   if (!now.checked) {

@@ -7,6 +7,8 @@
  */
 import { posix } from 'node:path';
 import { isProtectedPath, mayWrite } from '../file-boundary.js';
+import type { PairRole } from '../agent-models.js';
+import { readTextFile } from './read-text-file.js';
 import { fail, type ToolContext, type ToolResult } from './tool-context.js';
 
 /**
@@ -19,7 +21,10 @@ export function normalizeRelative(path: string): string {
 }
 
 /** The normalised path when `ctx.role` may change it, else the refusal to answer with. */
-export function writablePath(ctx: ToolContext, path: string): { path: string } | { refused: ToolResult } {
+export function writablePath(
+  ctx: ToolContext,
+  path: string,
+): { path: string } | { refused: ToolResult } {
   // Checked in the form git reports it, so `tests//x` or `src/../tests/x` cannot dodge the globs.
   const normal = normalizeRelative(path);
   if (isProtectedPath(normal, ctx.protectedPaths)) {
@@ -41,4 +46,25 @@ export function writablePath(ctx: ToolContext, path: string): { path: string } |
     };
   }
   return { path: normal };
+}
+
+/**
+ * The checks of {@link writablePath}, then the file's current text: what every tool that changes part
+ * of a file starts with. Sandbox file errors (missing, too large, outside) propagate.
+ */
+export async function openForEdit(
+  ctx: ToolContext,
+  path: string,
+): Promise<{ path: string; text: string } | { refused: ToolResult }> {
+  const target = writablePath(ctx, path);
+  if ('refused' in target) {
+    return target;
+  }
+  const read = await readTextFile(ctx, target.path);
+  return 'refused' in read ? read : { path: target.path, text: read.text };
+}
+
+/** The sentence an edit tool's description ends with: what the role may change. */
+export function boundaryNote(role: PairRole, verb = 'changed'): string {
+  return role === 'tester' ? `Only test files may be ${verb}.` : `Test files may not be ${verb}.`;
 }

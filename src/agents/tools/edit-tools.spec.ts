@@ -34,7 +34,8 @@ describe('str_replace', () => {
     expect(result).toEqual({
       ok: true,
       path: 'calc.py',
-      snippet: '   1\tdef add(a, b):\n   2\t    return a + b\n   3\t\n   4\t\n   5\tdef sub(a, b):\n   6\t    return a - b',
+      snippet:
+        '   1\tdef add(a, b):\n   2\t    return a + b\n   3\t\n   4\t\n   5\tdef sub(a, b):\n   6\t    return a - b',
       syntax: { ok: true, language: 'python' },
     });
     expect(await read('calc.py')).toBe(CALC.replace(/return a \+ b\n$/, 'return a - b\n'));
@@ -43,7 +44,12 @@ describe('str_replace', () => {
   it('refuses several matches with their line numbers, and changes nothing', async () => {
     ws = await toolWorkspace({ 'calc.py': CALC });
     const ctx = await ws.context('developer');
-    expect(await executeTool(call('str_replace', { path: 'calc.py', old_str: 'return a + b', new_str: 'x' }), ctx)).toEqual({
+    expect(
+      await executeTool(
+        call('str_replace', { path: 'calc.py', old_str: 'return a + b', new_str: 'x' }),
+        ctx,
+      ),
+    ).toEqual({
       ok: false,
       error: {
         type: 'ambiguous_match',
@@ -58,7 +64,11 @@ describe('str_replace', () => {
     ws = await toolWorkspace({ 'calc.py': CALC });
     const ctx = await ws.context('developer');
     const indented = await executeTool(
-      call('str_replace', { path: 'calc.py', old_str: 'def sub(a, b):\n  return a + b', new_str: 'x' }),
+      call('str_replace', {
+        path: 'calc.py',
+        old_str: 'def sub(a, b):\n  return a + b',
+        new_str: 'x',
+      }),
       ctx,
     );
     expect(indented).toEqual({
@@ -70,12 +80,21 @@ describe('str_replace', () => {
       },
     });
     const similar = await executeTool(
-      call('str_replace', { path: 'calc.py', old_str: 'def subtract(a, b):\n    return a + b', new_str: 'x' }),
+      call('str_replace', {
+        path: 'calc.py',
+        old_str: 'def subtract(a, b):\n    return a + b',
+        new_str: 'x',
+      }),
       ctx,
     );
     expect(similar.ok).toBe(false);
-    expect(!similar.ok && similar.error.message).toMatch(/^old_str was not found in calc.py. The most similar lines are:\nlines from 5:\n {3}5\tdef sub\(a, b\):\n {3}6\t {4}return a \+ b/);
-    const nothing = await executeTool(call('str_replace', { path: 'calc.py', old_str: 'zzzzzzzzzzzz', new_str: 'x' }), ctx);
+    expect(!similar.ok && similar.error.message).toMatch(
+      /^old_str was not found in calc.py. The most similar lines are:\nlines from 5:\n {3}5\tdef sub\(a, b\):\n {3}6\t {4}return a \+ b/,
+    );
+    const nothing = await executeTool(
+      call('str_replace', { path: 'calc.py', old_str: 'zzzzzzzzzzzz', new_str: 'x' }),
+      ctx,
+    );
     expect(nothing).toMatchObject({ ok: false, error: { type: 'no_match' } });
     expect(await read('calc.py')).toBe(CALC);
   });
@@ -84,7 +103,14 @@ describe('str_replace', () => {
     ws = await toolWorkspace({ 'a.js': 'const a = 1;\r\nconst b = 2;\r\n' });
     const ctx = await ws.context('developer');
     expect(
-      await executeTool(call('str_replace', { path: 'a.js', old_str: 'const a = 1;\nconst b = 2;', new_str: 'const a = 1;\nconst b = 3;' }), ctx),
+      await executeTool(
+        call('str_replace', {
+          path: 'a.js',
+          old_str: 'const a = 1;\nconst b = 2;',
+          new_str: 'const a = 1;\nconst b = 3;',
+        }),
+        ctx,
+      ),
     ).toMatchObject({ ok: true, syntax: { ok: true, language: 'javascript' } });
     expect(await read('a.js')).toBe('const a = 1;\r\nconst b = 3;\r\n');
   });
@@ -93,7 +119,11 @@ describe('str_replace', () => {
     ws = await toolWorkspace({ 'calc.py': CALC });
     const ctx = await ws.context('developer');
     const result = await executeTool(
-      call('str_replace', { path: 'calc.py', old_str: 'def sub(a, b):\n    return a + b', new_str: 'def sub(a, b):\n    return a -' }),
+      call('str_replace', {
+        path: 'calc.py',
+        old_str: 'def sub(a, b):\n    return a + b',
+        new_str: 'def sub(a, b):\n    return a -',
+      }),
       ctx,
     );
     expect(result).toMatchObject({
@@ -112,16 +142,33 @@ describe('insert and replace_lines', () => {
   it('inserts after a line (0: at the top) and replaces or deletes a range', async () => {
     ws = await toolWorkspace({ 'calc.py': CALC });
     const ctx = await ws.context('developer');
-    expect(await executeTool(call('insert', { path: 'calc.py', line: 0, text: 'import math\n' }), ctx)).toMatchObject({
+    expect(
+      await executeTool(call('insert', { path: 'calc.py', line: 0, text: 'import math\n' }), ctx),
+    ).toMatchObject({
       ok: true,
       snippet: '   1\timport math\n   2\tdef add(a, b):\n   3\t    return a + b\n   4\t\n   5\t',
       syntax: { ok: true },
     });
     expect(
-      await executeTool(call('replace_lines', { path: 'calc.py', start_line: 7, end_line: 7, text: '    return a - b' }), ctx),
+      await executeTool(
+        call('replace_lines', {
+          path: 'calc.py',
+          start_line: 7,
+          end_line: 7,
+          text: '    return a - b',
+        }),
+        ctx,
+      ),
     ).toMatchObject({ ok: true, replaced: '1 lines with 1', syntax: { ok: true } });
-    expect(await read('calc.py')).toBe(`import math\n${CALC.replace(/return a \+ b\n$/, 'return a - b\n')}`);
-    expect(await executeTool(call('replace_lines', { path: 'calc.py', start_line: 1, end_line: 1, text: '' }), ctx)).toMatchObject({
+    expect(await read('calc.py')).toBe(
+      `import math\n${CALC.replace(/return a \+ b\n$/, 'return a - b\n')}`,
+    );
+    expect(
+      await executeTool(
+        call('replace_lines', { path: 'calc.py', start_line: 1, end_line: 1, text: '' }),
+        ctx,
+      ),
+    ).toMatchObject({
       ok: true,
       replaced: '1 lines with 0',
     });
@@ -131,15 +178,27 @@ describe('insert and replace_lines', () => {
   it('refuses lines past the end and reversed ranges', async () => {
     ws = await toolWorkspace({ 'calc.py': CALC });
     const ctx = await ws.context('developer');
-    expect(await executeTool(call('insert', { path: 'calc.py', line: 7, text: 'x' }), ctx)).toEqual({
-      ok: false,
-      error: { type: 'invalid_range', message: 'line 7 is past the end: calc.py has 6 lines' },
-    });
-    expect(await executeTool(call('replace_lines', { path: 'calc.py', start_line: 3, end_line: 2, text: '' }), ctx)).toMatchObject({
+    expect(await executeTool(call('insert', { path: 'calc.py', line: 7, text: 'x' }), ctx)).toEqual(
+      {
+        ok: false,
+        error: { type: 'invalid_range', message: 'line 7 is past the end: calc.py has 6 lines' },
+      },
+    );
+    expect(
+      await executeTool(
+        call('replace_lines', { path: 'calc.py', start_line: 3, end_line: 2, text: '' }),
+        ctx,
+      ),
+    ).toMatchObject({
       ok: false,
       error: { type: 'invalid_range' },
     });
-    expect(await executeTool(call('replace_lines', { path: 'calc.py', start_line: 1, end_line: 9, text: '' }), ctx)).toMatchObject({
+    expect(
+      await executeTool(
+        call('replace_lines', { path: 'calc.py', start_line: 1, end_line: 9, text: '' }),
+        ctx,
+      ),
+    ).toMatchObject({
       ok: false,
       error: { type: 'invalid_range', message: 'end_line 9 is past the end: calc.py has 6 lines' },
     });
@@ -151,18 +210,37 @@ describe('create_file', () => {
   it('creates files with parents, refuses an existing file unless overwrite is set', async () => {
     ws = await toolWorkspace({ 'calc.py': CALC });
     const ctx = await ws.context('tester');
-    expect(await executeTool(call('create_file', { path: 'tests/unit/test_calc.py', content: 'def test_x():\n    assert True\n' }), ctx)).toEqual({
+    expect(
+      await executeTool(
+        call('create_file', {
+          path: 'tests/unit/test_calc.py',
+          content: 'def test_x():\n    assert True\n',
+        }),
+        ctx,
+      ),
+    ).toEqual({
       ok: true,
       path: 'tests/unit/test_calc.py',
       created: true,
       lines: 2,
       syntax: { ok: true, language: 'python' },
     });
-    expect(await executeTool(call('create_file', { path: 'tests/unit/test_calc.py', content: '' }), ctx)).toMatchObject({
+    expect(
+      await executeTool(call('create_file', { path: 'tests/unit/test_calc.py', content: '' }), ctx),
+    ).toMatchObject({
       ok: false,
       error: { type: 'file_exists' },
     });
-    expect(await executeTool(call('create_file', { path: 'tests/unit/test_calc.py', content: 'x = (\n', overwrite: true }), ctx)).toMatchObject({
+    expect(
+      await executeTool(
+        call('create_file', {
+          path: 'tests/unit/test_calc.py',
+          content: 'x = (\n',
+          overwrite: true,
+        }),
+        ctx,
+      ),
+    ).toMatchObject({
       ok: true,
       overwritten: true,
       syntax: { ok: false, language: 'python' },
@@ -176,9 +254,17 @@ describe('the edit tools refuse up front what the role or the protected paths fo
     ws = await toolWorkspace({ 'calc.py': CALC, 'tests/test_calc.py': 'x = 1\n' });
     const developer = await ws.context('developer');
     for (const path of ['tests/test_calc.py', 'tests//test_calc.py', 'src/../tests/test_calc.py']) {
-      expect(await executeTool(call('str_replace', { path, old_str: 'x = 1', new_str: 'x = 2' }), developer)).toEqual({
+      expect(
+        await executeTool(
+          call('str_replace', { path, old_str: 'x = 1', new_str: 'x = 2' }),
+          developer,
+        ),
+      ).toEqual({
         ok: false,
-        error: { type: 'forbidden', message: 'tests/test_calc.py is a test file; the developer never changes tests' },
+        error: {
+          type: 'forbidden',
+          message: 'tests/test_calc.py is a test file; the developer never changes tests',
+        },
       });
     }
     const tester = await ws.context('tester');
@@ -188,17 +274,28 @@ describe('the edit tools refuse up front what the role or the protected paths fo
       ['create_file', { path: 'calc2.py', content: '' }],
       ['write_file', { path: 'calc.py', content: '' }],
     ] as const) {
-      expect(await executeTool(call(tool, args), tester)).toMatchObject({ ok: false, error: { type: 'forbidden' } });
+      expect(await executeTool(call(tool, args), tester)).toMatchObject({
+        ok: false,
+        error: { type: 'forbidden' },
+      });
     }
     expect(await read('calc.py')).toBe(CALC);
     expect(await read('tests/test_calc.py')).toBe('x = 1\n');
   });
 
   it('refuses protected paths and the operator globs for both roles', async () => {
-    ws = await toolWorkspace({ '.github/workflows/ci.yml': 'on: push\n', 'deploy/prod.env': 'A=1\n' });
+    ws = await toolWorkspace({
+      '.github/workflows/ci.yml': 'on: push\n',
+      'deploy/prod.env': 'A=1\n',
+    });
     for (const role of ['developer', 'tester'] as const) {
       const ctx = await ws.context(role, { protectedPaths: ['deploy/**'], testGlobs: ['**'] });
-      expect(await executeTool(call('create_file', { path: '.github/workflows/evil.yml', content: 'x' }), ctx)).toEqual({
+      expect(
+        await executeTool(
+          call('create_file', { path: '.github/workflows/evil.yml', content: 'x' }),
+          ctx,
+        ),
+      ).toEqual({
         ok: false,
         error: {
           type: 'protected_path',
@@ -206,7 +303,12 @@ describe('the edit tools refuse up front what the role or the protected paths fo
             ".github/workflows/evil.yml is protected: no agent changes CI workflows, Tandem's policy, CODEOWNERS, .gitmodules or .gitattributes",
         },
       });
-      expect(await executeTool(call('str_replace', { path: 'deploy/prod.env', old_str: 'A=1', new_str: 'A=2' }), ctx)).toMatchObject({
+      expect(
+        await executeTool(
+          call('str_replace', { path: 'deploy/prod.env', old_str: 'A=1', new_str: 'A=2' }),
+          ctx,
+        ),
+      ).toMatchObject({
         ok: false,
         error: { type: 'protected_path' },
       });

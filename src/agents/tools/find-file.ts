@@ -24,15 +24,24 @@ export const findFile = defineTool({
     const needle = args.pattern.toLowerCase();
     const matches = files.filter((path) =>
       glob
-        ? minimatch(path, args.pattern, { dot: true, matchBase: !args.pattern.includes('/'), nocase: true })
-        : (path.slice(path.lastIndexOf('/') + 1).toLowerCase().includes(needle)),
+        ? minimatch(path, args.pattern, {
+            dot: true,
+            matchBase: !args.pattern.includes('/'),
+            nocase: true,
+          })
+        : path
+            .slice(path.lastIndexOf('/') + 1)
+            .toLowerCase()
+            .includes(needle),
     );
     return {
       ok: true,
       files: matches.slice(0, FIND_MAX_RESULTS),
       total: matches.length,
       ...(matches.length > FIND_MAX_RESULTS
-        ? { note: `${matches.length - FIND_MAX_RESULTS} more not shown: make the pattern or dir narrower` }
+        ? {
+            note: `${matches.length - FIND_MAX_RESULTS} more not shown: make the pattern or dir narrower`,
+          }
         : {}),
       ...(matches.length === 0 ? { note: `no file name matches ${args.pattern}` } : {}),
     };

@@ -4,32 +4,30 @@
  */
 import { z } from 'zod';
 import { describeEdit } from './edit-answer.js';
-import { writablePath } from './edit-guard.js';
-import { readTextFile } from './read-text-file.js';
+import { boundaryNote, openForEdit } from './edit-guard.js';
 import { defineTool, fail, type ToolResult } from './tool-context.js';
 import { joinLines, splitLines } from './text-lines.js';
 
 export const insertLines = defineTool({
   name: 'insert',
   description: (role) =>
-    `Insert text into a file after line number \`line\` (0 inserts at the top). Answers with the edited lines and a syntax check. ${role === 'tester' ? 'Only test files may be changed.' : 'Test files may not be changed.'}`,
+    `Insert text into a file after line number \`line\` (0 inserts at the top). Answers with the edited lines and a syntax check. ${boundaryNote(role)}`,
   args: z.object({
     path: z.string().min(1).describe('Repository-relative path'),
     line: z.coerce.number().int().min(0).describe('Insert after this line (0 = at the top)'),
     text: z.string().describe('The lines to insert'),
   }),
   async run(args, ctx): Promise<ToolResult> {
-    const target = writablePath(ctx, args.path);
+    const target = await openForEdit(ctx, args.path);
     if ('refused' in target) {
       return target.refused;
     }
-    const read = await readTextFile(ctx, target.path);
-    if ('refused' in read) {
-      return read.refused;
-    }
-    const file = splitLines(read.text);
+    const file = splitLines(target.text);
     if (args.line > file.lines.length) {
-      return fail('invalid_range', `line ${args.line} is past the end: ${target.path} has ${file.lines.length} lines`);
+      return fail(
+        'invalid_range',
+        `line ${args.line} is past the end: ${target.path} has ${file.lines.length} lines`,
+      );
     }
     const inserted = splitLines(args.text).lines;
     if (inserted.length === 0) {
@@ -37,14 +35,14 @@ export const insertLines = defineTool({
     }
     file.lines.splice(args.line, 0, ...inserted);
     // Inserting into an empty file makes it end with a line break, like any file the tools write.
-    const after = joinLines({ ...file, finalNewline: file.finalNewline || read.text === '' });
+    const after = joinLines({ ...file, finalNewline: file.finalNewline || target.text === '' });
     await ctx.files.writeFile(target.path, after);
     return {
       ok: true,
       path: target.path,
       ...(await describeEdit({
         path: target.path,
-        before: read.text,
+        before: target.text,
         after,
         firstLine: args.line + 1,
         lastLine: args.line + inserted.length,

@@ -11,7 +11,9 @@ export const LIST_MAX_FILES = 200;
 export const listFiles = defineTool({
   name: 'list_files',
   description: `List the files of the repository, optionally under a directory. Above ${LIST_MAX_FILES} files it shows the subdirectories with their file counts instead; list one of them next.`,
-  args: z.object({ dir: z.string().optional().describe('Directory (default: the repository root)') }),
+  args: z.object({
+    dir: z.string().optional().describe('Directory (default: the repository root)'),
+  }),
   async run(args, ctx) {
     const files = await ctx.listFiles(args.dir);
     if (files.length <= LIST_MAX_FILES) {

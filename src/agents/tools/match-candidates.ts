@@ -59,7 +59,11 @@ export function matchCandidates(
     kind: 'similar',
     candidates: scored.slice(0, MAX_CANDIDATES).map(({ index, similarity }) => {
       const start = Math.max(0, index - anchor);
-      return { line: start + 1, similarity: Math.round(similarity * 100) / 100, lines: shown(start) };
+      return {
+        line: start + 1,
+        similarity: Math.round(similarity * 100) / 100,
+        lines: shown(start),
+      };
     }),
   };
 }

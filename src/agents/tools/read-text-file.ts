@@ -10,7 +10,9 @@ export async function readTextFile(
 ): Promise<{ text: string } | { refused: ToolResult }> {
   const text = await ctx.files.readFile(path);
   if (looksBinary(text)) {
-    return { refused: fail('binary_file', `${path} is a binary file; the file tools read text only`) };
+    return {
+      refused: fail('binary_file', `${path} is a binary file; the file tools read text only`),
+    };
   }
   return { text };
 }

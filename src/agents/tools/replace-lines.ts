@@ -4,8 +4,7 @@
  */
 import { z } from 'zod';
 import { describeEdit } from './edit-answer.js';
-import { writablePath } from './edit-guard.js';
-import { readTextFile } from './read-text-file.js';
+import { boundaryNote, openForEdit } from './edit-guard.js';
 import { defineTool, fail, type ToolResult } from './tool-context.js';
 import { joinLines, splitLines } from './text-lines.js';
 
@@ -14,7 +13,7 @@ const line = z.coerce.number().int().min(1);
 export const replaceLines = defineTool({
   name: 'replace_lines',
   description: (role) =>
-    `Replace lines start_line to end_line (inclusive, as numbered by view_file) of a file with new text; an empty text deletes them. Answers with the edited lines and a syntax check. ${role === 'tester' ? 'Only test files may be changed.' : 'Test files may not be changed.'}`,
+    `Replace lines start_line to end_line (inclusive, as numbered by view_file) of a file with new text; an empty text deletes them. Answers with the edited lines and a syntax check. ${boundaryNote(role)}`,
   args: z.object({
     path: z.string().min(1).describe('Repository-relative path'),
     start_line: line.describe('First line to replace (1-based)'),
@@ -22,21 +21,23 @@ export const replaceLines = defineTool({
     text: z.string().describe('The new lines (empty to delete the range)'),
   }),
   async run(args, ctx): Promise<ToolResult> {
-    const target = writablePath(ctx, args.path);
+    const target = await openForEdit(ctx, args.path);
     if ('refused' in target) {
       return target.refused;
     }
-    const read = await readTextFile(ctx, target.path);
-    if ('refused' in read) {
-      return read.refused;
-    }
-    const file = splitLines(read.text);
+    const file = splitLines(target.text);
     const total = file.lines.length;
     if (args.end_line < args.start_line) {
-      return fail('invalid_range', `end_line ${args.end_line} is before start_line ${args.start_line}`);
+      return fail(
+        'invalid_range',
+        `end_line ${args.end_line} is before start_line ${args.start_line}`,
+      );
     }
     if (args.end_line > total) {
-      return fail('invalid_range', `end_line ${args.end_line} is past the end: ${target.path} has ${total} lines`);
+      return fail(
+        'invalid_range',
+        `end_line ${args.end_line} is past the end: ${target.path} has ${total} lines`,
+      );
     }
     const replacement = splitLines(args.text).lines;
     file.lines.splice(args.start_line - 1, args.end_line - args.start_line + 1, ...replacement);
@@ -48,7 +49,7 @@ export const replaceLines = defineTool({
       replaced: `${args.end_line - args.start_line + 1} lines with ${replacement.length}`,
       ...(await describeEdit({
         path: target.path,
-        before: read.text,
+        before: target.text,
         after,
         firstLine: args.start_line,
         lastLine: args.start_line + Math.max(0, replacement.length - 1),

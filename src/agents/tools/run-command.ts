@@ -23,16 +23,32 @@ export const runCommand = defineTool({
   name: 'run_command',
   description: `Run a command in the sandbox (no network): argv as a list, or command as a shell line. For builds, type checks, a script or a single test file; use run_tests for the suite. Time-limited; long output is cut in the middle. Changes to files outside your role are reverted after the phase.`,
   args: z.object({
-    command: z.string().min(1).optional().describe('A shell line, e.g. "npm run build 2>&1 | tail -20"'),
-    argv: z.array(z.string()).min(1).optional().describe('The command as a list, e.g. ["python3", "-m", "mypy", "src"]'),
-    timeout_seconds: z.coerce.number().int().min(1).optional().describe('Time limit (capped by the policy)'),
+    command: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A shell line, e.g. "npm run build 2>&1 | tail -20"'),
+    argv: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .describe('The command as a list, e.g. ["python3", "-m", "mypy", "src"]'),
+    timeout_seconds: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Time limit (capped by the policy)'),
   }),
   async run(args, ctx) {
     if (!ctx.runCommand) {
       return fail('unavailable', 'run_command is not available in this run');
     }
     if ((args.command === undefined) === (args.argv === undefined)) {
-      return fail('invalid_arguments', 'give either command (a shell line) or argv (a list), not both and not neither');
+      return fail(
+        'invalid_arguments',
+        'give either command (a shell line) or argv (a list), not both and not neither',
+      );
     }
     const argv = args.argv ?? ['sh', '-c', args.command ?? ''];
     const limit = ctx.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
@@ -42,7 +58,9 @@ export const runCommand = defineTool({
       // Not the agent's to fix in this phase: the engine discards the changes and blocks the ticket.
       throw new DiskLimitExceededError(result.diskLimitBytes, result.workspaceBytes);
     }
-    const combined = plainText(`${result.stdout}${result.stderr ? `\n${result.stderr}` : ''}`).trim();
+    const combined = plainText(
+      `${result.stdout}${result.stderr ? `\n${result.stderr}` : ''}`,
+    ).trim();
     return {
       ok: true,
       exit_code: result.exitCode,

@@ -13,13 +13,20 @@ export const runTests = defineTool({
   description:
     'Run the test suite in the sandbox; with filter, only a test file (tests/test_calc.py) or the tests whose name matches (test_add). Answers with the status, the counts and the failing tests with their messages and locations.',
   args: z.object({
-    filter: z.string().min(1).optional().describe('A test file, or a test name (pattern) to run only those'),
+    filter: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A test file, or a test name (pattern) to run only those'),
   }),
   async run(args, ctx) {
     let argv: string[] | undefined;
     if (args.filter !== undefined) {
       if (ctx.testCommand === undefined) {
-        return fail('filter_unsupported', 'filtered runs are not available here; call run_tests without a filter');
+        return fail(
+          'filter_unsupported',
+          'filtered runs are not available here; call run_tests without a filter',
+        );
       }
       const built = await filteredTestCommand(ctx.testCommand, args.filter, () => packageJson(ctx));
       if ('unsupported' in built) {

@@ -31,12 +31,19 @@ export const searchFiles = defineTool({
     regex: z.boolean().optional().describe('Treat pattern as a JavaScript regular expression'),
     ignore_case: z.boolean().optional().describe('Ignore upper/lower case'),
     path: z.string().optional().describe('A directory, a file or a glob such as src/**/*.ts'),
-    context: z.coerce.number().int().min(0).max(10).optional().describe('Lines of context around each match (default 2)'),
+    context: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .optional()
+      .describe('Lines of context around each match (default 2)'),
   }),
   async run(args, ctx) {
     let regex: RegExp;
     try {
-      const source = args.regex === true ? args.pattern : args.pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const source =
+        args.regex === true ? args.pattern : args.pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       regex = new RegExp(source, args.ignore_case === true ? 'i' : '');
     } catch (error) {
       return fail('invalid_pattern', `invalid regular expression: ${(error as Error).message}`);
@@ -57,7 +64,10 @@ export const searchFiles = defineTool({
       }
       const found = matcher.match(text, PER_FILE_LIMIT, deadline - Date.now());
       if (found === 'timeout') {
-        return fail('invalid_pattern', `the pattern took longer than ${SEARCH_BUDGET_MS} ms; make it simpler or narrow path`);
+        return fail(
+          'invalid_pattern',
+          `the pattern took longer than ${SEARCH_BUDGET_MS} ms; make it simpler or narrow path`,
+        );
       }
       if (found.length === 0) {
         continue;
@@ -67,20 +77,30 @@ export const searchFiles = defineTool({
       if (shown >= SEARCH_MAX_SHOWN || chars >= SEARCH_MAX_CHARS) {
         continue;
       }
-      const block = renderMatches(path, splitLines(text).lines, found.map((f) => f.line), context, SEARCH_MAX_SHOWN - shown);
+      const block = renderMatches(
+        path,
+        splitLines(text).lines,
+        found.map((f) => f.line),
+        context,
+        SEARCH_MAX_SHOWN - shown,
+      );
       shown += block.shown;
       chars += block.text.length;
       blocks.push(block.text);
     }
     const notes: string[] = [];
     if (shown < total) {
-      notes.push(`${shown} of ${total} matching lines shown; narrow the search with path or a more specific pattern`);
+      notes.push(
+        `${shown} of ${total} matching lines shown; narrow the search with path or a more specific pattern`,
+      );
     }
     if (counts.length > MAX_FILES_LISTED) {
       notes.push(`${counts.length - MAX_FILES_LISTED} more files with matches not listed`);
     }
     if (total === 0) {
-      notes.push(`no match for ${args.regex === true ? 'the regular expression' : 'the text'} ${JSON.stringify(args.pattern)} in ${files.length} files`);
+      notes.push(
+        `no match for ${args.regex === true ? 'the regular expression' : 'the text'} ${JSON.stringify(args.pattern)} in ${files.length} files`,
+      );
     }
     return {
       ok: true,

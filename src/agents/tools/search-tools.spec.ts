@@ -18,7 +18,8 @@ const FILES = {
   ].join('\n'),
   'src/util.ts': 'export function round(x: number): number {\n  return Math.floor(x + 0.5);\n}\n',
   'src/deep/nested/calc_helpers.py': 'def add_all(xs):\n    return sum(xs)\n',
-  'tests/calc.test.ts': "import { Calculator } from '../src/calc.js';\nnew Calculator().add(1, 2);\n",
+  'tests/calc.test.ts':
+    "import { Calculator } from '../src/calc.js';\nnew Calculator().add(1, 2);\n",
   'README.md': 'Calculator: add numbers.\n',
   'logo.png': '\u0089PNG\u0000',
 };
@@ -38,7 +39,9 @@ describe('find_file', () => {
     expect(await executeTool(call('find_file', { pattern: 'src/*.ts' }), ctx)).toMatchObject({
       files: ['src/calc.ts', 'src/util.ts'],
     });
-    expect(await executeTool(call('find_file', { pattern: 'calc', dir: 'tests' }), ctx)).toMatchObject({
+    expect(
+      await executeTool(call('find_file', { pattern: 'calc', dir: 'tests' }), ctx),
+    ).toMatchObject({
       files: ['tests/calc.test.ts'],
     });
     expect(await executeTool(call('find_file', { pattern: 'nothing' }), ctx)).toEqual({
@@ -69,20 +72,34 @@ describe('search', () => {
   it('takes regular expressions, case-insensitive search and a glob or directory as path', async () => {
     ws = await toolWorkspace(FILES);
     const ctx = await ws.context('developer');
-    expect(await executeTool(call('search', { pattern: '^export (class|function) \\w+', regex: true, context: 0 }), ctx)).toMatchObject({
+    expect(
+      await executeTool(
+        call('search', { pattern: '^export (class|function) \\w+', regex: true, context: 0 }),
+        ctx,
+      ),
+    ).toMatchObject({
       total_matches: 2,
     });
-    expect(await executeTool(call('search', { pattern: 'calculator', ignore_case: true, path: '*.md', context: 0 }), ctx)).toMatchObject({
+    expect(
+      await executeTool(
+        call('search', { pattern: 'calculator', ignore_case: true, path: '*.md', context: 0 }),
+        ctx,
+      ),
+    ).toMatchObject({
       total_matches: 1,
       files: [{ path: 'README.md', matches: 1 }],
     });
-    expect(await executeTool(call('search', { pattern: 'add', path: 'src/deep', context: 0 }), ctx)).toMatchObject({
+    expect(
+      await executeTool(call('search', { pattern: 'add', path: 'src/deep', context: 0 }), ctx),
+    ).toMatchObject({
       files: [{ path: 'src/deep/nested/calc_helpers.py', matches: 1 }],
     });
   });
 
   it('caps the lines shown but counts them all', async () => {
-    ws = await toolWorkspace({ 'many.txt': Array.from({ length: 120 }, (_, i) => `hit ${i}`).join('\n') });
+    ws = await toolWorkspace({
+      'many.txt': Array.from({ length: 120 }, (_, i) => `hit ${i}`).join('\n'),
+    });
     const ctx = await ws.context('developer');
     const result = await executeTool(call('search', { pattern: 'hit', context: 0 }), ctx);
     expect(result).toMatchObject({
@@ -103,10 +120,16 @@ describe('search', () => {
     });
     expect(await executeTool(call('search', { pattern: '(a+)+$', regex: true }), ctx)).toEqual({
       ok: false,
-      error: { type: 'invalid_pattern', message: 'the pattern took longer than 5000 ms; make it simpler or narrow path' },
+      error: {
+        type: 'invalid_pattern',
+        message: 'the pattern took longer than 5000 ms; make it simpler or narrow path',
+      },
     });
     // Literal text is escaped: the same characters are just text.
-    expect(await executeTool(call('search', { pattern: '(a+)+$' }), ctx)).toMatchObject({ ok: true, total_matches: 0 });
+    expect(await executeTool(call('search', { pattern: '(a+)+$' }), ctx)).toMatchObject({
+      ok: true,
+      total_matches: 0,
+    });
   }, 20_000);
 });
 
@@ -144,7 +167,10 @@ describe('symbols', () => {
       ok: true,
       name: 'round',
       definitions: ['src/util.ts:1 (function) export function round(x: number): number {'],
-      references: ['src/calc.ts:1: import { round } from \'./util.js\';', 'src/calc.ts:5: return round(a + b);'],
+      references: [
+        "src/calc.ts:1: import { round } from './util.js';",
+        'src/calc.ts:5: return round(a + b);',
+      ],
       references_per_file: [{ path: 'src/calc.ts', references: 2 }],
     });
     expect(await executeTool(call('symbols', { name: 'Calculator' }), ctx)).toMatchObject({
@@ -159,14 +185,26 @@ describe('symbols', () => {
     expect(await executeTool(call('symbols', { path: 'src/calc.ts' }), ctx)).toEqual({
       ok: true,
       path: 'src/calc.ts',
-      definitions: ['3-7 class export class Calculator {', '4-6 method add(a: number, b: number): number {'],
+      definitions: [
+        '3-7 class export class Calculator {',
+        '4-6 method add(a: number, b: number): number {',
+      ],
     });
     expect(await executeTool(call('symbols', { name: 'calc' }), ctx)).toEqual({
       ok: false,
-      error: { type: 'not_found', message: 'no definition or use of calc in 4 source files; similar names: Calculator' },
+      error: {
+        type: 'not_found',
+        message: 'no definition or use of calc in 4 source files; similar names: Calculator',
+      },
     });
-    expect(await executeTool(call('symbols', { name: 'a b' }), ctx)).toMatchObject({ ok: false, error: { type: 'invalid_arguments' } });
-    expect(await executeTool(call('symbols', {}), ctx)).toMatchObject({ ok: false, error: { type: 'invalid_arguments' } });
+    expect(await executeTool(call('symbols', { name: 'a b' }), ctx)).toMatchObject({
+      ok: false,
+      error: { type: 'invalid_arguments' },
+    });
+    expect(await executeTool(call('symbols', {}), ctx)).toMatchObject({
+      ok: false,
+      error: { type: 'invalid_arguments' },
+    });
     expect(await executeTool(call('symbols', { path: 'README.md' }), ctx)).toMatchObject({
       ok: false,
       error: { type: 'unsupported_language' },

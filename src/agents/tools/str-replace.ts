@@ -5,31 +5,26 @@
  */
 import { z } from 'zod';
 import { describeEdit } from './edit-answer.js';
-import { writablePath } from './edit-guard.js';
+import { boundaryNote, openForEdit } from './edit-guard.js';
 import { matchCandidates } from './match-candidates.js';
-import { readTextFile } from './read-text-file.js';
 import { defineTool, fail, type ToolResult } from './tool-context.js';
 import { lineOfOffset, splitLines } from './text-lines.js';
 
 export const strReplace = defineTool({
   name: 'str_replace',
   description: (role) =>
-    `Replace one exact occurrence of old_str in a file with new_str. old_str must match the file exactly (whitespace included) and only once: include enough surrounding lines to make it unique. Answers with the edited lines and a syntax check. ${role === 'tester' ? 'Only test files may be changed.' : 'Test files may not be changed.'}`,
+    `Replace one exact occurrence of old_str in a file with new_str. old_str must match the file exactly (whitespace included) and only once: include enough surrounding lines to make it unique. Answers with the edited lines and a syntax check. ${boundaryNote(role)}`,
   args: z.object({
     path: z.string().min(1).describe('Repository-relative path'),
     old_str: z.string().min(1).describe('The exact text to replace (without line numbers)'),
     new_str: z.string().describe('The text to put in its place (may be empty)'),
   }),
   async run(args, ctx): Promise<ToolResult> {
-    const target = writablePath(ctx, args.path);
+    const target = await openForEdit(ctx, args.path);
     if ('refused' in target) {
       return target.refused;
     }
-    const read = await readTextFile(ctx, target.path);
-    if ('refused' in read) {
-      return read.refused;
-    }
-    const before = read.text;
+    const before = target.text;
     // A model writes `\n`; a file with CRLF line ends is matched and edited in its own convention.
     const crlf = before.includes('\r\n');
     const oldStr = crlf ? args.old_str.replace(/\r?\n/g, '\r\n') : args.old_str;
@@ -64,12 +59,18 @@ export const strReplace = defineTool({
 function noMatch(path: string, text: string, oldStr: string): ToolResult {
   const found = matchCandidates(splitLines(text).lines, splitLines(oldStr).lines);
   if (found.candidates.length === 0) {
-    return fail('no_match', `old_str was not found in ${path}, and no similar lines either; view the file to copy the exact text`);
+    return fail(
+      'no_match',
+      `old_str was not found in ${path}, and no similar lines either; view the file to copy the exact text`,
+    );
   }
   const intro =
     found.kind === 'whitespace'
       ? `old_str was not found in ${path} exactly, but matches when indentation and trailing spaces are ignored. The file has:`
       : `old_str was not found in ${path}. The most similar lines are:`;
   const shown = found.candidates.map((c) => `lines from ${c.line}:\n${c.lines}`).join('\n\n');
-  return fail('no_match', `${intro}\n${shown}\nCopy the exact text (without the line numbers) into old_str.`);
+  return fail(
+    'no_match',
+    `${intro}\n${shown}\nCopy the exact text (without the line numbers) into old_str.`,
+  );
 }

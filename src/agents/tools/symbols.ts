@@ -22,21 +22,36 @@ export const symbols = defineTool({
     'Find where a function, class, method, type or variable is defined and where it is used (TypeScript, JavaScript, Python, Go). With only path: the outline of that file (its definitions with line numbers).',
   args: z.object({
     name: z.string().min(1).optional().describe('The identifier, e.g. add or Calculator'),
-    path: z.string().min(1).optional().describe('Limit to this file (or, without name, outline it)'),
+    path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Limit to this file (or, without name, outline it)'),
   }),
   async run(args, ctx) {
     if (args.name === undefined) {
       return args.path === undefined
-        ? fail('invalid_arguments', 'give name (a symbol to look up), path (a file to outline), or both')
+        ? fail(
+            'invalid_arguments',
+            'give name (a symbol to look up), path (a file to outline), or both',
+          )
         : outline(ctx, args.path);
     }
     const name = args.name;
     if (!/^[\p{L}_$][\p{L}\p{N}_$]*$/u.test(name)) {
-      return fail('invalid_arguments', `${JSON.stringify(name)} is not an identifier; use search for other text`);
+      return fail(
+        'invalid_arguments',
+        `${JSON.stringify(name)} is not an identifier; use search for other text`,
+      );
     }
     const parser = await CodeParser.load();
-    const files = (args.path === undefined ? await ctx.listFiles() : [args.path]).filter((p) => codeLanguageOf(p));
-    const word = new RegExp(`(^|[^\\p{L}\\p{N}_$])${name.replace(/\$/g, '\\$')}($|[^\\p{L}\\p{N}_$])`, 'u');
+    const files = (args.path === undefined ? await ctx.listFiles() : [args.path]).filter((p) =>
+      codeLanguageOf(p),
+    );
+    const word = new RegExp(
+      `(^|[^\\p{L}\\p{N}_$])${name.replace(/\$/g, '\\$')}($|[^\\p{L}\\p{N}_$])`,
+      'u',
+    );
     const definitions: string[] = [];
     const references: string[] = [];
     const perFile: { path: string; references: number }[] = [];
@@ -72,7 +87,9 @@ export const symbols = defineTool({
       }
       for (const use of uses) {
         if (references.length < SYMBOLS_MAX_REFERENCES) {
-          references.push(`${path}:${use.line}: ${cutLine((lines[use.line - 1] ?? '').trim(), 200)}`);
+          references.push(
+            `${path}:${use.line}: ${cutLine((lines[use.line - 1] ?? '').trim(), 200)}`,
+          );
         }
       }
     }
@@ -90,19 +107,27 @@ export const symbols = defineTool({
       definitions: definitions.slice(0, MAX_DEFINITIONS),
       references,
       references_per_file: perFile,
-      ...(total > references.length ? { note: `${references.length} of ${total} references shown` } : {}),
+      ...(total > references.length
+        ? { note: `${references.length} of ${total} references shown` }
+        : {}),
     };
   },
 });
 
 async function outline(ctx: ToolContext, path: string): Promise<ToolResult> {
   if (!codeLanguageOf(path)) {
-    return fail('unsupported_language', `no outline for ${path}: symbols reads TypeScript, JavaScript, Python and Go`);
+    return fail(
+      'unsupported_language',
+      `no outline for ${path}: symbols reads TypeScript, JavaScript, Python and Go`,
+    );
   }
   const text = await ctx.files.readFile(path);
   const tags: FileTags | undefined = extractTags(await CodeParser.load(), path, text);
   if (!tags) {
-    return fail('unsupported_language', `${path} is too large or took too long to parse; use view_file or search`);
+    return fail(
+      'unsupported_language',
+      `${path} is too large or took too long to parse; use view_file or search`,
+    );
   }
   const render = (d: Definition) => `${d.line}-${d.endLine} ${d.kind} ${d.signature.trim()}`;
   return { ok: true, path, definitions: tags.definitions.map(render) };

@@ -9,7 +9,9 @@ describe('filteredTestCommand', () => {
     expect(await filteredTestCommand(pytest, 'tests/test_calc.py', noPackage)).toEqual({
       argv: [...pytest, 'tests/test_calc.py'],
     });
-    expect(await filteredTestCommand(pytest, 'test_add', noPackage)).toEqual({ argv: [...pytest, '-k', 'test_add'] });
+    expect(await filteredTestCommand(pytest, 'test_add', noPackage)).toEqual({
+      argv: [...pytest, '-k', 'test_add'],
+    });
     expect(await filteredTestCommand(['npx', 'vitest', 'run'], 'adds two', noPackage)).toEqual({
       argv: ['npx', 'vitest', 'run', '-t', 'adds two'],
     });
@@ -28,7 +30,10 @@ describe('filteredTestCommand', () => {
   });
 
   it('follows npm scripts into package.json and passes the filter after --', async () => {
-    const pkg = () => Promise.resolve(JSON.stringify({ scripts: { test: 'jest --ci', 'test:unit': 'vitest run' } }));
+    const pkg = () =>
+      Promise.resolve(
+        JSON.stringify({ scripts: { test: 'jest --ci', 'test:unit': 'vitest run' } }),
+      );
     expect(await filteredTestCommand(['npm', 'test'], 'adds', pkg)).toEqual({
       argv: ['npm', 'test', '--', '-t', 'adds'],
     });
@@ -39,9 +44,15 @@ describe('filteredTestCommand', () => {
 
   it('says so when it cannot tell the runner', async () => {
     const pkg = () => Promise.resolve(JSON.stringify({ scripts: { test: 'tape test/*.js' } }));
-    expect(await filteredTestCommand(['npm', 'test'], 'x', pkg)).toMatchObject({ unsupported: expect.stringContaining('cannot tell which test runner') });
-    expect(await filteredTestCommand(['make', 'test'], 'x', noPackage)).toMatchObject({ unsupported: expect.any(String) });
-    expect(await filteredTestCommand(['npm', 'test'], 'x', () => Promise.resolve('{not json'))).toMatchObject({
+    expect(await filteredTestCommand(['npm', 'test'], 'x', pkg)).toMatchObject({
+      unsupported: expect.stringContaining('cannot tell which test runner'),
+    });
+    expect(await filteredTestCommand(['make', 'test'], 'x', noPackage)).toMatchObject({
+      unsupported: expect.any(String),
+    });
+    expect(
+      await filteredTestCommand(['npm', 'test'], 'x', () => Promise.resolve('{not json')),
+    ).toMatchObject({
       unsupported: expect.any(String),
     });
   });

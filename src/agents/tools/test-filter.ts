@@ -32,7 +32,10 @@ export function isPathFilter(filter: string): boolean {
 }
 
 /** Extra arguments that filter a run of `runner` to `filter`, or an explanation when there are none. */
-export function filterArguments(runner: FilterableRunner, filter: string): string[] | { unsupported: string } {
+export function filterArguments(
+  runner: FilterableRunner,
+  filter: string,
+): string[] | { unsupported: string } {
   if (isPathFilter(filter)) {
     return runner === 'go'
       ? { unsupported: 'go test filters by test name (-run); give a test name such as TestAdd' }
@@ -91,7 +94,11 @@ function scriptName(command: readonly string[]): string | undefined {
   if (first === 'test' || first === 't') {
     return 'test';
   }
-  return first === 'run' || first === 'run-script' ? second : tool === 'npm' ? undefined : first;
+  if (first === 'run' || first === 'run-script') {
+    return second;
+  }
+  // `yarn unit` and `pnpm unit` run the script `unit`; npm needs `run`.
+  return tool === 'npm' ? undefined : first;
 }
 
 function scriptBody(packageJson: string, script: string): string | undefined {

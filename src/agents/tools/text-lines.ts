@@ -27,13 +27,17 @@ export const LINE_MAX_CHARS = 500;
 
 /** `line` cut at {@link LINE_MAX_CHARS} with a marker saying how much was left out. */
 export function cutLine(line: string, max = LINE_MAX_CHARS): string {
-  return line.length <= max ? line : `${line.slice(0, max)}… [line cut: ${line.length - max} more characters]`;
+  return line.length <= max
+    ? line
+    : `${line.slice(0, max)}… [line cut: ${line.length - max} more characters]`;
 }
 
 /** Lines numbered like `cat -n` (the number right-aligned, a tab, the line), starting at `first`. */
 export function numberLines(lines: readonly string[], first: number): string {
   const width = String(first + lines.length - 1).length;
-  return lines.map((line, i) => `${String(first + i).padStart(Math.max(width, 4))}\t${cutLine(line)}`).join('\n');
+  return lines
+    .map((line, i) => `${String(first + i).padStart(Math.max(width, 4))}\t${cutLine(line)}`)
+    .join('\n');
 }
 
 /** 1-based line number of a character offset. */

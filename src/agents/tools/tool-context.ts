@@ -34,7 +34,10 @@ export interface ToolContext {
   /** Files git would track under `dir` (tracked and untracked, not ignored), sorted, `/` separators. */
   listFiles(dir?: string): Promise<string[]>;
   /** Not used by the tools any more (`search` reads through `files`); kept so existing callers compile. */
-  grep?(pattern: string, maxResults?: number): Promise<{ path: string; line: number; text: string }[]>;
+  grep?(
+    pattern: string,
+    maxResults?: number,
+  ): Promise<{ path: string; line: number; text: string }[]>;
   /** The ranked repository map. */
   repoMap(): Promise<string>;
   /**
@@ -56,8 +59,7 @@ export interface ToolContext {
 
 /** A tool's answer, serialised as the `tool` message content. */
 export type ToolResult =
-  | { ok: true; [key: string]: unknown }
-  | { ok: false; error: { type: string; message: string } };
+  { ok: true; [key: string]: unknown } | { ok: false; error: { type: string; message: string } };
 
 /** One tool: its name, description and argument schema for the model, and what it does. */
 export interface AgentTool {

@@ -37,7 +37,10 @@ export const viewFile = defineTool({
     }
     const start = args.start_line ?? 1;
     if (start > total) {
-      return fail('invalid_range', `start_line ${start} is past the end: ${args.path} has ${total} lines`);
+      return fail(
+        'invalid_range',
+        `start_line ${start} is past the end: ${args.path} has ${total} lines`,
+      );
     }
     if (args.end_line !== undefined && args.end_line < start) {
       return fail('invalid_range', `end_line ${args.end_line} is before start_line ${start}`);
@@ -58,8 +61,13 @@ export const viewFile = defineTool({
       notes.push(`${start - 1} lines above not shown.`);
     }
     if (end < total) {
-      const why = end < Math.min(total, asked) ? ' (the window ended early to stay within its size limit)' : '';
-      notes.push(`${total - end} lines below not shown${why}: call view_file with start_line=${end + 1} to continue.`);
+      const why =
+        end < Math.min(total, asked)
+          ? ' (the window ended early to stay within its size limit)'
+          : '';
+      notes.push(
+        `${total - end} lines below not shown${why}: call view_file with start_line=${end + 1} to continue.`,
+      );
     }
     return {
       ok: true,
