@@ -61,12 +61,8 @@ describe('toolDefinitions', () => {
       type: 'object',
       properties: {
         path: { type: 'string', minLength: 1, description: 'Repository-relative path' },
-        start_line: {
-          type: 'integer',
-          minimum: 1,
-          description: 'First line to show (1-based, default 1)',
-        },
-        end_line: { type: 'integer', minimum: 1, description: 'Last line to show (inclusive)' },
+        start_line: { type: 'integer', minimum: 1 },
+        end_line: { type: 'integer', minimum: 1 },
       },
       required: ['path'],
     });

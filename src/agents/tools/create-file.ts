@@ -13,11 +13,11 @@ import { splitLines } from './text-lines.js';
 export const createFile = defineTool({
   name: 'create_file',
   description: (role) =>
-    `Create a new file with the given content (parent directories are created). An existing file is refused unless overwrite is true; to change part of a file use str_replace, insert or replace_lines. ${boundaryNote(role, 'written')}`,
+    `Create a file with content. An existing file is refused unless overwrite is true: change parts of files with str_replace, insert or replace_lines. ${boundaryNote(role, 'written')}`,
   args: z.object({
-    path: z.string().min(1).describe('Repository-relative path'),
-    content: z.string().describe('The whole content of the file'),
-    overwrite: z.boolean().optional().describe('Replace the file if it exists (default false)'),
+    path: z.string().min(1),
+    content: z.string(),
+    overwrite: z.boolean().optional(),
   }),
   async run(args, ctx): Promise<ToolResult> {
     const target = writablePath(ctx, args.path);

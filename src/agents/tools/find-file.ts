@@ -13,10 +13,10 @@ export const FIND_MAX_RESULTS = 100;
 export const findFile = defineTool({
   name: 'find_file',
   description:
-    'Find files by name: a part of the name (`calc`, case-insensitive) or a glob (`*.test.ts`, `src/**/util*.py`). Optionally under a directory.',
+    'Find files by name: part of the name (case-insensitive) or a glob (*.test.ts, src/**/util*.py).',
   args: z.object({
-    pattern: z.string().min(1).describe('Part of a file name, or a glob'),
-    dir: z.string().optional().describe('Directory to look under (default: the whole repository)'),
+    pattern: z.string().min(1),
+    dir: z.string().optional(),
   }),
   async run(args, ctx) {
     const files = await ctx.listFiles(args.dir);

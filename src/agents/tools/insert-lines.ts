@@ -11,11 +11,11 @@ import { joinLines, splitLines } from './text-lines.js';
 export const insertLines = defineTool({
   name: 'insert',
   description: (role) =>
-    `Insert text into a file after line number \`line\` (0 inserts at the top). Answers with the edited lines and a syntax check. ${boundaryNote(role)}`,
+    `Insert text after line number \`line\` (0: at the top). Answers with the edited lines and a syntax check. ${boundaryNote(role)}`,
   args: z.object({
-    path: z.string().min(1).describe('Repository-relative path'),
-    line: z.coerce.number().int().min(0).describe('Insert after this line (0 = at the top)'),
-    text: z.string().describe('The lines to insert'),
+    path: z.string().min(1),
+    line: z.coerce.number().int().min(0),
+    text: z.string(),
   }),
   async run(args, ctx): Promise<ToolResult> {
     const target = await openForEdit(ctx, args.path);

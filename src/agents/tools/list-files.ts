@@ -10,9 +10,9 @@ export const LIST_MAX_FILES = 200;
 
 export const listFiles = defineTool({
   name: 'list_files',
-  description: `List the files of the repository, optionally under a directory. Above ${LIST_MAX_FILES} files it shows the subdirectories with their file counts instead; list one of them next.`,
+  description: `List files, optionally under dir. Above ${LIST_MAX_FILES} files: the subdirectories with their file counts.`,
   args: z.object({
-    dir: z.string().optional().describe('Directory (default: the repository root)'),
+    dir: z.string().optional(),
   }),
   async run(args, ctx) {
     const files = await ctx.listFiles(args.dir);

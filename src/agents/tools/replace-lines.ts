@@ -13,12 +13,12 @@ const line = z.coerce.number().int().min(1);
 export const replaceLines = defineTool({
   name: 'replace_lines',
   description: (role) =>
-    `Replace lines start_line to end_line (inclusive, as numbered by view_file) of a file with new text; an empty text deletes them. Answers with the edited lines and a syntax check. ${boundaryNote(role)}`,
+    `Replace lines start_line to end_line (inclusive, numbered as view_file shows them) with text; empty text deletes them. Answers with the edited lines and a syntax check. ${boundaryNote(role)}`,
   args: z.object({
-    path: z.string().min(1).describe('Repository-relative path'),
-    start_line: line.describe('First line to replace (1-based)'),
-    end_line: line.describe('Last line to replace (inclusive)'),
-    text: z.string().describe('The new lines (empty to delete the range)'),
+    path: z.string().min(1),
+    start_line: line,
+    end_line: line,
+    text: z.string(),
   }),
   async run(args, ctx): Promise<ToolResult> {
     const target = await openForEdit(ctx, args.path);

@@ -5,7 +5,7 @@ import { defineTool } from './tool-context.js';
 export const repoMapTool = defineTool({
   name: 'repo_map',
   description:
-    'A map of the repository: the files most relevant to the ticket first, each with its definitions (classes, functions, methods) and their line numbers.',
+    'The repository map: the files most relevant to the ticket first, with their definitions and line numbers.',
   args: z.object({}),
   async run(_args, ctx) {
     return { ok: true, map: await ctx.repoMap() };

@@ -21,24 +21,11 @@ const DROPPED = `\n[output past ${COMMAND_CAPTURE_BYTES / 1024} KiB per stream w
 
 export const runCommand = defineTool({
   name: 'run_command',
-  description: `Run a command in the sandbox (no network): argv as a list, or command as a shell line. For builds, type checks, a script or a single test file; use run_tests for the suite. Time-limited; long output is cut in the middle. Changes to files outside your role are reverted after the phase.`,
+  description: `Run a command in the sandbox (no network): command as a shell line, or argv as a list. Time-limited; long output is cut in the middle. Changes outside your role are reverted after the phase.`,
   args: z.object({
-    command: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('A shell line, e.g. "npm run build 2>&1 | tail -20"'),
-    argv: z
-      .array(z.string())
-      .min(1)
-      .optional()
-      .describe('The command as a list, e.g. ["python3", "-m", "mypy", "src"]'),
-    timeout_seconds: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .optional()
-      .describe('Time limit (capped by the policy)'),
+    command: z.string().min(1).optional(),
+    argv: z.array(z.string()).min(1).optional(),
+    timeout_seconds: z.coerce.number().int().min(1).optional(),
   }),
   async run(args, ctx) {
     if (!ctx.runCommand) {

@@ -11,13 +11,9 @@ import { defineTool, fail, type ToolContext } from './tool-context.js';
 export const runTests = defineTool({
   name: 'run_tests',
   description:
-    'Run the test suite in the sandbox; with filter, only a test file (tests/test_calc.py) or the tests whose name matches (test_add). Answers with the status, the counts and the failing tests with their messages and locations.',
+    'Run the tests in the sandbox; filter: only a test file or the tests whose name matches. Answers with the status, counts and the failing tests with messages and locations.',
   args: z.object({
-    filter: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('A test file, or a test name (pattern) to run only those'),
+    filter: z.string().min(1).optional(),
   }),
   async run(args, ctx) {
     let argv: string[] | undefined;

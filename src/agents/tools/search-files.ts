@@ -25,19 +25,19 @@ const PER_FILE_LIMIT = 10_000;
 
 export const searchFiles = defineTool({
   name: 'search',
-  description: `Search the repository's files for text (literal by default; regex: true for a JavaScript regular expression). Shows matching lines with context and how many matches each file has (at most ${SEARCH_MAX_SHOWN} lines shown). path narrows it to a directory, a file or a glob.`,
+  description: `Search files for text (regex: true for a JavaScript regular expression). Shows matching lines with context and the match count per file (at most ${SEARCH_MAX_SHOWN} lines). path: a directory, file or glob.`,
   args: z.object({
-    pattern: z.string().min(1).describe('Text to find (or a regular expression with regex: true)'),
-    regex: z.boolean().optional().describe('Treat pattern as a JavaScript regular expression'),
-    ignore_case: z.boolean().optional().describe('Ignore upper/lower case'),
-    path: z.string().optional().describe('A directory, a file or a glob such as src/**/*.ts'),
+    pattern: z.string().min(1),
+    regex: z.boolean().optional(),
+    ignore_case: z.boolean().optional(),
+    path: z.string().optional(),
     context: z.coerce
       .number()
       .int()
       .min(0)
       .max(10)
       .optional()
-      .describe('Lines of context around each match (default 2)'),
+      .describe('Context lines (default 2)'),
   }),
   async run(args, ctx) {
     let regex: RegExp;

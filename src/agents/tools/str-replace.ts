@@ -13,11 +13,11 @@ import { lineOfOffset, splitLines } from './text-lines.js';
 export const strReplace = defineTool({
   name: 'str_replace',
   description: (role) =>
-    `Replace one exact occurrence of old_str in a file with new_str. old_str must match the file exactly (whitespace included) and only once: include enough surrounding lines to make it unique. Answers with the edited lines and a syntax check. ${boundaryNote(role)}`,
+    `Replace old_str with new_str in a file. old_str must match exactly (whitespace included) and once: add surrounding lines to make it unique. Answers with the edited lines and a syntax check. ${boundaryNote(role)}`,
   args: z.object({
-    path: z.string().min(1).describe('Repository-relative path'),
-    old_str: z.string().min(1).describe('The exact text to replace (without line numbers)'),
-    new_str: z.string().describe('The text to put in its place (may be empty)'),
+    path: z.string().min(1),
+    old_str: z.string().min(1).describe('Exact text, without line numbers'),
+    new_str: z.string(),
   }),
   async run(args, ctx): Promise<ToolResult> {
     const target = await openForEdit(ctx, args.path);

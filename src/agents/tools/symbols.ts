@@ -19,14 +19,10 @@ const MAX_DEFINITIONS = 30;
 export const symbols = defineTool({
   name: 'symbols',
   description:
-    'Find where a function, class, method, type or variable is defined and where it is used (TypeScript, JavaScript, Python, Go). With only path: the outline of that file (its definitions with line numbers).',
+    "Where a function, class, method, type or variable is defined and used (TypeScript, JavaScript, Python, Go). With only path: that file's definitions with line numbers.",
   args: z.object({
-    name: z.string().min(1).optional().describe('The identifier, e.g. add or Calculator'),
-    path: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('Limit to this file (or, without name, outline it)'),
+    name: z.string().min(1).optional(),
+    path: z.string().min(1).optional(),
   }),
   async run(args, ctx) {
     if (args.name === undefined) {

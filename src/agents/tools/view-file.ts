@@ -19,11 +19,11 @@ const line = z.coerce.number().int().min(1);
 
 export const viewFile = defineTool({
   name: 'view_file',
-  description: `Show a file of the repository with line numbers, ${VIEW_WINDOW_LINES} lines at a time from start_line (default 1); end_line to choose the window (at most ${VIEW_MAX_LINES} lines). The answer says how many lines the file has and how to see more.`,
+  description: `Show a file with line numbers, ${VIEW_WINDOW_LINES} lines from start_line (default 1), or up to end_line (at most ${VIEW_MAX_LINES} lines). Says how many lines it has and how to see more.`,
   args: z.object({
     path: z.string().min(1).describe('Repository-relative path'),
-    start_line: line.optional().describe('First line to show (1-based, default 1)'),
-    end_line: line.optional().describe('Last line to show (inclusive)'),
+    start_line: line.optional(),
+    end_line: line.optional(),
   }),
   async run(args, ctx) {
     const read = await readTextFile(ctx, args.path);
