@@ -74,8 +74,8 @@ export async function buildRepoMap(
   return render(ranked, maxTokens, count);
 }
 
-/** One file's definitions and reference counts. */
-interface FileIndex {
+/** One file's definitions and how often it uses each name. */
+export interface FileIndex {
   definitions: Definition[];
   references: Map<string, number>;
 }
@@ -105,12 +105,15 @@ async function readTags(files: readonly string[], read: ReadText): Promise<Map<s
 }
 
 /** Definitions in rank order, and every file in rank order. */
-interface Ranked {
+export interface Ranked {
   definitions: { path: string; definition: Definition }[];
   files: string[];
 }
 
-/** Steps 2–4 of the module comment. */
+/**
+ * Steps 2–4 of the module comment: `files` (all of them, source or not), the `tags` of the source files
+ * among them, and the task's `focus` → definitions and files in rank order (ties by path and line).
+ */
 export function rankDefinitions(
   files: readonly string[],
   tags: ReadonlyMap<string, FileIndex>,
