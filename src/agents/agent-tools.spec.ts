@@ -60,7 +60,7 @@ describe('toolDefinitions', () => {
     expect(view?.parameters).toEqual({
       type: 'object',
       properties: {
-        path: { type: 'string', minLength: 1, description: 'Repository-relative path' },
+        path: { type: 'string', description: 'Repository-relative path' },
         start_line: { type: 'integer', minimum: 1 },
         end_line: { type: 'integer', minimum: 1 },
       },

@@ -13,7 +13,7 @@ import { splitLines } from './text-lines.js';
 export const createFile = defineTool({
   name: 'create_file',
   description: (role) =>
-    `Create a file with content. An existing file is refused unless overwrite is true: change parts of files with str_replace, insert or replace_lines. ${boundaryNote(role, 'written')}`,
+    `Create a file. An existing one only with overwrite: true (edit parts with str_replace). ${boundaryNote(role, 'written')}`,
   args: z.object({
     path: z.string().min(1),
     content: z.string(),

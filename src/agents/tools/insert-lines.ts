@@ -11,7 +11,7 @@ import { joinLines, splitLines } from './text-lines.js';
 export const insertLines = defineTool({
   name: 'insert',
   description: (role) =>
-    `Insert text after line number \`line\` (0: at the top). Answers with the edited lines and a syntax check. ${boundaryNote(role)}`,
+    `Insert text after line number \`line\` (0: at the top). ${boundaryNote(role)}`,
   args: z.object({
     path: z.string().min(1),
     line: z.coerce.number().int().min(0),

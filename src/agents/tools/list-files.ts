@@ -10,7 +10,7 @@ export const LIST_MAX_FILES = 200;
 
 export const listFiles = defineTool({
   name: 'list_files',
-  description: `List files, optionally under dir. Above ${LIST_MAX_FILES} files: the subdirectories with their file counts.`,
+  description: 'List files, optionally under dir (many: subdirectories with counts).',
   args: z.object({
     dir: z.string().optional(),
   }),

@@ -13,7 +13,7 @@ const line = z.coerce.number().int().min(1);
 export const replaceLines = defineTool({
   name: 'replace_lines',
   description: (role) =>
-    `Replace lines start_line to end_line (inclusive, numbered as view_file shows them) with text; empty text deletes them. Answers with the edited lines and a syntax check. ${boundaryNote(role)}`,
+    `Replace lines start_line to end_line (inclusive) with text; empty text deletes them. ${boundaryNote(role)}`,
   args: z.object({
     path: z.string().min(1),
     start_line: line,

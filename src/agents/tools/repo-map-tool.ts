@@ -4,8 +4,7 @@ import { defineTool } from './tool-context.js';
 
 export const repoMapTool = defineTool({
   name: 'repo_map',
-  description:
-    'The repository map: the files most relevant to the ticket first, with their definitions and line numbers.',
+  description: 'Map of the files most relevant to the ticket, with their definitions.',
   args: z.object({}),
   async run(_args, ctx) {
     return { ok: true, map: await ctx.repoMap() };

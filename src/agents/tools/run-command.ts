@@ -21,7 +21,7 @@ const DROPPED = `\n[output past ${COMMAND_CAPTURE_BYTES / 1024} KiB per stream w
 
 export const runCommand = defineTool({
   name: 'run_command',
-  description: `Run a command in the sandbox (no network): command as a shell line, or argv as a list. Time-limited; long output is cut in the middle. Changes outside your role are reverted after the phase.`,
+  description: 'Run a shell command line (or argv) in the sandbox, without network, time-limited.',
   args: z.object({
     command: z.string().min(1).optional(),
     argv: z.array(z.string()).min(1).optional(),

@@ -11,7 +11,7 @@ import { defineTool, fail, type ToolContext } from './tool-context.js';
 export const runTests = defineTool({
   name: 'run_tests',
   description:
-    'Run the tests in the sandbox; filter: only a test file or the tests whose name matches. Answers with the status, counts and the failing tests with messages and locations.',
+    'Run the tests; filter: only a test file, or tests whose name matches. Gives the failing tests with messages and locations.',
   args: z.object({
     filter: z.string().min(1).optional(),
   }),

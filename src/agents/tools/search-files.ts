@@ -25,7 +25,7 @@ const PER_FILE_LIMIT = 10_000;
 
 export const searchFiles = defineTool({
   name: 'search',
-  description: `Search files for text (regex: true for a JavaScript regular expression). Shows matching lines with context and the match count per file (at most ${SEARCH_MAX_SHOWN} lines). path: a directory, file or glob.`,
+  description: `Search files for text (regex: true for a JavaScript regex). Matching lines with context, counts per file. path: a directory, file or glob.`,
   args: z.object({
     pattern: z.string().min(1),
     regex: z.boolean().optional(),

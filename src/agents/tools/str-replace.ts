@@ -13,7 +13,7 @@ import { lineOfOffset, splitLines } from './text-lines.js';
 export const strReplace = defineTool({
   name: 'str_replace',
   description: (role) =>
-    `Replace old_str with new_str in a file. old_str must match exactly (whitespace included) and once: add surrounding lines to make it unique. Answers with the edited lines and a syntax check. ${boundaryNote(role)}`,
+    `Replace old_str with new_str in a file. old_str must match exactly once (whitespace included): add lines around it to make it unique. ${boundaryNote(role)}`,
   args: z.object({
     path: z.string().min(1),
     old_str: z.string().min(1).describe('Exact text, without line numbers'),

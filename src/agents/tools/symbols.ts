@@ -19,7 +19,7 @@ const MAX_DEFINITIONS = 30;
 export const symbols = defineTool({
   name: 'symbols',
   description:
-    "Where a function, class, method, type or variable is defined and used (TypeScript, JavaScript, Python, Go). With only path: that file's definitions with line numbers.",
+    "Where a function, class, type or variable is defined and used (TS, JS, Python, Go). Only path: the file's definitions.",
   args: z.object({
     name: z.string().min(1).optional(),
     path: z.string().min(1).optional(),

@@ -90,10 +90,14 @@ export function defineTool<S extends z.ZodType>(tool: {
   const { description } = tool;
   const parameters = z.toJSONSchema(tool.args, {
     io: 'input',
-    // zod bounds integers to the safe range; those bounds only cost the model tokens.
+    // Sent with every request: bounds the model needs no hint for (safe-integer maxima, non-empty
+    // strings) only cost tokens; the schema still enforces them.
     override: ({ jsonSchema }) => {
       if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) {
         delete jsonSchema.maximum;
+      }
+      if (jsonSchema.minLength === 1) {
+        delete jsonSchema.minLength;
       }
     },
   }) as Record<string, unknown>;

@@ -19,7 +19,7 @@ const line = z.coerce.number().int().min(1);
 
 export const viewFile = defineTool({
   name: 'view_file',
-  description: `Show a file with line numbers, ${VIEW_WINDOW_LINES} lines from start_line (default 1), or up to end_line (at most ${VIEW_MAX_LINES} lines). Says how many lines it has and how to see more.`,
+  description: `Show a file with line numbers: ${VIEW_WINDOW_LINES} lines from start_line (default 1), or to end_line (max ${VIEW_MAX_LINES}).`,
   args: z.object({
     path: z.string().min(1).describe('Repository-relative path'),
     start_line: line.optional(),
