@@ -103,7 +103,13 @@ describe('runAgent', () => {
       role: 'tool',
       toolCallId: 'read_file',
       name: 'read_file',
-      content: JSON.stringify({ ok: true, content: 'content of a.py' }),
+      content: JSON.stringify({
+        ok: true,
+        path: 'a.py',
+        total_lines: 1,
+        shown: '1-1',
+        content: '   1\tcontent of a.py',
+      }),
     });
     // Each request is a snapshot: the first one still ends with the task.
     expect(models.requests[0]!.messages.map((m) => m.role)).toEqual(['system', 'user']);
