@@ -1,0 +1,32 @@
+/**
+ * Final: the full run once every criterion is met. Every criterion must map to at least one passing test
+ * (`unmatchedTests`); a failing run goes back to green, an unmapped criterion back to red.
+ */
+import { unmatchedTests } from '../pair-steps.js';
+import type { PairRun } from './pair-run.js';
+
+/** Characters of the failing final run's output handed to the Developer. */
+const FINAL_OUTPUT_CHARS = 3_000;
+
+/** The final step (see the module comment). */
+export async function finalPhase(run: PairRun): Promise<void> {
+  const { cp } = run;
+  const suite = await run.suite();
+  if (suite.status !== 'passed') {
+    cp.phase = 'green';
+    cp.feedback = [
+      `The final full run is ${suite.status}:\n${suite.output.slice(-FINAL_OUTPUT_CHARS)}`,
+    ];
+    return;
+  }
+  const missing = unmatchedTests(cp, suite);
+  if (missing === null) {
+    cp.phase = 'done';
+    return;
+  }
+  cp.criteria[missing]!.status = 'open';
+  cp.criterion = missing;
+  cp.cycle += 1;
+  cp.phase = 'red';
+  cp.feedback = [`No passing test found for criterion ${missing + 1}; write one.`];
+}
