@@ -30,6 +30,11 @@ export interface AgentModels {
    * (code `budget_exceeded`); other failures throw typed model errors.
    */
   complete(role: PairRole, request: ModelRequest): Promise<ModelResponse>;
+  /**
+   * Independent samples per attempt for the alias now serving `role` (the catalog's `samples`; absent or
+   * 1: one). The engine keeps the first sample the suite passes (see `green-phase.ts`).
+   */
+  samples?(role: PairRole): number;
   /** Moves `role` to the next alias of its escalation chain; returns it, or null when exhausted. */
   escalate(role: PairRole): string | null;
   /** Usage so far, including what {@link AgentModels.restoreUsage} carried over. */

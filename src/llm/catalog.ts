@@ -65,6 +65,12 @@ export const CatalogEntry = z
     structuredOutput: z.enum(['json_schema', 'json_object']).default('json_schema'),
     /** Wall-clock limit of one call in seconds. */
     timeoutSeconds: z.number().int().min(1).max(3_600).default(600),
+    /**
+     * Pair engine: independent samples per green attempt, the first the test suite passes is kept
+     * (Agentless). 1 (the default) is off; more costs that many times the calls, so only where calls
+     * are cheap or fast.
+     */
+    samples: z.number().int().min(1).max(8).default(1),
     /** scripted: path of the script file. */
     script: z.string().min(1).optional(),
   })

@@ -74,8 +74,8 @@ export interface EngineRun {
   policy: RepoPolicy;
   workspace: GitWorkspace;
   db: PgliteDatabaseHandle;
-  /** The `script` alias's provider of the current process, for `received` assertions. */
-  scripted: () => Promise<ScriptedProvider>;
+  /** A scripted alias's provider (default `script`) of the current process, for `received` assertions. */
+  scripted: (alias?: string) => Promise<ScriptedProvider>;
   models: AgentModels;
   /** Runs (or resumes) the pair; `overrides` replace any option. */
   run(overrides?: Partial<RunPairOptions>): Promise<RunRecord>;
@@ -124,8 +124,9 @@ export async function prepareRun(
   const catalog = await loadModelCatalog(local.catalog);
   const openModels = () => {
     const manager = new ModelManager({ catalog, logger });
-    const models = sessionModels((used) =>
-      manager.forTicket({ policy, priority: policy.priority, ...(used ? { used } : {}) }),
+    const models = sessionModels(
+      (used) => manager.forTicket({ policy, priority: policy.priority, ...(used ? { used } : {}) }),
+      { samplesOf: (alias) => manager.entry(alias).samples },
     );
     return { manager, models };
   };
@@ -138,7 +139,8 @@ export async function prepareRun(
     policy,
     workspace: await openWorkspace(),
     db,
-    scripted: async () => (await current.manager.provider('script')) as ScriptedProvider,
+    scripted: async (alias = 'script') =>
+      (await current.manager.provider(alias)) as ScriptedProvider,
     models: current.models,
     // As `tandem run` does: the run, then its local ticket moved on through the validated transitions.
     run: async (overrides = {}) => {

@@ -358,6 +358,8 @@ export class FakeModels implements AgentModels {
   private restored: ModelUsage | null = null;
   /** Usage reported for each call. */
   tokensPerCall = { inputTokens: 100, outputTokens: 10 };
+  /** Samples per attempt by alias (`AgentModels.samples`); absent: one. */
+  samplesByAlias: Record<string, number> = {};
 
   constructor(
     private readonly script: FakeAnswer[],
@@ -404,6 +406,10 @@ export class FakeModels implements AgentModels {
       usage: { ...this.tokensPerCall },
       latencyMs: 1,
     });
+  }
+
+  samples(role: PairRole): number {
+    return this.samplesByAlias[this.alias(role)] ?? 1;
   }
 
   escalate(role: PairRole): string | null {

@@ -4,20 +4,29 @@
  * alias of its chain; an exhausted chain blocks the ticket (`escalation_exhausted`).
  */
 import type { PairRole } from '../agent-models.js';
+import type { SuiteRun } from '../run-suite.js';
 import { BOUNDARY_NOTE_PREFIXES } from './boundary-guard.js';
+import { failureExcerpt } from './failure-excerpt.js';
 import type { PairRun } from './pair-run.js';
+import { previousChange } from './previous-change.js';
 
 /** Characters of test output carried into the next attempt's feedback. */
-const FEEDBACK_OUTPUT_CHARS = 3_000;
+export const FEEDBACK_OUTPUT_CHARS = 3_000;
 
-/** Records a failed attempt of `role` (see the module comment); `output` is the test output, if any. */
+/**
+ * Records a failed attempt of `role` (see the module comment). `failure` is the verification run that
+ * failed, if any (a budgeted excerpt goes to the next attempt); `change` what the attempt changed, when
+ * the caller already reset the work tree (default: read from the work tree before it is reset).
+ */
 export async function failAttempt(
   run: PairRun,
   role: PairRole,
   what: string,
-  output: string,
+  failure: SuiteRun | null = null,
+  change?: string,
 ): Promise<void> {
   const { cp, o } = run;
+  cp.previousChange = change ?? (await previousChange(run));
   await o.workspace.discardChanges();
   cp.attempts += 1;
   const alias = o.models.alias(role);
@@ -25,7 +34,7 @@ export async function failAttempt(
   cp.feedback = [
     // The boundary notes stay: the next attempt must know what was reverted or removed, and why.
     ...cp.feedback.filter((f) => BOUNDARY_NOTE_PREFIXES.some((p) => f.startsWith(p))),
-    output ? `${what}\n${output.slice(-FEEDBACK_OUTPUT_CHARS)}` : what,
+    failure ? `${what}\n${failureExcerpt(failure, FEEDBACK_OUTPUT_CHARS)}` : what,
   ];
   await run.event('pair.attempt_failed', {
     role,

@@ -3,10 +3,9 @@
  * (`unmatchedTests`); a failing run goes back to green, an unmapped criterion back to red.
  */
 import { unmatchedTests } from '../pair-steps.js';
+import { FEEDBACK_OUTPUT_CHARS } from './attempts.js';
+import { failureExcerpt } from './failure-excerpt.js';
 import type { PairRun } from './pair-run.js';
-
-/** Characters of the failing final run's output handed to the Developer. */
-const FINAL_OUTPUT_CHARS = 3_000;
 
 /** The final step (see the module comment). */
 export async function finalPhase(run: PairRun): Promise<void> {
@@ -15,7 +14,7 @@ export async function finalPhase(run: PairRun): Promise<void> {
   if (suite.status !== 'passed') {
     cp.phase = 'green';
     cp.feedback = [
-      `The final full run is ${suite.status}:\n${suite.output.slice(-FINAL_OUTPUT_CHARS)}`,
+      `The final full run is ${suite.status}:\n${failureExcerpt(suite, FEEDBACK_OUTPUT_CHARS)}`,
     ];
     return;
   }

@@ -52,6 +52,8 @@ export interface RunPairOptions {
   maxSteps?: number;
   /** Identical consecutive tool calls that end an attempt (default 3). */
   loopLimit?: number;
+  /** Tests the Developer may send back to the Tester per cycle (default 2; 0 turns disputes off). */
+  disputesPerCycle?: number;
   /**
    * Globs (minimatch, repository-relative) no agent may change, on top of the built-in
    * `PROTECTED_PATHS`: the operator's `TANDEM_PROTECTED_PATHS`.

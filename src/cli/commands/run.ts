@@ -88,8 +88,10 @@ export async function runLocalTicket(options: RunLocalTicketOptions): Promise<Ru
       const record = await runPair({
         ticket,
         policy,
-        models: sessionModels((used) =>
-          manager.forTicket({ policy, priority: policy.priority, ...(used ? { used } : {}) }),
+        models: sessionModels(
+          (used) =>
+            manager.forTicket({ policy, priority: policy.priority, ...(used ? { used } : {}) }),
+          { samplesOf: (alias) => manager.entry(alias).samples },
         ),
         store: createDbRunStore(handle.db),
         jobId,
