@@ -1,6 +1,6 @@
 /** Adapts `src/llm`'s {@link ModelSession} (ModelManager.forTicket) to the engine's {@link AgentModels} port. */
 import type { ModelSession, SessionUsage } from '../llm/model-session.js';
-import type { AgentModels, ModelUsage, PairRole } from './agent-models.js';
+import type { AgentModels, AliasSettings, ModelUsage, PairRole } from './agent-models.js';
 
 /** What a resumed ticket had used before the restart (passed to `ModelManager.forTicket` as `used`). */
 export type UsedBefore = Pick<SessionUsage, 'inputTokens' | 'outputTokens' | 'costUsd'>;
@@ -14,10 +14,10 @@ export type OpenSession = (used?: UsedBefore) => ModelSession;
 /** Options of {@link sessionModels}. */
 export interface SessionModelsOptions {
   /**
-   * Samples per attempt of a catalog alias (the catalog's `samples`), e.g.
-   * `(alias) => manager.entry(alias).samples`; absent: one sample everywhere.
+   * The catalog settings of an alias (`samples`, `temperature`), e.g. `(alias) => manager.entry(alias)`;
+   * absent: one sample and the engine's default temperatures everywhere.
    */
-  samplesOf?: (alias: string) => number;
+  settingsOf?: (alias: string) => AliasSettings;
 }
 
 /**
@@ -29,10 +29,10 @@ export function sessionModels(open: OpenSession, options: SessionModelsOptions =
   let session = open();
   let latencyMs = 0;
   let before: ModelUsage | undefined;
-  const { samplesOf } = options;
+  const { settingsOf } = options;
   return {
     alias: (role) => session.currentAlias(role),
-    ...(samplesOf ? { samples: (role: PairRole) => samplesOf(session.currentAlias(role)) } : {}),
+    ...(settingsOf ? { settings: (role: PairRole) => settingsOf(session.currentAlias(role)) } : {}),
     async complete(role, request) {
       const { response } = await session.complete(role, request);
       latencyMs += response.latencyMs;

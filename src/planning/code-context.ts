@@ -50,7 +50,10 @@ const STOP_WORDS = new Set(
     'criteria criterion returns return value values when with without within must shall never always ' +
     'empty first second third string number table tests test spec summary scope question questions ' +
     'issue request feature support supports example examples into from that this have will able ' +
-    'each also only same such than then them they what because before under until ticket tickets'
+    'each also only same such than then them they what because before under until ticket tickets ' +
+    // Words every program is full of: searching them finds everything.
+    'export exports exported import imports imported function functions class classes const public ' +
+    'private static interface default module modules package object objects array arrays files'
   ).split(' '),
 );
 
@@ -63,12 +66,16 @@ export function specKeyTerms(markdown: string, max = 12): string[] {
   const terms: string[] = [];
   const add = (t: string): void => {
     const term = t.replace(/^[./]+|[./:,;]+$/g, '');
-    if (term.length >= 3 && !terms.some((x) => x.toLowerCase() === term.toLowerCase())) {
+    const key = searchStem(term.toLowerCase());
+    if (term.length >= 3 && !terms.some((x) => searchStem(x.toLowerCase()) === key)) {
       terms.push(term);
     }
   };
   for (const span of markdown.matchAll(/`([^`\n]{1,80})`/g)) {
     const inner = span[1]!;
+    if (/^\/[a-z]+/.test(inner)) {
+      continue; // a slash command such as `/approve`, not code
+    }
     const tokens = inner.match(CODE_TOKEN) ?? inner.match(/[A-Za-z_][\w$]{2,}/g) ?? [];
     tokens.forEach(add);
   }
@@ -84,6 +91,18 @@ export function specKeyTerms(markdown: string, max = 12): string[] {
   }
   [...counts.entries()].sort((a, b) => b[1] - a[1]).forEach(([word]) => add(word));
   return terms.slice(0, max);
+}
+
+/**
+ * The stem a prose word is searched by (`quoting` → `quot`, `exports` → `export`), so the search finds the
+ * code's other forms of it; identifiers and paths are searched as written.
+ */
+export function searchStem(term: string): string {
+  if (!/^[a-z]+$/.test(term)) {
+    return term;
+  }
+  const stem = term.replace(/(ing|ed|es|s)$/, '');
+  return stem.length >= 4 ? stem : term;
 }
 
 /** An extended regular expression matching `term` literally, its first letter in either case. */
@@ -110,7 +129,7 @@ export async function architectContext(
   const lines: string[] = [];
   let used = 0;
   for (const term of terms) {
-    const hits = await access.grep(termPattern(term), 20).catch(() => []);
+    const hits = await access.grep(termPattern(searchStem(term)), 20).catch(() => []);
     for (const path of new Set(hits.map((h) => h.path))) {
       score.set(path, (score.get(path) ?? 0) + 1);
     }
@@ -124,7 +143,7 @@ export async function architectContext(
   }
   for (const path of access.files) {
     const lower = path.toLowerCase();
-    const inPath = terms.filter((t) => lower.includes(t.toLowerCase())).length;
+    const inPath = terms.filter((t) => lower.includes(searchStem(t).toLowerCase())).length;
     if (inPath > 0) {
       score.set(path, (score.get(path) ?? 0) + 2 * inPath);
     }

@@ -38,7 +38,7 @@ export interface EnginePairRunnerOptions {
   db: Database;
   /**
    * The process's model manager (one per worker); each job gets a session from it, and the catalog
-   * entry of an alias (`samples`).
+   * entry of an alias (`samples`, `temperature`).
    */
   models: Pick<ModelManager, 'forTicket' | 'entry'>;
   /** Docker sandbox provider (warm pool). */
@@ -107,7 +107,7 @@ async function runOnce(o: EnginePairRunnerOptions, input: PairJobInput): Promise
       });
       return session;
     },
-    { samplesOf: (alias) => o.models.entry(alias).samples },
+    { settingsOf: (alias) => o.models.entry(alias) },
   );
   const sandbox = await o.sandboxes.acquire({
     image: policy.sandbox.image,

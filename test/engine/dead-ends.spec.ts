@@ -126,9 +126,9 @@ describe('pair protocol without dead ends (real sandbox, git, PGlite, scripted M
       (e) => e.kind === 'pair.agent_started' && e.data.role === 'developer',
     );
     expect(started.map((e) => [e.data.alias, e.data.temperature])).toEqual([
-      ['script', 0.1],
-      ['script', 0.4],
-      ['script-strong', 0.1],
+      ['script', 0.2],
+      ['script', 0.5],
+      ['script-strong', 0.2],
     ]);
   }, 120_000);
 });

@@ -126,7 +126,7 @@ export async function prepareRun(
     const manager = new ModelManager({ catalog, logger });
     const models = sessionModels(
       (used) => manager.forTicket({ policy, priority: policy.priority, ...(used ? { used } : {}) }),
-      { samplesOf: (alias) => manager.entry(alias).samples },
+      { settingsOf: (alias) => manager.entry(alias) },
     );
     return { manager, models };
   };

@@ -11,7 +11,12 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AgentModels, ModelUsage, PairRole } from '../../src/agents/agent-models.js';
+import type {
+  AgentModels,
+  AliasSettings,
+  ModelUsage,
+  PairRole,
+} from '../../src/agents/agent-models.js';
 import type { PairSandbox, PairWorkspace, RunPairOptions } from '../../src/agents/pair-engine.js';
 import { createMemoryRunStore } from '../../src/agents/run-store.js';
 import type { Ticket } from '../../src/agents/ticket.js';
@@ -358,7 +363,7 @@ export class FakeModels implements AgentModels {
   private restored: ModelUsage | null = null;
   /** Usage reported for each call. */
   tokensPerCall = { inputTokens: 100, outputTokens: 10 };
-  /** Samples per attempt by alias (`AgentModels.samples`); absent: one. */
+  /** Samples per attempt by alias (`AgentModels.settings`); absent: one. */
   samplesByAlias: Record<string, number> = {};
 
   constructor(
@@ -408,8 +413,9 @@ export class FakeModels implements AgentModels {
     });
   }
 
-  samples(role: PairRole): number {
-    return this.samplesByAlias[this.alias(role)] ?? 1;
+  settings(role: PairRole): AliasSettings {
+    const samples = this.samplesByAlias[this.alias(role)];
+    return samples === undefined ? {} : { samples };
   }
 
   escalate(role: PairRole): string | null {

@@ -59,7 +59,8 @@ export async function runPhaseAgent<T>(run: PairRun, ask: PhaseAsk<T>): Promise<
   const files = await o.workspace.listFiles();
   const map = await buildRepoMap(files, (p) => o.sandbox.readFile(p));
   const sample = ask.sample ?? 0;
-  const temperature = attemptTemperature(cp.attempts, sample);
+  const base = o.models.settings?.(ask.role).temperature;
+  const temperature = attemptTemperature(cp.attempts, sample, base);
   await run.event('pair.agent_started', {
     role: ask.role,
     phase: cp.phase,

@@ -34,7 +34,8 @@ interface FailedSample {
 
 /** One green step (see the module comment). */
 export async function greenPhase(run: PairRun): Promise<void> {
-  const samples = Math.min(MAX_SAMPLES, Math.max(1, run.o.models.samples?.('developer') ?? 1));
+  const wanted = run.o.models.settings?.('developer').samples ?? 1;
+  const samples = Math.min(MAX_SAMPLES, Math.max(1, wanted));
   let best: FailedSample | null = null;
   for (let sample = 0; sample < samples; sample++) {
     const outcome = await greenSample(run, sample);

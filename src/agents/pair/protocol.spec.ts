@@ -227,11 +227,11 @@ describe('retries', () => {
     const temperatures = p.models.requests
       .filter((r) => r.role === 'developer')
       .map((r) => r.request.temperature);
-    expect(temperatures).toEqual([0.1, 0.1, 0.1, 0.4, 0.4]);
+    expect(temperatures).toEqual([0.2, 0.2, 0.2, 0.5, 0.5]);
     expect(kinds(p, 'pair.agent_started').map((d) => [d.role, d.attempt, d.temperature])).toEqual([
-      ['tester', 1, 0.1],
-      ['developer', 1, 0.1],
-      ['developer', 2, 0.4],
+      ['tester', 1, 0.2],
+      ['developer', 1, 0.2],
+      ['developer', 2, 0.5],
     ]);
   });
 });
@@ -258,7 +258,7 @@ describe('samples', () => {
     ]);
     // The second sample started from the committed state, not from the first sample's change.
     const second = p.models.requests.find((r) => r.request.conversation === 'job-1/green-1/0.0.s1');
-    expect(second?.request.temperature).toBe(0.3);
+    expect(second?.request.temperature).toBe(0.4);
     expect(record.cycles[0]!.attempts).toEqual({ red: 1, green: 1 });
     expect(p.models.pending).toBe(0);
   });

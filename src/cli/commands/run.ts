@@ -91,7 +91,7 @@ export async function runLocalTicket(options: RunLocalTicketOptions): Promise<Ru
         models: sessionModels(
           (used) =>
             manager.forTicket({ policy, priority: policy.priority, ...(used ? { used } : {}) }),
-          { samplesOf: (alias) => manager.entry(alias).samples },
+          { settingsOf: (alias) => manager.entry(alias) },
         ),
         store: createDbRunStore(handle.db),
         jobId,
