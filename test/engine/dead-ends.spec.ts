@@ -3,39 +3,14 @@
  * PGlite and the scripted ModelManager: a red that fails at import time, a disputed test, and what a
  * retry sees. Scripts in test/fixtures/engine/.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RepoPolicy } from '../../src/config/repo-policy.js';
-import { events } from '../../src/db/schema.js';
-import {
-  prepareRun,
-  startSharedSandbox,
-  type EngineRun,
-  type SharedSandbox,
-} from './engine-harness.js';
+import { eventsOf, sharedSandboxRuns, type EngineRun } from './engine-harness.js';
 import { branchLog } from './local-repo.js';
 
-let shared: SharedSandbox;
-let run: EngineRun | undefined;
-
-beforeAll(async () => {
-  shared = await startSharedSandbox();
-}, 60_000);
-
-afterAll(async () => {
-  await shared.close();
-});
-
-afterEach(async () => {
-  await run?.close();
-  run = undefined;
-});
+const runs = sharedSandboxRuns();
 
 const MULTIPLY = 'tandem/8-multiply';
-
-async function eventsOf(r: EngineRun): Promise<{ kind: string; data: Record<string, unknown> }[]> {
-  const rows = await r.db.db.select().from(events);
-  return rows.map((e) => ({ kind: e.kind, data: e.data as Record<string, unknown> }));
-}
 
 /** The first user prompt of every attempt of `step` (answered by `aliases`), in order. */
 async function starts(r: EngineRun, step: string, aliases = ['script']): Promise<string[]> {
@@ -50,7 +25,7 @@ async function starts(r: EngineRun, step: string, aliases = ['script']): Promise
 
 describe('pair protocol without dead ends (real sandbox, git, PGlite, scripted ModelManager)', () => {
   it('commits a red whose new test cannot import a name the code lacks yet', async () => {
-    run = await prepareRun(shared, {
+    const run = await runs.prepare({
       script: 'import-error-red.yaml',
       ticket: 'ticket-multiply.yaml',
     });
@@ -79,7 +54,7 @@ describe('pair protocol without dead ends (real sandbox, git, PGlite, scripted M
   }, 120_000);
 
   it('sends a disputed test back to the tester, who rewrites it', async () => {
-    run = await prepareRun(shared, { script: 'dispute.yaml', ticket: 'ticket-multiply.yaml' });
+    const run = await runs.prepare({ script: 'dispute.yaml', ticket: 'ticket-multiply.yaml' });
     const record = await run.run();
     expect(record.status).toBe('done');
     expect(await branchLog(run.repo, MULTIPLY)).toEqual([
@@ -108,7 +83,7 @@ describe('pair protocol without dead ends (real sandbox, git, PGlite, scripted M
   });
 
   it('shows a retry the diff and the failing assertion of the attempt before, hotter', async () => {
-    run = await prepareRun(shared, {
+    const run = await runs.prepare({
       script: 'escalation.yaml',
       ticket: 'ticket-multiply.yaml',
       policy: escalating,

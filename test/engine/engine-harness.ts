@@ -9,9 +9,11 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { AgentModels } from '../../src/agents/agent-models.js';
 import type { RunRecord } from '../../src/agents/checkpoint.js';
 import { finishLocalTicket } from '../../src/workflow/ticket-store.js';
+import { events } from '../../src/db/schema.js';
 import { createDbRunStore } from '../../src/agents/db-run-store.js';
 import { runPair, type RunPairOptions } from '../../src/agents/pair-engine.js';
 import { sessionModels } from '../../src/agents/session-models.js';
@@ -38,6 +40,39 @@ export interface SharedSandbox {
 }
 
 const logger = createLogger({ level: 'silent' });
+
+/** The events a run recorded (kind and data), in order. */
+export async function eventsOf(
+  r: Pick<EngineRun, 'db'>,
+): Promise<{ kind: string; data: Record<string, unknown> }[]> {
+  const rows = await r.db.db.select().from(events);
+  return rows.map((e) => ({ kind: e.kind, data: e.data as Record<string, unknown> }));
+}
+
+/**
+ * The hooks of a spec file whose tests share one sandbox: started before all, closed after all, and the
+ * test's run closed after each. `prepare` makes a test's run (see {@link prepareRun}).
+ */
+export function sharedSandboxRuns(): { prepare(options: PrepareRunOptions): Promise<EngineRun> } {
+  let shared: SharedSandbox | undefined;
+  let run: EngineRun | undefined;
+  beforeAll(async () => {
+    shared = await startSharedSandbox();
+  }, 60_000);
+  afterAll(async () => {
+    await shared?.close();
+  });
+  afterEach(async () => {
+    await run?.close();
+    run = undefined;
+  });
+  return {
+    async prepare(options) {
+      run = await prepareRun(shared!, options);
+      return run;
+    },
+  };
+}
 
 /** Starts one sandbox (limits of the calc fixture) over a fresh host directory. */
 export async function startSharedSandbox(

@@ -10,6 +10,7 @@
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { afterEach } from 'vitest';
 import { join } from 'node:path';
 import type {
   AgentModels,
@@ -495,3 +496,56 @@ export async function fakePair(o: FakePairOptions): Promise<FakePair> {
     close: () => rm(workTree, { recursive: true, force: true }),
   };
 }
+
+/** The calculator the fake specs work on: `add` only, and its test in the mini suite's language. */
+export const CALC = 'def add(a, b):\n    return a + b\n';
+/** The calculator with `mul`. */
+export const CALC_MUL = `${CALC}\ndef mul(a, b):\n    return a * b\n`;
+/** A test that wants `mul` to multiply. */
+export const TEST_MUL = 'test test_mul: return a * b in calc.py\n';
+
+/** A scripted answer that writes a file. */
+export const write = (path: string, content: string): Pick<FakeAnswer, 'toolCalls'> => ({
+  toolCalls: [{ name: 'write_file', arguments: { path, content } }],
+});
+
+/** A scripted answer that finishes the phase with `args`. */
+export const finish = (args: Record<string, unknown>): Pick<FakeAnswer, 'toolCalls'> => ({
+  toolCalls: [{ name: 'finish', arguments: args }],
+});
+
+/**
+ * A spec file's fake pairs over the calculator: `setUp(script, extra)` makes one (see {@link calcPair}),
+ * closed after each test.
+ */
+export function calcPairs(): (
+  script: FakeAnswer[],
+  extra?: Partial<FakePairOptions>,
+) => Promise<FakePair> {
+  let pair: FakePair | undefined;
+  afterEach(async () => {
+    await pair?.close();
+    pair = undefined;
+  });
+  return async (script, extra = {}) => {
+    pair = await calcPair(script, extra);
+    return pair;
+  };
+}
+
+/** A fake pair over the calculator with the mini suite; the caller closes it. */
+export function calcPair(
+  script: FakeAnswer[],
+  extra: Partial<FakePairOptions> = {},
+): Promise<FakePair> {
+  return fakePair({
+    files: { 'calc.py': CALC, 'tests/test_add.t': 'test test_add: def add in calc.py\n' },
+    suite: miniSuite,
+    script,
+    ...extra,
+  });
+}
+
+/** The data of the events of `kind` a fake run recorded, in order. */
+export const eventsOfKind = (p: FakePair, kind: string): Record<string, unknown>[] =>
+  p.store.events.filter((e) => e.kind === kind).map((e) => e.data);

@@ -2,29 +2,26 @@
  * A protocol without dead ends, with fakes (test/engine/fake-pair.ts): a red that fails to load because
  * the code lacks a name, disputes, what a retry sees, temperatures, and samples chosen by the tests.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  fakePair,
+  CALC,
+  CALC_MUL,
+  TEST_MUL,
+  calcPairs,
+  eventsOfKind,
+  finish,
   miniSuite,
+  write,
   type FakeAnswer,
   type FakePair,
 } from '../../../test/engine/fake-pair.js';
 import { runPair } from './run-pair.js';
 
-const CALC = 'def add(a, b):\n    return a + b\n';
-const CALC_MUL = `${CALC}\ndef mul(a, b):\n    return a * b\n`;
 const CALC_ZERO = `${CALC}\ndef mul(a, b):\n    return 0\n`;
-const TEST_MUL = 'test test_mul: return a * b in calc.py\n';
 const TEST_IMPORT = 'import mul from calc.py\ntest test_mul: return a * b in calc.py\n';
 /** A wrong test: it wants a sum from `mul`. */
 const TEST_WRONG = 'test test_mul: return a + b + 0 in calc.py\n';
 
-const write = (path: string, content: string) => ({
-  toolCalls: [{ name: 'write_file', arguments: { path, content } }],
-});
-const finish = (args: Record<string, unknown>) => ({
-  toolCalls: [{ name: 'finish', arguments: args }],
-});
 const tester = (step: string, extra: Partial<FakeAnswer> = {}) => ({
   role: 'tester' as const,
   step,
@@ -36,28 +33,9 @@ const developer = (step: string, extra: Partial<FakeAnswer> = {}) => ({
   ...extra,
 });
 
-let pair: FakePair | undefined;
+const setUp = calcPairs();
 
-afterEach(async () => {
-  await pair?.close();
-  pair = undefined;
-});
-
-async function setUp(
-  script: FakeAnswer[],
-  extra: Partial<Parameters<typeof fakePair>[0]> = {},
-): Promise<FakePair> {
-  pair = await fakePair({
-    files: { 'calc.py': CALC, 'tests/test_add.t': 'test test_add: def add in calc.py\n' },
-    suite: miniSuite,
-    script,
-    ...extra,
-  });
-  return pair;
-}
-
-const kinds = (p: FakePair, kind: string) =>
-  p.store.events.filter((e) => e.kind === kind).map((e) => e.data);
+const kinds = eventsOfKind;
 /** The first user prompt of each attempt of `step`. */
 const starts = (p: FakePair, step: string) =>
   p.models.requests

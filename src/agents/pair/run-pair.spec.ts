@@ -3,26 +3,20 @@
  * pytest-like suite, and scripted models. Fast checks of the phase logic; what depends on real runners,
  * git and Docker is in test/engine/.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Checkpoint } from '../checkpoint.js';
 import {
-  fakePair,
+  CALC,
+  CALC_MUL,
+  TEST_MUL,
+  calcPairs,
+  eventsOfKind,
+  finish,
   miniSuite,
+  write,
   type FakeAnswer,
-  type FakePair,
 } from '../../../test/engine/fake-pair.js';
 import { runPair } from './run-pair.js';
-
-const CALC = 'def add(a, b):\n    return a + b\n';
-const CALC_MUL = `${CALC}\ndef mul(a, b):\n    return a * b\n`;
-const TEST_MUL = 'test test_mul: return a * b in calc.py\n';
-
-const write = (path: string, content: string) => ({
-  toolCalls: [{ name: 'write_file', arguments: { path, content } }],
-});
-const finish = (args: Record<string, unknown>) => ({
-  toolCalls: [{ name: 'finish', arguments: args }],
-});
 
 /** A one-criterion ticket done in one red/green cycle. */
 const ONE_CYCLE: FakeAnswer[] = [
@@ -32,28 +26,9 @@ const ONE_CYCLE: FakeAnswer[] = [
   { role: 'developer', step: 'green-1', ...finish({ summary: 'add mul' }) },
 ];
 
-let pair: FakePair | undefined;
+const setUp = calcPairs();
 
-afterEach(async () => {
-  await pair?.close();
-  pair = undefined;
-});
-
-async function setUp(
-  script: FakeAnswer[],
-  extra: Partial<Parameters<typeof fakePair>[0]> = {},
-): Promise<FakePair> {
-  pair = await fakePair({
-    files: { 'calc.py': CALC, 'tests/test_add.t': 'test test_add: def add in calc.py\n' },
-    suite: miniSuite,
-    script,
-    ...extra,
-  });
-  return pair;
-}
-
-const kinds = (p: FakePair, kind: string) =>
-  p.store.events.filter((e) => e.kind === kind).map((e) => e.data);
+const kinds = eventsOfKind;
 
 describe('runPair with fakes', () => {
   it('works a criterion red → green → final and pushes every commit before the next', async () => {
