@@ -19,7 +19,10 @@ afterEach(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-/** pglite.wasm, initdb.wasm and pgvector's vector.so (unpacked from the extension's bundle). */
+/**
+ * Every WebAssembly module a worker process compiles: pglite.wasm, initdb.wasm, pgvector's vector.so
+ * (unpacked from the extension's bundle), and tree-sitter's runtime and grammars (the agents' code index).
+ */
 async function wasmModules(): Promise<string[]> {
   const pgliteDist = dirname(require.resolve('@electric-sql/pglite'));
   const vectorDist = dirname(require.resolve('@electric-sql/pglite-pgvector'));
@@ -27,15 +30,20 @@ async function wasmModules(): Promise<string[]> {
   expect(bundle).toBeDefined();
   scratch = await mkdtemp(join(tmpdir(), 'tandem-wasm-'));
   await execa('tar', ['-xzf', join(vectorDist, bundle!), '-C', scratch]);
+  // The flag is process-wide: the agents' tree-sitter (runtime and grammars) runs in the same worker.
+  const treeSitter = dirname(require.resolve('web-tree-sitter'));
+  const grammars = join(dirname(require.resolve('@vscode/tree-sitter-wasm/package.json')), 'wasm');
   return [
     join(pgliteDist, 'pglite.wasm'),
     join(pgliteDist, 'initdb.wasm'),
     join(scratch, 'lib/postgresql/vector.so'),
+    join(treeSitter, 'web-tree-sitter.wasm'),
+    ...(await readdir(grammars)).filter((f) => f.endsWith('.wasm')).map((f) => join(grammars, f)),
   ];
 }
 
 describe('PGlite tuning', () => {
-  it('compiles every function of PGlite’s WebAssembly modules with Liftoff alone', async () => {
+  it('compiles every function of every WebAssembly module a worker loads with Liftoff alone', async () => {
     for (const file of await wasmModules()) {
       // Eager compilation: every function now, not on first call; a Liftoff bailout is fatal here.
       const result = await execa(

@@ -47,6 +47,11 @@ describe('embedded model check at start-up', () => {
     );
     expect(states).toEqual([
       { alias: 'local-coder', model: DEFAULT_CATALOG.models['local-coder']!.model, cached: false },
+      {
+        alias: 'local-coder-7b',
+        model: DEFAULT_CATALOG.models['local-coder-7b']!.model,
+        cached: false,
+      },
     ]);
     const [line] = out.lines();
     expect(line).toMatchObject({ level: 40, alias: 'local-coder', modelsDir: dir });
@@ -89,7 +94,10 @@ describe('embedded model check at start-up', () => {
       createLogger({ level: 'info', destination: out.stream }),
       (model, directory) => Promise.resolve(`${directory}/${model.split('/').at(-1)}`),
     );
-    expect(states.map((s) => [s.alias, s.cached])).toEqual([['local-coder', true]]);
+    expect(states.map((s) => [s.alias, s.cached])).toEqual([
+      ['local-coder', true],
+      ['local-coder-7b', true],
+    ]);
     expect(out.lines()[0]).toMatchObject({ level: 30, msg: 'embedded model ready' });
   });
 });
