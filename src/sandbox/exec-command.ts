@@ -198,12 +198,14 @@ export async function execCommand(
   } finally {
     timers.forEach(clearTimeout);
     options.signal?.removeEventListener('abort', onAbort);
+    // Our half of the hijacked connection stays open after the engine ended its own (a command
+    // killed by an abort leaves it so), and an open socket keeps the process alive after its work.
+    stream.destroy();
   }
   const durationMs = now() - started;
   lines?.stdout.end();
   lines?.stderr.end();
   if (outcome === 'gave-up') {
-    stream.destroy();
     throw new SandboxError(
       `a command did not end ${GIVE_UP_MS} ms after it was killed; the sandbox is unusable`,
       ctx.container.id,
@@ -371,6 +373,7 @@ async function killAll(ctx: ExecContext): Promise<void> {
     stream.once('close', resolve);
     stream.once('error', () => resolve());
   });
+  stream.destroy();
 }
 
 /** Kills the process group the supervisor recorded for `nonce`, through a second exec as the same user. */
@@ -385,5 +388,7 @@ done`;
     AttachStdout: false,
     AttachStderr: false,
   });
-  await exec.start({ Detach: true });
+  // Even detached, the engine answers on a stream that stays open: close it, or it keeps the process alive.
+  const answer = (await exec.start({ Detach: true })) as unknown as Duplex | undefined;
+  answer?.destroy();
 }

@@ -12,11 +12,7 @@ import type { Diagnosis } from '../../agents/checkpoint.js';
 import type { PairProgress } from '../../agents/pair-engine.js';
 import { InterruptedError, TandemError } from '../../errors/index.js';
 import { createLogger } from '../../log/logger.js';
-import {
-  localRunWorkerId,
-  runLocalTicket,
-  type LocalRun,
-} from '../../eval/run-local-ticket.js';
+import { localRunWorkerId, runLocalTicket, type LocalRun } from '../../eval/run-local-ticket.js';
 import { LABELS } from '../../sandbox/container-options.js';
 import { tlsTrustHint } from '../../sandbox/tls-trust-hint.js';
 
@@ -195,7 +191,9 @@ export function formatBlockedOutput(
     .filter((l) => l !== '');
   const out: string[] = [];
   if (lines.length > 0) {
-    out.push(`last output (${Math.min(lines.length, LAST_OUTPUT_LINES)} of ${lines.length} lines):`);
+    out.push(
+      `last output (${Math.min(lines.length, LAST_OUTPUT_LINES)} of ${lines.length} lines):`,
+    );
     out.push(...lines.slice(-LAST_OUTPUT_LINES).map((l) => `  | ${l}`));
   }
   const hint =
