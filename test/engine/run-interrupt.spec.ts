@@ -6,7 +6,8 @@
  */
 import { readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import type { Readable } from 'node:stream';
+import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { localJobId } from '../../src/cli/commands/run.js';
 import { createDatabase } from '../../src/db/create-database.js';
@@ -60,7 +61,10 @@ async function slowSetupRepo(): Promise<Awaited<ReturnType<typeof makeLocalRepo>
 }
 
 /** Resolves once `pattern` appears in the child's stderr (rejects when it exits first). */
-function stderrShows(child: ResultPromise, pattern: string): Promise<string> {
+function stderrShows(
+  child: { stderr: Readable | null } & PromiseLike<unknown>,
+  pattern: string,
+): Promise<string> {
   let seen = '';
   return new Promise((resolve, reject) => {
     child.stderr!.on('data', (chunk: Buffer) => {

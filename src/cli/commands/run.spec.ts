@@ -131,7 +131,7 @@ describe('formatBlockedOutput', () => {
     expect(lines.at(-1)).toMatch(/^hint: .*set TANDEM_SANDBOX_CA_CERTS to a PEM file/);
     // Not a setup, or no TLS failure: no hint.
     expect(
-      formatBlockedOutput({ reason: 'cycles_exhausted', lastTestOutput: output }, false).at(-1),
+      formatBlockedOutput({ reason: 'budget_cycles', lastTestOutput: output }, false).at(-1),
     ).not.toMatch(/^hint/);
     expect(formatBlockedOutput({ reason: 'setup_failed', lastTestOutput: '' }, false)).toEqual([]);
   });
