@@ -104,10 +104,12 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
         }
       : {}),
   });
-  const { orphansRemoved, missingImages } = await sandboxes.start().catch(async (error: unknown) => {
-    await sandboxes.close().catch(() => undefined);
-    throw error;
-  });
+  const { orphansRemoved, missingImages } = await sandboxes
+    .start()
+    .catch(async (error: unknown) => {
+      await sandboxes.close().catch(() => undefined);
+      throw error;
+    });
   const progress = createDownloadProgress(logger, options.progressStream);
   const models = new ModelManager({
     catalog,

@@ -52,7 +52,9 @@ export class OutputLines {
       return;
     }
     const line =
-      raw.length > MAX_OUTPUT_LINE_CHARS ? `${raw.slice(0, MAX_OUTPUT_LINE_CHARS)}…` : raw.trimEnd();
+      raw.length > MAX_OUTPUT_LINE_CHARS
+        ? `${raw.slice(0, MAX_OUTPUT_LINE_CHARS)}…`
+        : raw.trimEnd();
     if (line === '' || this.skip(line)) {
       return;
     }

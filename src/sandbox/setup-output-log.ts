@@ -50,7 +50,15 @@ export function setupOutputLog(logger: Logger, caConfigured = false): SandboxObs
         }
         const hint = tlsTrustHint(last.join('\n'), caConfigured);
         logger.warn(
-          { jobId, command, exitCode, timedOut, durationMs, lastLines: last, ...(hint ? { hint } : {}) },
+          {
+            jobId,
+            command,
+            exitCode,
+            timedOut,
+            durationMs,
+            lastLines: last,
+            ...(hint ? { hint } : {}),
+          },
           'first sandbox command failed',
         );
       },

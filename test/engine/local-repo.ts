@@ -39,6 +39,29 @@ export async function makeLocalRepo(script: string): Promise<{
   return { dir, repo, dataDir: join(dir, 'data'), catalog };
 }
 
+/**
+ * `tandem run` on `ticket.yaml` as one node process (no npx/tsx wrapper), so a signal sent to the child
+ * reaches the runner itself.
+ */
+export function tandemRun(local: { repo: string; dataDir: string; catalog: string }) {
+  return execa(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'run',
+      '--repo',
+      local.repo,
+      '--ticket',
+      join(FIXTURES, 'ticket.yaml'),
+      '--catalog',
+      local.catalog,
+    ],
+    { reject: false, env: { TANDEM_DATA_DIR: local.dataDir, LOG_LEVEL: 'warn' } },
+  );
+}
+
 /** `git log` of the ticket branch since main: subject and trailers per commit, oldest first. */
 export async function branchLog(repo: string, branch: string): Promise<string[]> {
   const out = await execa('git', [

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { localJobId } from '../../src/cli/commands/run.js';
 import { createDatabase } from '../../src/db/create-database.js';
 import { runs } from '../../src/db/schema.js';
-import { FIXTURES, makeLocalRepo } from './local-repo.js';
+import { makeLocalRepo, tandemRun } from './local-repo.js';
 
 let dir = '';
 let jobLabel = '';
@@ -90,23 +90,7 @@ describe('tandem run interrupted during setup (real process, real Docker sandbox
       const local = await slowSetupRepo();
       dir = local.dir;
       jobLabel = `dev.tandem.job=${localJobId(7, await realpath(local.repo))}`;
-      // One node process (no npx/tsx wrapper), so the signal reaches the runner itself.
-      const child = execa(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          'src/cli/main.ts',
-          'run',
-          '--repo',
-          local.repo,
-          '--ticket',
-          join(FIXTURES, 'ticket.yaml'),
-          '--catalog',
-          local.catalog,
-        ],
-        { reject: false, env: { TANDEM_DATA_DIR: local.dataDir, LOG_LEVEL: 'warn' } },
-      );
+      const child = tandemRun(local);
       // The setup's own output, printed while it runs: the container exists and the setup is under way.
       const before = await stderrShows(child, '| installing dependencies');
       expect(before).toMatch(/\[\d+\.\ds\] opening the workspace/);

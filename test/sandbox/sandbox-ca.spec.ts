@@ -19,6 +19,8 @@ import { tlsTrustHint } from '../../src/sandbox/tls-trust-hint.js';
 import { docker, makeProvider, request, workerContainers } from './sandbox-harness.js';
 
 let dir = '';
+/** openssl options for a new P-256 key, unencrypted (fast to make). */
+const NEW_EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 const cleanups: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
@@ -26,11 +28,7 @@ beforeAll(async () => {
   await openssl([
     'req',
     '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
+    ...NEW_EC_KEY,
     '-keyout',
     join(dir, 'ca.key'),
     '-out',
@@ -65,20 +63,7 @@ async function leafFor(ip: string): Promise<{ key: string; cert: string }> {
   const cert = join(dir, `${ip}.pem`);
   const ext = join(dir, `${ip}.ext`);
   await writeFile(ext, `subjectAltName=IP:${ip}\n`);
-  await openssl([
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    csr,
-    '-subj',
-    '/CN=proxy',
-  ]);
+  await openssl(['req', ...NEW_EC_KEY, '-keyout', key, '-out', csr, '-subj', '/CN=proxy']);
   await openssl([
     'x509',
     '-req',

@@ -22,14 +22,14 @@ const progress: PairProgress = {
   message: 'running the tests',
 };
 
-describe('progressDisplay', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: 1_000_000 });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+beforeEach(() => {
+  vi.useFakeTimers({ now: 1_000_000 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
+describe('progressDisplay', () => {
   it('on a TTY redraws one line every second with the elapsed time moving on', () => {
     const writes: string[] = [];
     const display = progressDisplay({ write: (t) => writes.push(t), tty: true });
@@ -64,13 +64,6 @@ describe('progressDisplay', () => {
 });
 
 describe('progressDisplay before the pair (stages and setup output)', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: 1_000_000 });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it('shows stages from the first second, the setup output under them, then a count past the cap', () => {
     const writes: string[] = [];
     const display = progressDisplay({
