@@ -23,7 +23,7 @@ const result = (overrides: Partial<ExecResult>): { result: ExecResult } => ({
     oomKilled: false,
     diskLimitExceeded: false,
     ...overrides,
-  } as ExecResult,
+  },
 });
 
 describe('setupOutputLog', () => {
