@@ -43,7 +43,10 @@ export async function makeLocalRepo(script: string): Promise<{
  * `tandem run` on `ticket.yaml` as one node process (no npx/tsx wrapper), so a signal sent to the child
  * reaches the runner itself.
  */
-export function tandemRun(local: { repo: string; dataDir: string; catalog: string }) {
+export function tandemRun(
+  local: { repo: string; dataDir: string; catalog: string },
+  env: Record<string, string> = {},
+) {
   return execa(
     process.execPath,
     [
@@ -58,7 +61,7 @@ export function tandemRun(local: { repo: string; dataDir: string; catalog: strin
       '--catalog',
       local.catalog,
     ],
-    { reject: false, env: { TANDEM_DATA_DIR: local.dataDir, LOG_LEVEL: 'warn' } },
+    { reject: false, env: { TANDEM_DATA_DIR: local.dataDir, LOG_LEVEL: 'warn', ...env } },
   );
 }
 

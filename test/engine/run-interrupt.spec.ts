@@ -80,6 +80,19 @@ function stderrShows(
   });
 }
 
+describe('tandem run: extra CA certificates (TANDEM_SANDBOX_CA_CERTS)', () => {
+  it('an unusable file stops the run before anything starts, naming the setting', async () => {
+    const local = await makeLocalRepo('one-cycle.yaml');
+    dir = local.dir;
+    const missing = join(local.dir, 'proxy-ca.pem');
+    const result = await tandemRun(local, { TANDEM_SANDBOX_CA_CERTS: missing });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('TANDEM_SANDBOX_CA_CERTS');
+    expect(result.stderr).toContain(`${missing} does not exist`);
+    expect(result.stderr).not.toContain('opening the workspace');
+  }, 60_000);
+});
+
 describe('tandem run interrupted during setup (real process, real Docker sandbox)', () => {
   it.each([
     ['SIGINT', 130],
