@@ -34,29 +34,32 @@ async function containersOf(label: string): Promise<string[]> {
   return out.stdout.split('\n').filter(Boolean);
 }
 
-/** A repository whose policy's setup prints a line, then sleeps far longer than the test. */
-async function slowSetupRepo(): Promise<Awaited<ReturnType<typeof makeLocalRepo>>> {
-  const local = await makeLocalRepo('one-cycle.yaml');
-  const policyFile = join(local.repo, '.tandem.yml');
-  const policy = await readFile(policyFile, 'utf8');
-  await writeFile(
-    policyFile,
-    policy.replace(
-      'sandbox:\n',
-      "sandbox:\n  setup: [sh, -c, 'echo installing dependencies; exec sleep 600']\n",
-    ),
-  );
+/** Rewrites the repository's `.tandem.yml` with `change` and commits it. */
+async function commitPolicy(repo: string, change: (policy: string) => string): Promise<void> {
+  const policyFile = join(repo, '.tandem.yml');
+  await writeFile(policyFile, change(await readFile(policyFile, 'utf8')));
   await execa('git', [
     '-C',
-    local.repo,
+    repo,
     '-c',
     'user.name=t',
     '-c',
     'user.email=t@t',
     'commit',
     '-qam',
-    'slow setup',
+    'policy',
   ]);
+}
+
+/** A repository whose policy's setup prints a line, then sleeps far longer than the test. */
+async function slowSetupRepo(): Promise<Awaited<ReturnType<typeof makeLocalRepo>>> {
+  const local = await makeLocalRepo('one-cycle.yaml');
+  await commitPolicy(local.repo, (policy) =>
+    policy.replace(
+      'sandbox:\n',
+      "sandbox:\n  setup: [sh, -c, 'echo installing dependencies; exec sleep 600']\n",
+    ),
+  );
   return local;
 }
 
@@ -80,8 +83,8 @@ function stderrShows(
   });
 }
 
-describe('tandem run: extra CA certificates (TANDEM_SANDBOX_CA_CERTS)', () => {
-  it('an unusable file stops the run before anything starts, naming the setting', async () => {
+describe('tandem run refuses bad settings before anything starts', () => {
+  it('an unusable TANDEM_SANDBOX_CA_CERTS file, naming the setting', async () => {
     const local = await makeLocalRepo('one-cycle.yaml');
     dir = local.dir;
     const missing = join(local.dir, 'proxy-ca.pem');
@@ -89,6 +92,20 @@ describe('tandem run: extra CA certificates (TANDEM_SANDBOX_CA_CERTS)', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('TANDEM_SANDBOX_CA_CERTS');
     expect(result.stderr).toContain(`${missing} does not exist`);
+    expect(result.stderr).not.toContain('opening the workspace');
+  }, 60_000);
+
+  it('a policy alias the catalog lacks, naming the aliases it has', async () => {
+    const local = await makeLocalRepo('one-cycle.yaml');
+    dir = local.dir;
+    await commitPolicy(local.repo, (p) =>
+      p.replace('developer: { alias: script }', 'developer: { alias: scirpt }'),
+    );
+    const result = await tandemRun(local);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(
+      /models\.developer\.alias: unknown model alias "scirpt"; the server catalog has: .*script/,
+    );
     expect(result.stderr).not.toContain('opening the workspace');
   }, 60_000);
 });
