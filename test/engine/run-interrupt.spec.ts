@@ -2,7 +2,8 @@
  * `tandem run` stopped by SIGINT (Ctrl-C) or SIGTERM while the setup command runs: a real node process,
  * a real Docker sandbox, a setup that would run for minutes. The run must print the setup's output as
  * it comes, stop at once, remove its sandbox container, exit 128 + the signal's number, and leave the
- * run resumable.
+ * run resumable. Also: settings that cannot work (a CA file, a policy alias) stop it before anything
+ * starts.
  */
 import { readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
