@@ -19,6 +19,17 @@ export async function makeLocalRepo(script: string): Promise<{
   await rename(join(repo, 'gitignore.txt'), join(repo, '.gitignore'));
   await rename(join(repo, 'tandem.yml'), join(repo, '.tandem.yml'));
   await execa('git', ['init', '-q', '-b', 'main', repo]);
+  await commitAll(repo, 'calc');
+  const catalog = join(dir, 'catalog.yaml');
+  await writeFile(
+    catalog,
+    `models:\n  script:\n    provider: scripted\n    model: demo\n    script: ${resolve(FIXTURES, script)}\n  script-strong:\n    provider: scripted\n    model: demo-strong\n    script: ${resolve(FIXTURES, script)}\n`,
+  );
+  return { dir, repo, dataDir: join(dir, 'data'), catalog };
+}
+
+/** Commits everything in `repo`'s work tree (a fixed test author). */
+export async function commitAll(repo: string, message: string): Promise<void> {
   await execa('git', ['-C', repo, 'add', '-A']);
   await execa('git', [
     '-C',
@@ -29,14 +40,8 @@ export async function makeLocalRepo(script: string): Promise<{
     'user.email=t@t',
     'commit',
     '-qm',
-    'calc',
+    message,
   ]);
-  const catalog = join(dir, 'catalog.yaml');
-  await writeFile(
-    catalog,
-    `models:\n  script:\n    provider: scripted\n    model: demo\n    script: ${resolve(FIXTURES, script)}\n  script-strong:\n    provider: scripted\n    model: demo-strong\n    script: ${resolve(FIXTURES, script)}\n`,
-  );
-  return { dir, repo, dataDir: join(dir, 'data'), catalog };
 }
 
 /**

@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { localJobId } from '../../src/cli/commands/run.js';
 import { createDatabase } from '../../src/db/create-database.js';
 import { runs } from '../../src/db/schema.js';
-import { makeLocalRepo, tandemRun } from './local-repo.js';
+import { commitAll, makeLocalRepo, tandemRun } from './local-repo.js';
 
 let dir = '';
 let jobLabel = '';
@@ -39,17 +39,7 @@ async function containersOf(label: string): Promise<string[]> {
 async function commitPolicy(repo: string, change: (policy: string) => string): Promise<void> {
   const policyFile = join(repo, '.tandem.yml');
   await writeFile(policyFile, change(await readFile(policyFile, 'utf8')));
-  await execa('git', [
-    '-C',
-    repo,
-    '-c',
-    'user.name=t',
-    '-c',
-    'user.email=t@t',
-    'commit',
-    '-qam',
-    'policy',
-  ]);
+  await commitAll(repo, 'policy');
 }
 
 /** A repository whose policy's setup prints a line, then sleeps far longer than the test. */
