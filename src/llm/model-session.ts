@@ -226,8 +226,11 @@ export class ModelSession {
       try {
         prepared = await prepareRequest(alias, entry, counter, request, shrink);
         this.noteFit(alias, prepared);
+        const { repositoryId } = this.options;
         release = await s.gate.acquire(alias, {
           priority: this.options.priority ?? 5,
+          // Slots are shared fairly between repositories (the Resource Director's weighted fair share).
+          ...(repositoryId === undefined ? {} : { tenant: String(repositoryId) }),
           ...(signal ? { signal } : {}),
         });
         timer = setTimeout(() => timeout.abort(), entry.timeoutSeconds * 1_000);
