@@ -352,7 +352,7 @@ export class ModelSession {
     if (recorder === undefined) {
       return;
     }
-    const { repositoryId, ticketId, runId } = this.options;
+    const { repositoryId, ticketId, requestId, runId } = this.options;
     try {
       await recorder.record({
         alias,
@@ -361,6 +361,7 @@ export class ModelSession {
         role,
         ...(repositoryId === undefined ? {} : { repositoryId }),
         ...(ticketId === undefined ? {} : { ticketId }),
+        ...(requestId === undefined ? {} : { requestId }),
         ...(runId === undefined ? {} : { runId }),
         inputTokens: response?.usage.inputTokens ?? 0,
         outputTokens: response?.usage.outputTokens ?? 0,

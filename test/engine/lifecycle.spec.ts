@@ -4,6 +4,8 @@
  *   continues in a "new process" (new ModelManager and session, workspace re-opened) with budgets and
  *   commits intact, also on "another host" without the job's git dir (the checkpoint is never ahead
  *   of the remote branch);
+ * - pause: a run paused between steps (the Resource Director) finishes its step, keeps the checkpoint and
+ *   resumes from it;
  * - setup: the policy's setup command runs once before the first test run, with the network when the
  *   policy says `network: setup`; a failing setup blocks the ticket.
  */
@@ -146,6 +148,33 @@ describe('pair engine resume (real sandbox, git, PGlite, scripted ModelManager)'
       tried: [],
     });
     expect(await run.workspace.head()).toBe(run.workspace.baseCommit);
+    await run.restart();
+    const record = await run.run();
+    expect(record.status).toBe('done');
+    expect(await branchLog(run.repo, BRANCH)).toHaveLength(4);
+    expect(record.cycles[0]!.attempts).toEqual({ red: 1, green: 1 });
+  }, 180_000);
+
+  it('pauses between steps without aborting the step in flight, and resumes from that checkpoint', async () => {
+    run = await prepareRun(shared, { script: 'two-cycles.yaml' });
+    const pause = new AbortController();
+    const reason = new Error('higher-priority work waits');
+    let testRuns = 0;
+    await expect(
+      run.run({
+        pause: pause.signal,
+        onProgress: (p) => {
+          // During red-1's verification (the second test run): a stop would abort it, a pause lets it finish.
+          if (p.message === 'running the tests' && ++testRuns === 2) {
+            pause.abort(reason);
+          }
+        },
+      }),
+    ).rejects.toBe(reason);
+    const [paused] = await run.db.db.select().from(runs);
+    // The red step finished: its commit is pushed and the checkpoint moved on to green.
+    expect(Checkpoint.parse(paused!.checkpoint)).toMatchObject({ phase: 'green', cycle: 1 });
+    expect(await branchLog(run.repo, BRANCH)).toHaveLength(1);
     await run.restart();
     const record = await run.run();
     expect(record.status).toBe('done');
