@@ -53,12 +53,21 @@ export interface PolicyCaps {
 function cappedValues(policy: RepoPolicy): [string, number, keyof PolicyCaps][] {
   const { tokensPerDay, costUsdPerMonth } = policy.quotas;
   return [
-    ['maxActiveTickets', policy.maxActiveTickets, 'activeTickets'],
+    ['sandbox.cpus', policy.sandbox.cpus, 'sandboxCpus'],
+    ['sandbox.memoryMb', policy.sandbox.memoryMb, 'sandboxMemoryMb'],
+    ['sandbox.commandTimeoutSeconds', policy.sandbox.commandTimeoutSeconds, 'commandSeconds'],
+    ['budgets.tokens', policy.budgets.tokens, 'ticketTokens'],
+    ['budgets.costUsd', policy.budgets.costUsd, 'ticketCostUsd'],
+    ['budgets.minutes', policy.budgets.minutes, 'ticketMinutes'],
+    ['budgets.revisions', policy.budgets.revisions, 'revisions'],
     ['budgets.requestTokens', policy.budgets.requestTokens, 'requestTokens'],
     ['budgets.requestCostUsd', policy.budgets.requestCostUsd, 'requestCostUsd'],
+    ['maxActiveTickets', policy.maxActiveTickets, 'activeTickets'],
     ...(tokensPerDay === undefined
       ? []
-      : [['quotas.tokensPerDay', tokensPerDay, 'tokensPerDay'] as [string, number, 'tokensPerDay']]),
+      : [
+          ['quotas.tokensPerDay', tokensPerDay, 'tokensPerDay'] as [string, number, 'tokensPerDay'],
+        ]),
     ...(costUsdPerMonth === undefined
       ? []
       : [
@@ -68,13 +77,6 @@ function cappedValues(policy: RepoPolicy): [string, number, keyof PolicyCaps][] 
             'costUsdPerMonth',
           ],
         ]),
-    ['sandbox.cpus', policy.sandbox.cpus, 'sandboxCpus'],
-    ['sandbox.memoryMb', policy.sandbox.memoryMb, 'sandboxMemoryMb'],
-    ['sandbox.commandTimeoutSeconds', policy.sandbox.commandTimeoutSeconds, 'commandSeconds'],
-    ['budgets.tokens', policy.budgets.tokens, 'ticketTokens'],
-    ['budgets.costUsd', policy.budgets.costUsd, 'ticketCostUsd'],
-    ['budgets.minutes', policy.budgets.minutes, 'ticketMinutes'],
-    ['budgets.revisions', policy.budgets.revisions, 'revisions'],
   ];
 }
 

@@ -116,6 +116,8 @@ export const Quotas = z.strictObject({
   costUsdPerMonth: z.number().min(0).optional(),
 });
 export type Quotas = z.infer<typeof Quotas>;
+/** The quota keys: `tokensPerDay`, `costUsdPerMonth`. */
+export type QuotaKey = keyof Quotas;
 
 /** How the repository's code is built and tested inside the sandbox. */
 export const SandboxPolicy = z.strictObject({

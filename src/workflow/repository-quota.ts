@@ -13,7 +13,7 @@
  */
 import { and, eq, gte, inArray, lt, or, sql } from 'drizzle-orm';
 import { effectiveQuotas } from '../config/check-policy-against-server.js';
-import type { RepoPolicy } from '../config/repo-policy.js';
+import type { QuotaKey, RepoPolicy } from '../config/repo-policy.js';
 import { modelCalls, tickets } from '../db/schema.js';
 import { costBudgetExhausted, tokenBudgetExhausted } from '../llm/budget-rule.js';
 import { updateDashboard } from './dashboard.js';
@@ -21,8 +21,7 @@ import { recordEvent } from './event-log.js';
 import { getRepository, repoRefOf, type RepositoryRow } from './repository-store.js';
 import type { SessionScope, WorkflowDeps } from './workflow-deps.js';
 
-/** The quota keys of the repository policy. */
-export type QuotaKey = 'tokensPerDay' | 'costUsdPerMonth';
+export type { QuotaKey } from '../config/repo-policy.js';
 
 /** A quota that is used up: what was used of what, and when its period ends. */
 export interface QuotaStop {
@@ -129,8 +128,8 @@ export function renderQuotaPause(stop: QuotaStop): string {
 
 /**
  * Says once per period that the repository is paused at `stop`: one comment on the dashboard issue
- * (created if needed; the marker names the quota and the period, so a repeat is the same comment) and
- * one `repository.quota_reached` event.
+ * (created if needed; the marker names the quota and the period, so a repeat is the same comment), one
+ * `repository.quota_reached` event, and the dashboard updated to show the pause.
  */
 export async function announceQuotaPause(
   deps: WorkflowDeps,
@@ -150,6 +149,8 @@ export async function announceQuotaPause(
       data: { key: stop.key, used: stop.used, limit: stop.limit, resumesAt: stop.resumesAt },
     });
     deps.logger.info({ repo: repo.id, quota: stop.key }, 'repository paused at its quota');
+    // The dashboard reads the pause from that event.
+    await updateDashboard(deps.db, forge, repo.id);
   }
 }
 

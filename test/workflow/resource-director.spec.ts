@@ -56,6 +56,13 @@ describe('Resource Director (workflow)', () => {
     );
     expect(notices()[0]!.number).toBe(repo.dashboardIssueNumber);
     expect(notices()[0]!.body).toContain('`quotas.tokensPerDay`');
+    const dashboard = x.forge.issues.get(repo.dashboardIssueNumber!)!;
+    expect(dashboard.body).toContain('Paused at `quotas.tokensPerDay` until');
+    await x.send(comment(1, 'reader', '/status'));
+    const status = await until('status answer', () =>
+      x.forge.comments.find((c) => c.number === 1 && c.body.includes('Request #1 is')),
+    );
+    expect(status.body).toContain('Paused at `quotas.tokensPerDay` until');
     // The Architect did not run: the request waits, approved, with no tickets.
     expect((await getRequest(x.database.db, 1)).state).toBe('approved');
     expect(await ticketsOfRequest(x.database.db, 1)).toEqual([]);
@@ -92,8 +99,9 @@ describe('Resource Director (workflow)', () => {
   });
 
   it('pauses a running pair at a safe point when higher-priority work waits, and resumes it after', async () => {
-    // Run 1 (T1) holds until paused; run 2 (T2, outranking it) and run 3 (T1 resumed) finish.
-    const pairs = createGitPairRunner({ behaviour: (_input, n) => (n === 1 ? 'hold' : 'done') });
+    // Run 1 (T1) holds until paused; run 2 (T2, outranking it) holds until released; run 3 (T1
+    // resumed) finishes.
+    const pairs = createGitPairRunner({ behaviour: (_input, n) => (n <= 2 ? 'hold' : 'done') });
     const script = `- match: { role: pm, step: decide }
   json:
     action: spec
@@ -115,6 +123,17 @@ describe('Resource Director (workflow)', () => {
     await x.send(comment(1, 'maria', '/approve'));
     await until('T1 holding', () => pairs.holding() === 1);
     const [t1, t2] = await ticketsOfRequest(x.database.db, 1);
+    const statusOf = async (n: number): Promise<string> => {
+      const before = x.forge.comments.length;
+      await x.send(comment(1, 'reader', '/status'));
+      const answer = await until(`status answer ${n}`, () =>
+        x.forge.comments.slice(before).find((c) => c.body.includes('| ticket |')),
+      );
+      return answer.body;
+    };
+    expect(await statusOf(1)).toContain(
+      `| #${t2!.issueNumber} | Two | in_progress |  | pair queue 1 of 1: waits for a pair slot |`,
+    );
     // T2's job waits for the one pair slot; raise it above T1's priority, as a higher-priority
     // repository's job would be.
     const waiting = await x.running.enqueuer.waitingJobs('ticket');
@@ -130,6 +149,13 @@ describe('Resource Director (workflow)', () => {
     expect(
       x.forge.comments.filter((c) => c.body.includes('higher-priority work (priority 2)')),
     ).toHaveLength(1);
+    await until('T2 holding', () => pairs.runs.length === 2 && pairs.holding() === 1);
+    expect(pairs.runs[1]!.ticketId).toBe(t2!.id);
+    // T1 is queued again behind T2, and /status says where and why.
+    expect(await statusOf(2)).toContain(
+      `| #${t1!.issueNumber} | One | in_progress |  | pair queue 1 of 1: waits for a pair slot, paused for higher-priority work |`,
+    );
+    pairs.release();
     await until('both in review', async () => {
       const a = await getTicket(x.database.db, t1!.id);
       const b = await getTicket(x.database.db, t2!.id);
