@@ -88,15 +88,12 @@ export class FairShareSlots implements ConcurrencyGate {
    * @throws RangeError (rejected) for a priority outside 1..10
    * @throws ModelCallAbortedError (rejected) when `signal` aborts first
    */
-  acquire(alias: string, options: SlotRequest): Promise<() => void> {
+  // No await before the queue insertion: callers' order is kept (an async body runs synchronously until then).
+  async acquire(alias: string, options: SlotRequest): Promise<() => void> {
     const { signal, priority } = options;
-    try {
-      weightOf(priority); // validates before the request joins a queue
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    weightOf(priority); // validates before the request joins a queue
     if (signal?.aborted) {
-      return Promise.reject(new ModelCallAbortedError(alias, { cause: signal.reason }));
+      throw new ModelCallAbortedError(alias, { cause: signal.reason });
     }
     const s = this.stateOf(alias);
     const tenant = this.tenantOf(s, options.tenant ?? '');

@@ -41,23 +41,27 @@ const utc = (d: Date): string => `${d.toISOString().slice(0, 16).replace('T', ' 
 
 /** Explains what waits and why (see the module comment). Pure. */
 export function waitNotes(input: WaitInput): WaitNotes {
-  const repository = input.paused
-    ? 'Paused by `/pause`: nothing new starts until `/resume`.'
-    : input.quota
-      ? `Paused at \`quotas.${input.quota.key}\` until ${utc(input.quota.resumesAt)}: nothing new starts; work resumes then.`
-      : null;
+  let repository: string | null = null;
+  if (input.paused) {
+    repository = 'Paused by `/pause`: nothing new starts until `/resume`.';
+  } else if (input.quota) {
+    repository = `Paused at \`quotas.${input.quota.key}\` until ${utc(input.quota.resumesAt)}: nothing new starts; work resumes then.`;
+  }
+  const slotsFull =
+    input.maxActiveTickets !== undefined &&
+    input.tickets.filter((t) => t.state === 'in_progress').length >= input.maxActiveTickets;
   const notes = new Map<number, string>();
   const done = new Set(input.tickets.filter((t) => t.state === 'done').map((t) => t.id));
   const inProgress = input.tickets.filter((t) => t.state === 'in_progress').length;
   const todo = input.tickets.filter((t) => t.state === 'todo');
   todo.forEach((t, i) => {
     const place = `to-do queue ${i + 1} of ${todo.length}`;
-    const why =
-      repository !== null
-        ? 'the repository is paused'
-        : input.maxActiveTickets !== undefined && inProgress >= input.maxActiveTickets
-          ? `waits for a ticket slot (${inProgress} of maxActiveTickets ${input.maxActiveTickets} running)`
-          : 'waits for the scheduler';
+    let why = 'waits for the scheduler';
+    if (repository !== null) {
+      why = 'the repository is paused';
+    } else if (slotsFull) {
+      why = `waits for a ticket slot (${inProgress} of maxActiveTickets ${input.maxActiveTickets} running)`;
+    }
     notes.set(t.id, `${place}: ${why}`);
   });
   for (const t of input.tickets) {
