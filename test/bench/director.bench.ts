@@ -10,10 +10,8 @@ import { RepoPolicy } from '../../src/config/repo-policy.js';
 import { parseModelCatalog } from '../../src/llm/catalog.js';
 import { weightOf } from '../../src/llm/concurrency-gate.js';
 import { FairShareSlots } from '../../src/llm/fair-share-slots.js';
-import { MemoryModelCallRecorder } from '../../src/llm/model-call-recorder.js';
-import { ModelManager } from '../../src/llm/model-manager.js';
-import { ScriptedProvider, parseModelScript } from '../../src/llm/providers/scripted-provider.js';
-import type { ModelProvider, ModelRequest } from '../../src/llm/types.js';
+import type { ModelRequest } from '../../src/llm/types.js';
+import { timedScriptedManager } from './timed-scripted-manager.js';
 
 const SLOTS = 4;
 const LATENCY_MS = 20;
@@ -26,34 +24,14 @@ export default async function bench(): Promise<Record<string, unknown>> {
     {},
   );
   let providerBusyMs = 0;
-  const timed = (inner: ModelProvider): ModelProvider => ({
-    alias: inner.alias,
-    close: () => inner.close(),
-    async complete(request: ModelRequest) {
-      const t = performance.now();
-      try {
-        return await inner.complete(request);
-      } finally {
-        providerBusyMs += performance.now() - t;
-      }
-    },
-  });
   const gate = new FairShareSlots({ limits: { coder: SLOTS } });
-  const manager = new ModelManager({
+  const manager = timedScriptedManager({
     catalog,
     gate,
-    recorder: new MemoryModelCallRecorder(),
-    providerFactory: (alias) =>
-      Promise.resolve(
-        timed(
-          new ScriptedProvider({
-            alias,
-            responses: parseModelScript(
-              `[{ json: { done: true }, latencyMs: ${LATENCY_MS}, times: always }]`,
-            ),
-          }),
-        ),
-      ),
+    script: `[{ json: { done: true }, latencyMs: ${LATENCY_MS}, times: always }]`,
+    onCall: (ms) => {
+      providerBusyMs += ms;
+    },
   });
   const repos = [
     { id: 1, priority: 1 },
