@@ -86,12 +86,14 @@ export async function readDashboard(
     .where(eq(modelCalls.repositoryId, repositoryId));
   const byId = new Map(ticketRows.map((t) => [t.id, t]));
   const busy = ticketRows.filter((t) => t.state === 'in_progress').map((t) => t.id);
+  const preempted = await preemptedTickets(db, busy);
+  // A paused run keeps its `running` row; the dashboard is written when the pause queues it again.
   const waits = waitNotes({
     tickets: ticketRows,
     paused: repo.paused,
     quota: await currentQuotaPause(db, repositoryId, now),
-    running: new Set(runRows.map((r) => r.ticketId)),
-    preempted: await preemptedTickets(db, busy),
+    running: new Set(runRows.map((r) => r.ticketId).filter((id) => !preempted.has(id))),
+    preempted,
   });
   return {
     waits,

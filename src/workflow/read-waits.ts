@@ -1,11 +1,9 @@
 /**
  * Reads what {@link waitNotes} explains from, for `/status`: the repository's tickets, whether it is
- * paused or at a quota (checked now), which pairs run, and each queued pair job's place in the pair
- * queue (read from BullMQ, in the order it serves jobs).
+ * paused or at a quota (checked now), which pairs run (their job is active) and each queued pair job's
+ * place in the pair queue (read from BullMQ, in the order it serves jobs).
  */
-import { and, eq, inArray } from 'drizzle-orm';
 import type { RepoPolicy } from '../config/repo-policy.js';
-import { runs } from '../db/schema.js';
 import { quotaReached } from './repository-quota.js';
 import type { RepositoryRow } from './repository-store.js';
 import { currentActivation } from './ticket-flow.js';
@@ -21,26 +19,23 @@ export async function readWaits(
 ): Promise<{ tickets: TicketRow[]; waits: WaitNotes }> {
   const tickets = await ticketsOfRepository(deps.db, repo.id);
   const busy = tickets.filter((t) => t.state === 'in_progress').map((t) => t.id);
-  const runningRows =
-    busy.length === 0
-      ? []
-      : await deps.db
-          .select({ ticketId: runs.ticketId })
-          .from(runs)
-          .where(and(inArray(runs.ticketId, busy), eq(runs.status, 'running')));
   const waiting = await deps.enqueue.waitingJobs('ticket');
   const pairQueue = new Map<number, { position: number; of: number }>();
+  const running = new Set<number>();
   for (const id of busy) {
     const activation = await currentActivation(deps, id);
-    const at = activation ? waiting.findIndex((j) => j.id === activation.job.id) : -1;
+    if (activation === null) {
+      continue;
+    }
+    const at = waiting.findIndex((j) => j.id === activation.job.id);
     if (at >= 0) {
       pairQueue.set(id, { position: at + 1, of: waiting.length });
+    } else if (
+      (await deps.enqueue.jobStatus(activation.job.name, activation.job.id)).state === 'active'
+    ) {
+      running.add(id);
     }
   }
-  // A job still queued is not running, whatever an earlier run of the ticket left in `runs`.
-  const running = new Set(
-    runningRows.map((r) => r.ticketId).filter((id) => id !== null && !pairQueue.has(id)),
-  );
   const stop = await quotaReached(deps, repo.id, policy);
   const waits = waitNotes({
     tickets,

@@ -264,8 +264,8 @@ async function pauseTicket(
     await announceQuotaPause(deps, repo, reason.stop);
   }
   deps.logger.info({ ticket: ticket.id, reason: reason.kind }, 'pair paused at a safe point');
-  await updateDashboard(deps.db, forge, repo.id);
   await scheduleTickets(deps, await getRepository(deps.db, repo.id), policy);
+  await updateDashboard(deps.db, forge, repo.id);
   return 'stopped';
 }
 
