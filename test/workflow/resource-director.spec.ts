@@ -155,6 +155,10 @@ describe('Resource Director (workflow)', () => {
     expect(await statusOf(2)).toContain(
       `| #${t1!.issueNumber} | One | in_progress |  | pair queue 1 of 1: waits for a pair slot, paused for higher-priority work |`,
     );
+    const repo = await getRepository(x.database.db, t1!.repositoryId!);
+    expect(x.forge.issues.get(repo.dashboardIssueNumber!)!.body).toContain(
+      `#${t1!.issueNumber} One: waits for a pair slot, paused for higher-priority work`,
+    );
     pairs.release();
     await until('both in review', async () => {
       const a = await getTicket(x.database.db, t1!.id);
