@@ -10,6 +10,7 @@ import type { QueueBackend, TandemQueue } from '../src/queue/queue-backend.js';
 import {
   LIVE_JOB_STATES,
   queueOf,
+  servingOrder,
   WORK_JOB_SCHEMAS,
   type EnqueueOptions,
   type WorkEnqueuer,
@@ -89,6 +90,19 @@ export function createBullmqEnqueuer(backend: QueueBackend, prefix?: string): Bu
       }
       const job = await queue(queueOf(name)).getJob(id);
       return job !== undefined && LIVE_JOB_STATES.has(await job.getState());
+    },
+    async waitingJobs(name, limit = 200) {
+      const jobs = await queue(queueOf(name)).getJobs(['waiting', 'prioritized'], 0, limit - 1);
+      return servingOrder(
+        jobs
+          .filter((j) => j?.id !== undefined)
+          .map((j) => ({
+            id: j.id!,
+            name: j.name,
+            priority: j.priority,
+            addedAt: j.timestamp,
+          })),
+      );
     },
   };
 }

@@ -57,6 +57,11 @@ export interface StartWorkersOptions {
    * `intervalMs` (default 60 000), skipping rows changed in the last `graceMs` (default 30 000).
    */
   reconcile?: { intervalMs?: number; firstDelayMs?: number; graceMs?: number };
+  /**
+   * The Resource Director's checks in running pair jobs: every `pollMs` (default 10 000), quotas and
+   * higher-priority work waiting after `preemptAfterMs` of run time (default 60 000). Tests shorten both.
+   */
+  pause?: { pollMs?: number; preemptAfterMs?: number };
 }
 
 /** Running workers. */
@@ -69,7 +74,13 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
-const UNRECOVERABLE = new Set(['config_invalid', 'invalid_transition', 'invalid_plan']);
+// A used-up budget stays used up on retry (the request's budget counts every earlier attempt).
+const UNRECOVERABLE = new Set([
+  'config_invalid',
+  'invalid_transition',
+  'invalid_plan',
+  'budget_exceeded',
+]);
 
 /** Rethrows errors a retry cannot fix as `UnrecoverableError`. */
 function classify(error: unknown): never {
@@ -120,7 +131,13 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     async (job: Job, _token?: string, signal?: AbortSignal) => {
       const data = job.name === 'revise' ? ReviseJob.parse(job.data) : TicketJob.parse(job.data);
       try {
-        return await runTicketJob(deps, data, job.id ?? job.name, signal ? { signal } : {});
+        return await runTicketJob(deps, data, job.id ?? job.name, {
+          ...(signal ? { signal } : {}),
+          ...(options.pause?.pollMs === undefined ? {} : { pausePollMs: options.pause.pollMs }),
+          ...(options.pause?.preemptAfterMs === undefined
+            ? {}
+            : { preemptAfterMs: options.pause.preemptAfterMs }),
+        });
       } catch (error) {
         if (isFinalFailure(job, error)) {
           await blockTicketAfterFailure(deps, data.ticketId, failureReason(error)).catch(

@@ -154,12 +154,14 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
     deps: {
       db: database.db,
       forgeFor,
-      planningModel: ({ policy, repositoryId, ticketId }) =>
+      planningModel: ({ policy, repositoryId, ticketId, requestId, used }) =>
         models.forTicket({
           policy,
           repositoryId,
           priority: policy.priority,
           ...(ticketId === undefined ? {} : { ticketId }),
+          ...(requestId === undefined ? {} : { requestId }),
+          ...(used === undefined ? {} : { used }),
         }),
       pairs: pairs.runner,
       // One cache per process: `TANDEM_PERMISSION_CACHE_SECONDS` (0 disables it).

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, type RepoPolicy } from './repo-policy.js';
-import { checkPolicyAgainstServer, checkPolicyCaps } from './check-policy-against-server.js';
+import {
+  checkPolicyAgainstServer,
+  checkPolicyCaps,
+  effectiveQuotas,
+} from './check-policy-against-server.js';
 
 const policy = (change: (p: RepoPolicy) => RepoPolicy): RepoPolicy =>
   change(structuredClone(DEFAULT_POLICY));
@@ -47,5 +51,38 @@ describe('operator caps on repository policy', () => {
         caps: { ticketMinutes: 60 },
       }).map((i) => i.path),
     ).toEqual(['budgets.minutes']);
+  });
+
+  it('caps the Resource Director keys, and an unset quota takes the cap as its quota', () => {
+    const caps = {
+      activeTickets: 4,
+      requestTokens: 1_000_000,
+      requestCostUsd: 20,
+      tokensPerDay: 500_000,
+      costUsdPerMonth: 100,
+    };
+    const over = policy((x) => ({
+      ...x,
+      maxActiveTickets: 5,
+      budgets: { ...x.budgets, requestTokens: 2_000_000, requestCostUsd: 21 },
+      quotas: { tokensPerDay: 600_000, costUsdPerMonth: 101 },
+    }));
+    expect(checkPolicyCaps(over, caps).map((i) => i.path)).toEqual([
+      'budgets.requestTokens',
+      'budgets.requestCostUsd',
+      'maxActiveTickets',
+      'quotas.tokensPerDay',
+      'quotas.costUsdPerMonth',
+    ]);
+    const unset = policy((x) => ({
+      ...x,
+      maxActiveTickets: 4,
+      budgets: { ...x.budgets, requestTokens: 1_000_000, requestCostUsd: 20 },
+    }));
+    expect(checkPolicyCaps(unset, caps)).toEqual([]);
+    expect(effectiveQuotas(unset, caps)).toEqual({ tokensPerDay: 500_000, costUsdPerMonth: 100 });
+    expect(effectiveQuotas(unset)).toEqual({});
+    const own = policy((x) => ({ ...x, quotas: { tokensPerDay: 10_000 } }));
+    expect(effectiveQuotas(own, caps)).toEqual({ tokensPerDay: 10_000, costUsdPerMonth: 100 });
   });
 });

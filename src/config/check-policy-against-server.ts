@@ -35,12 +35,23 @@ export interface PolicyCaps {
   ticketMinutes?: number;
   /** Revise runs per ticket. */
   revisions?: number;
+  /** `maxActiveTickets`: tickets of one repository at once. */
+  activeTickets?: number;
+  /** Tokens per request (`budgets.requestTokens`). */
+  requestTokens?: number;
+  /** US dollars per request (`budgets.requestCostUsd`). */
+  requestCostUsd?: number;
+  /** `quotas.tokensPerDay`; also the quota of a policy that sets none. */
+  tokensPerDay?: number;
+  /** `quotas.costUsdPerMonth`; also the quota of a policy that sets none. */
+  costUsdPerMonth?: number;
   /** false: `sandbox.network: setup` is refused. */
   setupNetwork?: boolean;
 }
 
-/** The capped policy values: [dotted path, value, cap key]. */
+/** The capped policy values: [dotted path, value, cap key]; unset quotas are not listed. */
 function cappedValues(policy: RepoPolicy): [string, number, keyof PolicyCaps][] {
+  const { tokensPerDay, costUsdPerMonth } = policy.quotas;
   return [
     ['sandbox.cpus', policy.sandbox.cpus, 'sandboxCpus'],
     ['sandbox.memoryMb', policy.sandbox.memoryMb, 'sandboxMemoryMb'],
@@ -49,6 +60,23 @@ function cappedValues(policy: RepoPolicy): [string, number, keyof PolicyCaps][] 
     ['budgets.costUsd', policy.budgets.costUsd, 'ticketCostUsd'],
     ['budgets.minutes', policy.budgets.minutes, 'ticketMinutes'],
     ['budgets.revisions', policy.budgets.revisions, 'revisions'],
+    ['budgets.requestTokens', policy.budgets.requestTokens, 'requestTokens'],
+    ['budgets.requestCostUsd', policy.budgets.requestCostUsd, 'requestCostUsd'],
+    ['maxActiveTickets', policy.maxActiveTickets, 'activeTickets'],
+    ...(tokensPerDay === undefined
+      ? []
+      : [
+          ['quotas.tokensPerDay', tokensPerDay, 'tokensPerDay'] as [string, number, 'tokensPerDay'],
+        ]),
+    ...(costUsdPerMonth === undefined
+      ? []
+      : [
+          ['quotas.costUsdPerMonth', costUsdPerMonth, 'costUsdPerMonth'] as [
+            string,
+            number,
+            'costUsdPerMonth',
+          ],
+        ]),
   ];
 }
 
@@ -73,6 +101,22 @@ export function checkPolicyCaps(policy: RepoPolicy, caps: PolicyCaps): ConfigIss
     });
   }
   return issues;
+}
+
+/**
+ * The quotas that hold for a repository: the policy's, and where the policy sets none the operator's
+ * cap (a cap bounds what a policy may ask for and is also the quota of a policy that asks for nothing).
+ */
+export function effectiveQuotas(
+  policy: RepoPolicy,
+  caps: PolicyCaps = {},
+): { tokensPerDay?: number; costUsdPerMonth?: number } {
+  const tokensPerDay = policy.quotas.tokensPerDay ?? caps.tokensPerDay;
+  const costUsdPerMonth = policy.quotas.costUsdPerMonth ?? caps.costUsdPerMonth;
+  return {
+    ...(tokensPerDay === undefined ? {} : { tokensPerDay }),
+    ...(costUsdPerMonth === undefined ? {} : { costUsdPerMonth }),
+  };
 }
 
 /** `name` and `name:latest` are the same image; digests and explicit tags are kept as written. */

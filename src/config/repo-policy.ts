@@ -94,8 +94,30 @@ export const Budgets = z.strictObject({
    * to a person. Revise runs share the ticket's token and dollar budgets with its first run.
    */
   revisions: z.number().int().min(0).max(20).default(3),
+  /**
+   * Model tokens per request: the PM's and the Architect's calls plus every ticket of the request. The PM
+   * and the Architect stop at it; no further ticket of the request starts once it is used up.
+   */
+  requestTokens: z.number().int().min(1_000).default(20_000_000),
+  /** US dollars per request, counted like `requestTokens` (paid calls only). */
+  requestCostUsd: z.number().min(0).default(50),
 });
 export type Budgets = z.infer<typeof Budgets>;
+
+/**
+ * Per-repository quotas over calendar periods (UTC), counted from the recorded model calls. At a quota
+ * the repository pauses (one comment on its dashboard issue) and resumes when the next period starts.
+ * Unset means no quota, unless the operator set a cap, which then applies.
+ */
+export const Quotas = z.strictObject({
+  /** Model tokens (input + output) per UTC day. */
+  tokensPerDay: z.number().int().min(1_000).optional(),
+  /** US dollars per UTC calendar month (paid calls only). */
+  costUsdPerMonth: z.number().min(0).optional(),
+});
+export type Quotas = z.infer<typeof Quotas>;
+/** The quota keys: `tokensPerDay`, `costUsdPerMonth`. */
+export type QuotaKey = keyof Quotas;
 
 /** How the repository's code is built and tested inside the sandbox. */
 export const SandboxPolicy = z.strictObject({
@@ -204,10 +226,14 @@ export const RepoPolicy = z.strictObject({
   models: ModelsPolicy.default(ModelsPolicy.parse({})),
   budgets: Budgets.default(Budgets.parse({})),
   sandbox: SandboxPolicy.default(SandboxPolicy.parse({})),
-  /** Job priority for this repository, 1 (highest) to 10. */
+  /**
+   * Priority for this repository, 1 (highest) to 10: orders its jobs, weighs its share of model slots
+   * (weight 11 − priority), and lets its waiting pair jobs pause lower-priority ones at a safe point.
+   */
   priority: z.number().int().min(1).max(10).default(5),
-  /** Tickets of this repository running at once. */
+  /** Tickets of this repository running at once (the concurrent-ticket quota). */
   maxActiveTickets: z.number().int().min(1).max(50).default(2),
+  quotas: Quotas.default(Quotas.parse({})),
 });
 export type RepoPolicy = z.infer<typeof RepoPolicy>;
 

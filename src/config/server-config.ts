@@ -142,6 +142,11 @@ export const ServerEnv = z.object({
   TANDEM_MAX_TICKET_COST_USD: decimal(1_000_000).optional(),
   TANDEM_MAX_TICKET_MINUTES: int(1, 10_080).optional(),
   TANDEM_MAX_REVISIONS: int(0, 100).optional(),
+  TANDEM_MAX_ACTIVE_TICKETS: int(1, 50).optional(),
+  TANDEM_MAX_REQUEST_TOKENS: int(1_000, 10_000_000_000).optional(),
+  TANDEM_MAX_REQUEST_COST_USD: decimal(1_000_000).optional(),
+  TANDEM_MAX_TOKENS_PER_DAY: int(1_000, 100_000_000_000).optional(),
+  TANDEM_MAX_COST_USD_PER_MONTH: decimal(10_000_000).optional(),
   TANDEM_ALLOW_SETUP_NETWORK: bool.optional(),
 });
 export type ServerEnv = z.infer<typeof ServerEnv>;
@@ -467,6 +472,11 @@ function policyCapsOf(e: ServerEnv): PolicyCaps {
   set('ticketCostUsd', e.TANDEM_MAX_TICKET_COST_USD);
   set('ticketMinutes', e.TANDEM_MAX_TICKET_MINUTES);
   set('revisions', e.TANDEM_MAX_REVISIONS);
+  set('activeTickets', e.TANDEM_MAX_ACTIVE_TICKETS);
+  set('requestTokens', e.TANDEM_MAX_REQUEST_TOKENS);
+  set('requestCostUsd', e.TANDEM_MAX_REQUEST_COST_USD);
+  set('tokensPerDay', e.TANDEM_MAX_TOKENS_PER_DAY);
+  set('costUsdPerMonth', e.TANDEM_MAX_COST_USD_PER_MONTH);
   set('setupNetwork', e.TANDEM_ALLOW_SETUP_NETWORK);
   return caps;
 }

@@ -212,6 +212,8 @@ export const modelCalls = pgTable(
     role: text('role').notNull(),
     repositoryId: integer('repository_id'),
     ticketId: integer('ticket_id'),
+    /** The request a PM or Architect call worked for (pair calls reach theirs through the ticket). */
+    requestId: integer('request_id'),
     runId: integer('run_id'),
     inputTokens: integer('input_tokens').notNull().default(0),
     outputTokens: integer('output_tokens').notNull().default(0),
@@ -222,7 +224,12 @@ export const modelCalls = pgTable(
     outcome: text('outcome').notNull(),
     errorCode: text('error_code'),
   },
-  (t) => [index('model_calls_ticket').on(t.ticketId)],
+  (t) => [
+    index('model_calls_ticket').on(t.ticketId),
+    index('model_calls_request').on(t.requestId),
+    // Repository quotas sum a repository's calls since the start of a day or a month.
+    index('model_calls_repository_at').on(t.repositoryId, t.at),
+  ],
 );
 
 /** Long-term memory: specs, decisions and review feedback, searchable by text and by embedding. */

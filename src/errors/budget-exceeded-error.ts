@@ -1,11 +1,12 @@
 import { TandemError } from './tandem-error.js';
 
-/** Which per-ticket budget ran out. */
+/** Which budget ran out (a ticket's, or a request's for PM and Architect calls). */
 export type BudgetKind = 'tokens' | 'costUsd';
 
 /**
- * A ticket's model budget (tokens in + out, or US dollars) is used up; no further model call is made for it.
- * The pair engine blocks the ticket with a diagnosis. `used` and `limit` are in the budget's unit.
+ * A session's model budget (tokens in + out, or US dollars) is used up; no further model call is made for
+ * it. For a ticket the pair engine blocks the ticket with a diagnosis; for a request (PM and Architect)
+ * the job fails without retry and the request is blocked. `used` and `limit` are in the budget's unit.
  */
 export class BudgetExceededError extends TandemError {
   readonly code = 'budget_exceeded';
@@ -16,6 +17,6 @@ export class BudgetExceededError extends TandemError {
     readonly limit: number,
     options?: { cause?: unknown },
   ) {
-    super(`ticket ${budget} budget exceeded: used ${used} of ${limit}`, options);
+    super(`model ${budget} budget exceeded: used ${used} of ${limit}`, options);
   }
 }

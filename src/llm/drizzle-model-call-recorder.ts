@@ -23,6 +23,7 @@ export class DrizzleModelCallRecorder implements ModelCallRecorder {
         role: row.role,
         repositoryId: row.repositoryId ?? null,
         ticketId: row.ticketId ?? null,
+        requestId: row.requestId ?? null,
         runId: row.runId ?? null,
         inputTokens: row.inputTokens,
         outputTokens: row.outputTokens,

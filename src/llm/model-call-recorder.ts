@@ -12,6 +12,8 @@ export interface ModelCallRecord {
   role: Role;
   repositoryId?: number;
   ticketId?: number;
+  /** The request of a PM or Architect call. */
+  requestId?: number;
   runId?: number;
   inputTokens: number;
   outputTokens: number;

@@ -12,7 +12,8 @@ import {
   type CircuitBreakerOptions,
   type CircuitState,
 } from './circuit-breaker.js';
-import { PrioritySlots, type ConcurrencyGate } from './concurrency-gate.js';
+import type { ConcurrencyGate } from './concurrency-gate.js';
+import { FairShareSlots } from './fair-share-slots.js';
 import { TokenCounter } from './context/token-counter.js';
 import type { ModelCallRecorder } from './model-call-recorder.js';
 import {
@@ -35,7 +36,10 @@ export interface ModelManagerOptions {
   logger?: Logger;
   /** Builds the provider of an alias (default: the real providers, llama.cpp loaded lazily). */
   providerFactory?: ProviderFactory;
-  /** Slot hand-out (default: in-process {@link PrioritySlots} sized by each alias's `maxConcurrent`). */
+  /**
+   * Slot hand-out (default: in-process {@link FairShareSlots} sized by each alias's `maxConcurrent`,
+   * shared between repositories by the weight of their priority).
+   */
   gate?: ConcurrencyGate;
   retry?: RetryOptions;
   breaker?: CircuitBreakerOptions;
@@ -76,11 +80,11 @@ export class ModelManager implements ManagerServices {
       });
     this.gate =
       options.gate ??
-      new PrioritySlots(
-        Object.fromEntries(
+      new FairShareSlots({
+        limits: Object.fromEntries(
           Object.entries(options.catalog.models).map(([a, e]) => [a, e.maxConcurrent]),
         ),
-      );
+      });
     this.retry = {
       attempts: options.retry?.attempts ?? 3,
       baseDelayMs: options.retry?.baseDelayMs ?? 500,

@@ -71,6 +71,8 @@ export interface ForTicketOptions {
   policy: SessionPolicy;
   repositoryId?: number;
   ticketId?: number;
+  /** The request a PM or Architect session works for (recorded on its `model_calls`). */
+  requestId?: number;
   runId?: number;
   /** Slot priority of this ticket's calls, 1 (highest) to 10 (default 5). */
   priority?: number;

@@ -226,8 +226,11 @@ export class ModelSession {
       try {
         prepared = await prepareRequest(alias, entry, counter, request, shrink);
         this.noteFit(alias, prepared);
+        const { repositoryId } = this.options;
         release = await s.gate.acquire(alias, {
           priority: this.options.priority ?? 5,
+          // Slots are shared fairly between repositories (the Resource Director's weighted fair share).
+          ...(repositoryId === undefined ? {} : { tenant: String(repositoryId) }),
           ...(signal ? { signal } : {}),
         });
         timer = setTimeout(() => timeout.abort(), entry.timeoutSeconds * 1_000);
@@ -361,7 +364,7 @@ export class ModelSession {
     if (recorder === undefined) {
       return;
     }
-    const { repositoryId, ticketId, runId } = this.options;
+    const { repositoryId, ticketId, requestId, runId } = this.options;
     try {
       await recorder.record({
         alias,
@@ -370,6 +373,7 @@ export class ModelSession {
         role,
         ...(repositoryId === undefined ? {} : { repositoryId }),
         ...(ticketId === undefined ? {} : { ticketId }),
+        ...(requestId === undefined ? {} : { requestId }),
         ...(runId === undefined ? {} : { runId }),
         inputTokens: response?.usage.inputTokens ?? 0,
         outputTokens: response?.usage.outputTokens ?? 0,

@@ -12,6 +12,7 @@ import { openRequestContext } from './request-context.js';
 import { getRequest, transitionRequest } from './request-store.js';
 import { applyDecision, pmRepoMap } from './spec-job.js';
 import type { ChatJob } from './work-jobs.js';
+import { requestSessionScope } from './repository-quota.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 
 /** Runs a `chat` job. */
@@ -23,7 +24,7 @@ export async function runChatJob(deps: WorkflowDeps, data: ChatJob, jobId: strin
   const { repo, policy, forge, ref } = context;
   let { request } = context;
   const issue = await forge.getIssue(ref, request.issueNumber);
-  const model = deps.planningModel({ policy, repositoryId: repo.id });
+  const model = deps.planningModel(await requestSessionScope(deps, repo, policy, request.id));
   const marker = `pm-reply-${data.comment.id}`;
   // The PM answers with the code in view, as when it drafts.
   const repoMap = await pmRepoMap(deps, repo, policy, jobId);

@@ -1,6 +1,7 @@
 /**
  * The per-repository "Tandem dashboard" issue (DESIGN.md: the board lives in the forge): tickets by
- * column with links, running jobs, blocked tickets with their reasons, and model usage totals.
+ * column with links, what waits and why (paused, a quota, its place in the to-do queue, a pair slot),
+ * running jobs, blocked tickets with their reasons, and model usage totals.
  * Rendered from the database and written in place (one issue per repository, number stored on the row).
  */
 import { escapeInline } from './markdown.js';
@@ -10,6 +11,7 @@ import { modelCalls, requests, runs, tickets } from '../db/schema.js';
 import type { Forge } from '../forge/types.js';
 import { getRepository, repoRefOf, updateRepository } from './repository-store.js';
 import { TICKET_LABELS, TicketState } from './ticket-state.js';
+import { currentQuotaPause, preemptedTickets, waitNotes, type WaitNotes } from './wait-reasons.js';
 
 export const DASHBOARD_TITLE = 'Tandem dashboard';
 
@@ -34,6 +36,7 @@ const COLUMN_TITLES: Record<TicketState, string> = {
 export interface DashboardData {
   paused: boolean;
   tickets: {
+    id: number;
     issueNumber: number | null;
     title: string;
     state: TicketState;
@@ -43,10 +46,16 @@ export interface DashboardData {
   requests: { issueNumber: number; title: string; state: string }[];
   running: { issueNumber: number | null; kind: string; phase: string; cycle: number }[];
   usage: { inputTokens: number; outputTokens: number; costUsd: number; calls: number };
+  /** Why work waits: the repository (paused, at a quota) and each waiting ticket. */
+  waits: WaitNotes;
 }
 
-/** Reads the dashboard data of a repository. */
-export async function readDashboard(db: Database, repositoryId: number): Promise<DashboardData> {
+/** Reads the dashboard data of a repository; `now` decides whether a quota pause still holds. */
+export async function readDashboard(
+  db: Database,
+  repositoryId: number,
+  now: Date = new Date(),
+): Promise<DashboardData> {
   const repo = await getRepository(db, repositoryId);
   const ticketRows = await db
     .select()
@@ -76,9 +85,21 @@ export async function readDashboard(db: Database, repositoryId: number): Promise
     .from(modelCalls)
     .where(eq(modelCalls.repositoryId, repositoryId));
   const byId = new Map(ticketRows.map((t) => [t.id, t]));
+  const busy = ticketRows.filter((t) => t.state === 'in_progress').map((t) => t.id);
+  const preempted = await preemptedTickets(db, busy);
+  // A paused run keeps its `running` row; the dashboard is written when the pause queues it again.
+  const waits = waitNotes({
+    tickets: ticketRows,
+    paused: repo.paused,
+    quota: await currentQuotaPause(db, repositoryId, now),
+    running: new Set(runRows.map((r) => r.ticketId).filter((id) => !preempted.has(id))),
+    preempted,
+  });
   return {
+    waits,
     paused: repo.paused,
     tickets: ticketRows.map((t) => ({
+      id: t.id,
       issueNumber: t.issueNumber,
       title: t.title,
       state: TicketState.parse(t.state),
@@ -109,6 +130,7 @@ export function renderDashboard(data: DashboardData): string {
     '',
     data.paused ? '**Paused** (`/resume` to continue).' : 'Status: **active**.',
     '',
+    ...(data.waits.repository && !data.paused ? [`**${data.waits.repository}**`, ''] : []),
     '## Requests',
     '',
     ...(data.requests.length === 0
@@ -135,6 +157,11 @@ export function renderDashboard(data: DashboardData): string {
       '',
     );
   }
+  const waiting = data.tickets.flatMap((t) => {
+    const note = data.waits.tickets.get(t.id);
+    return note ? [`- ${ref(t.issueNumber)} ${escapeInline(t.title)}: ${escapeInline(note)}`] : [];
+  });
+  lines.push('## Waiting', '', ...(waiting.length === 0 ? ['_nothing waits_'] : waiting), '');
   lines.push('## Running jobs', '');
   lines.push(
     ...(data.running.length === 0

@@ -58,13 +58,13 @@ export interface EnginePairRunnerOptions {
 export function createEnginePairRunner(options: EnginePairRunnerOptions): PairRunner {
   return {
     async run(input: PairJobInput): Promise<PairJobResult> {
-      if (input.signal.aborted) {
+      if (input.signal.aborted || input.pause?.aborted) {
         return { status: 'stopped' };
       }
       try {
         return await runOnce(options, input);
       } catch (error) {
-        if (input.signal.aborted) {
+        if (input.signal.aborted || (input.pause?.aborted && error === input.pause.reason)) {
           input.logger.info({ runKey: input.runKey }, 'pair stopped at a safe point');
           return { status: 'stopped' };
         }
@@ -136,6 +136,7 @@ async function runOnce(o: EnginePairRunnerOptions, input: PairJobInput): Promise
       sandbox,
       logger,
       signal: input.signal,
+      ...(input.pause ? { pause: input.pause } : {}),
       onProgress: (p: PairProgress) => logger.debug({ ...p }, 'pair progress'),
       ...(o.maxSteps === undefined ? {} : { maxSteps: o.maxSteps }),
       ...(o.loopLimit === undefined ? {} : { loopLimit: o.loopLimit }),

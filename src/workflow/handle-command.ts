@@ -18,7 +18,9 @@ import { repoRefOf, updateRepository, type RepositoryRow } from './repository-st
 import { approveRequest, lastTransitionData } from './request-flow.js';
 import { transitionRequest, type RequestRow } from './request-store.js';
 import { forgeKind, moveTicketOnForge, scheduleTickets } from './ticket-flow.js';
-import { getTicket, ticketsOfRepository, updateTicket, type TicketRow } from './ticket-store.js';
+import { readWaits } from './read-waits.js';
+import { getTicket, updateTicket, type TicketRow } from './ticket-store.js';
+import type { WaitNotes } from './wait-reasons.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 
 /** Where the command was given. */
@@ -173,8 +175,10 @@ async function runCommand(
       await scheduleTickets(deps, { ...repo, paused: false }, policy);
       return 'Resumed.';
     }
-    case 'status':
-      return statusTable(await ticketsOfRepository(deps.db, repo.id), t.request);
+    case 'status': {
+      const { tickets, waits } = await readWaits(deps, repo, policy);
+      return statusTable(tickets, t.request, waits);
+    }
     case 'escalate': {
       if (!t.ticket) {
         return '`/escalate` works on a ticket.';
@@ -344,10 +348,22 @@ async function resumeRequests(
   }
 }
 
-/** The `/status` answer: a Markdown table of the repository's tickets (the request's first when given). */
-export function statusTable(tickets: readonly TicketRow[], request: RequestRow | null): string {
+/**
+ * The `/status` answer: a Markdown table of the repository's tickets (only the request's when given),
+ * with why each waiting ticket waits and its place in the to-do or pair queue (`waits`).
+ */
+export function statusTable(
+  tickets: readonly TicketRow[],
+  request: RequestRow | null,
+  waits: WaitNotes = { repository: null, tickets: new Map() },
+): string {
   const rows = request ? tickets.filter((x) => x.requestId === request.id) : tickets;
-  const head = request ? `Request #${request.issueNumber} is \`${request.state}\`.\n\n` : '';
+  const head = [
+    ...(request ? [`Request #${request.issueNumber} is \`${request.state}\`.`] : []),
+    ...(waits.repository ? [waits.repository] : []),
+  ]
+    .map((line) => `${line}\n\n`)
+    .join('');
   if (rows.length === 0) {
     return `${head}No tickets yet.`;
   }
@@ -356,7 +372,7 @@ export function statusTable(tickets: readonly TicketRow[], request: RequestRow |
     '| --- | --- | --- | --- | --- |',
     ...rows.map(
       (x) =>
-        `| #${x.issueNumber ?? '?'} | ${escapeInline(x.title)} | ${x.state} | ${x.prNumber ? `#${x.prNumber}` : ''} | ${escapeInline(x.blockedReason ?? '')} |`,
+        `| #${x.issueNumber ?? '?'} | ${escapeInline(x.title)} | ${x.state} | ${x.prNumber ? `#${x.prNumber}` : ''} | ${escapeInline(x.blockedReason ?? waits.tickets.get(x.id) ?? '')} |`,
     ),
   ].join('\n');
 }

@@ -31,10 +31,15 @@ export interface PairJobInput {
   jobDir: string;
   /** Aborted by `/stop` or shutdown: the engine stops at its next safe point (after a checkpoint). */
   signal: AbortSignal;
+  /**
+   * Aborted by the Resource Director (higher-priority work waits, or a quota is reached): the engine
+   * finishes its current step, saves the checkpoint and stops (`stopped`) without aborting anything.
+   */
+  pause?: AbortSignal;
   logger: Logger;
 }
 
-/** How a pair run ended. `stopped`: aborted at a safe point, checkpoint kept. */
+/** How a pair run ended. `stopped`: stopped or paused at a safe point, checkpoint kept. */
 export type PairJobResult =
   | {
       status: 'done' | 'blocked';

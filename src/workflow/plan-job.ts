@@ -34,6 +34,7 @@ import {
   type TicketRow,
 } from './ticket-store.js';
 import type { PlanJob } from './work-jobs.js';
+import { requestSessionScope } from './repository-quota.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 
 /** Runs a `plan` job. */
@@ -64,7 +65,8 @@ export async function runPlanJob(deps: WorkflowDeps, data: PlanJob, jobId: strin
     const base = policy.branches.base || (await forge.getDefaultBranch(ref));
     const specMarkdown = spec?.content ?? '';
     const code = await readCode(deps, { ref, kind: forgeKind(repo), base, jobId }, specMarkdown);
-    planned = await planTickets(deps.planningModel({ policy, repositoryId: repo.id }), {
+    const scope = await requestSessionScope(deps, repo, policy, request.id);
+    planned = await planTickets(deps.planningModel(scope), {
       issue: { number: request.issueNumber, title: request.title },
       specMarkdown,
       ...code,

@@ -13,7 +13,8 @@
  * | ticket `in_progress`, its job finished without moving it | ticket → `blocked` ("the job ended …") |
  * | request `new`, no `spec` job waiting | add the `spec` job |
  * | request `approved` / `planning`, no `plan` job waiting | add the `plan` job |
- * | tickets `todo` and none `in_progress` in a repository | run the scheduler there |
+ * | tickets `todo` and none `in_progress` in a repository | run the scheduler there (it waits out a quota) |
+ * | request waiting for a job in a repository at a quota | nothing until the next quota period |
  *
  * Rows changed in the last `graceMs` are left alone: the router may be between its two writes.
  */
@@ -22,6 +23,7 @@ import { rowsOf } from '../db/rows-of.js';
 import { requests, tickets } from '../db/schema.js';
 import { blockTicketAfterFailure } from './job-failure.js';
 import { policyForJob } from './policy-guard.js';
+import { withinQuota } from './repository-quota.js';
 import { getRepository } from './repository-store.js';
 import { currentActivation, ensureTicketJob, scheduleTickets } from './ticket-flow.js';
 import { getTicket } from './ticket-store.js';
@@ -77,6 +79,11 @@ export async function reconcileWork(
     const repo = await getRepository(deps.db, request.repositoryId);
     const job = request.state === 'new' ? 'spec' : 'plan';
     if (repo.paused || (await deps.enqueue.hasDedupedJob(job, `${job}-${request.id}`))) {
+      continue;
+    }
+    // At a quota the job would end at once; it is added when the next period starts.
+    const policy = await policyForJob(deps, repo);
+    if (policy === null || !(await withinQuota(deps, repo, policy))) {
       continue;
     }
     await deps.enqueue.enqueue(

@@ -1,6 +1,7 @@
 import type { RepoPolicy } from '../config/repo-policy.js';
 import type { Forge, RepoRef } from '../forge/types.js';
 import { policyForJob } from './policy-guard.js';
+import { withinQuota } from './repository-quota.js';
 import { getRepository, repoRefOf, type RepositoryRow } from './repository-store.js';
 import { getRequest, type RequestRow } from './request-store.js';
 import { forgeKind } from './ticket-flow.js';
@@ -18,7 +19,8 @@ export interface RequestContext {
 /**
  * Loads a request with its repository, valid policy and forge, or returns null when nothing may run for
  * the repository: its policy is invalid (`policyForJob` keeps the configuration-error issue) or it is
- * paused (`/pause`).
+ * paused (`/pause`, or at a quota: then the dashboard issue says so once and the reconciler adds the job
+ * again when the next period starts).
  * @throws when the request or its repository row does not exist.
  */
 export async function openRequestContext(
@@ -28,7 +30,7 @@ export async function openRequestContext(
   const request = await getRequest(deps.db, requestId);
   const repo = await getRepository(deps.db, request.repositoryId);
   const policy = await policyForJob(deps, repo);
-  if (policy === null || repo.paused) {
+  if (policy === null || repo.paused || !(await withinQuota(deps, repo, policy))) {
     return null;
   }
   return { request, repo, policy, forge: deps.forgeFor(forgeKind(repo)), ref: repoRefOf(repo) };

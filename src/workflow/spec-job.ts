@@ -18,6 +18,7 @@ import { transitionRequest, type RequestRow } from './request-store.js';
 import { publishSpec } from './spec-publisher.js';
 import { forgeKind } from './ticket-flow.js';
 import type { SpecJob } from './work-jobs.js';
+import { requestSessionScope } from './repository-quota.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 
 /** Runs a `spec` job. `jobId` names the scratch directory. */
@@ -29,7 +30,7 @@ export async function runSpecJob(deps: WorkflowDeps, data: SpecJob, jobId: strin
   const { repo, policy, forge, ref } = context;
   let { request } = context;
   const issue = await forge.getIssue(ref, request.issueNumber);
-  const model = deps.planningModel({ policy, repositoryId: repo.id });
+  const model = deps.planningModel(await requestSessionScope(deps, repo, policy, request.id));
   if (data.feedback === undefined) {
     if (request.state === 'new') {
       request = await transitionRequest(deps.db, request, 'drafting');

@@ -13,6 +13,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { events, requests } from '../db/schema.js';
 import { recordEvent } from './event-log.js';
+import { requestBudgetExhausted, requestUsage, withinQuota } from './repository-quota.js';
 import { repoRefOf, type RepositoryRow } from './repository-store.js';
 import {
   activeTicketCount,
@@ -78,7 +79,9 @@ export function pairRunKey(ticketId: number): string {
 /**
  * Starts what may start in a repository: backlog tickets of in-progress requests whose dependencies
  * are done move to `todo`; then `todo` tickets move to `in_progress` and get a `ticket` job, up to
- * `maxActiveTickets` running at once. Nothing starts while the repository is paused.
+ * `maxActiveTickets` running at once. Nothing starts while the repository is paused or at a quota
+ * (`withinQuota` says so once on the dashboard issue); a ticket whose request used up its budget
+ * (`budgets.requestTokens` / `requestCostUsd`) is blocked instead of started.
  * @returns ids of the tickets whose jobs were enqueued
  */
 export async function scheduleTickets(
@@ -95,10 +98,11 @@ export async function scheduleTickets(
       await moveTicketOnForge(deps, repo, ticket, 'todo');
     }
   }
-  if (repo.paused) {
+  if (repo.paused || !(await withinQuota(deps, repo, policy))) {
     return [];
   }
   const activeRequestIds = new Set(active.map((r) => r.id));
+  const spent = new Map<number, boolean>();
   let slots = policy.maxActiveTickets - (await activeTicketCount(deps.db, repo.id));
   const started: number[] = [];
   for (const ticket of await todoTickets(deps.db, repo.id)) {
@@ -108,11 +112,42 @@ export async function scheduleTickets(
     if (ticket.requestId !== null && !activeRequestIds.has(ticket.requestId)) {
       continue;
     }
+    if (ticket.requestId !== null) {
+      const exhausted =
+        spent.get(ticket.requestId) ??
+        requestBudgetExhausted(await requestUsage(deps, ticket.requestId), policy);
+      spent.set(ticket.requestId, exhausted);
+      if (exhausted) {
+        await blockForRequestBudget(deps, repo, ticket);
+        continue;
+      }
+    }
     await startTicketJob(deps, repo, policy, ticket, { runKey: pairRunKey(ticket.id) });
     started.push(ticket.id);
     slots -= 1;
   }
   return started;
+}
+
+/** Blocks a `todo` ticket whose request's budget is used up, with one comment naming the budget. */
+async function blockForRequestBudget(
+  deps: WorkflowDeps,
+  repo: RepositoryRow,
+  ticket: TicketRow,
+): Promise<void> {
+  const reason = 'request budget used up (budgets.requestTokens or budgets.requestCostUsd)';
+  await moveTicketOnForge(deps, repo, ticket, 'blocked', { blockedReason: reason });
+  if (ticket.issueNumber !== null) {
+    await deps
+      .forgeFor(forgeKind(repo))
+      .ensureComment(
+        repoRefOf(repo),
+        ticket.issueNumber,
+        `request-budget-${ticket.id}`,
+        'Not started: the request used up its budget (`budgets.requestTokens` or `budgets.requestCostUsd` in ' +
+          "the repository's Tandem policy). Raise it, then `/retry`.",
+      );
+  }
 }
 
 /** What a pair job of an activation works on: a fresh `ticket` run, or a `revise` run with feedback. */

@@ -2,7 +2,9 @@
  * The `ticket` and `revise` jobs: a pair works the ticket on its branch through the {@link PairRunner}
  * port; the outcome becomes forge actions. Done → PR "Closes #t" (found or created: never two), body
  * from the run record, commit status `tandem/tdd` on the head, ticket → review. Blocked → diagnosis
- * comment, ticket → blocked. Stopped (`/stop`) → ticket → todo, checkpoint kept for `/retry`.
+ * comment, ticket → blocked. Stopped (`/stop`) → ticket → todo, checkpoint kept for `/retry`. Paused by
+ * the Resource Director (a quota, or higher-priority work waiting: `pause-reason.ts`) → ticket → todo
+ * between engine steps, checkpoint kept, and queued again by the scheduler.
  * `/stop` is seen through the event log (polled every `stopPollMs`), so it works across worker hosts.
  */
 import { join } from 'node:path';
@@ -17,9 +19,12 @@ import { renderPrBody, type RoleUsage } from './pr-body.js';
 import { specExcerpt } from '../planning/spec-excerpt.js';
 import { currentSpecFile } from './request-flow.js';
 import { getRequest } from './request-store.js';
-import { getRepository, repoRefOf } from './repository-store.js';
+import { getRepository, repoRefOf, type RepositoryRow } from './repository-store.js';
 import { forgeKind, moveTicketOnForge, scheduleTickets } from './ticket-flow.js';
-import { getTicket, updateTicket } from './ticket-store.js';
+import { getTicket, updateTicket, type TicketRow } from './ticket-store.js';
+import { pauseReason, renderPauseComment, type PauseReason } from './pause-reason.js';
+import { announceQuotaPause } from './repository-quota.js';
+import type { RepoPolicy } from '../config/repo-policy.js';
 import type { ReviseJob, TicketJob } from './work-jobs.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 
@@ -29,6 +34,10 @@ export interface TicketJobOptions {
   signal?: AbortSignal;
   /** How often the event log is checked for `/stop`, in ms (default 1 000). */
   stopPollMs?: number;
+  /** How often the Resource Director checks quotas and waiting higher-priority work, in ms (default 10 000). */
+  pausePollMs?: number;
+  /** Run time before waiting higher-priority work may pause this pair, in ms (default 60 000). */
+  preemptAfterMs?: number;
 }
 
 /** Runs a `ticket` job, or a `revise` job when `data` carries review feedback. */
@@ -73,6 +82,33 @@ export async function runTicketJob(
       () => undefined,
     );
   }, options.stopPollMs ?? 1_000);
+  const pause = new AbortController();
+  let paused: PauseReason | null = null;
+  const started = performance.now();
+  let checking = false;
+  const pausePoll = setInterval(() => {
+    if (checking || pause.signal.aborted) {
+      return;
+    }
+    checking = true;
+    const check = {
+      repo,
+      policy,
+      ranMs: performance.now() - started,
+      preemptAfterMs: options.preemptAfterMs ?? 60_000,
+    };
+    void pauseReason(deps, check)
+      .then((reason) => {
+        if (reason !== null) {
+          paused = reason;
+          pause.abort(new Error(`paused: ${reason.kind}`));
+        }
+      })
+      .catch((err: unknown) => deps.logger.warn({ err, ticket: ticket.id }, 'pause check failed'))
+      .finally(() => {
+        checking = false;
+      });
+  }, options.pausePollMs ?? 10_000);
   const acceptanceCriteria = [
     ...ticket.acceptanceCriteria,
     ...feedback.map((f) => `Review feedback is addressed: ${f}`),
@@ -107,12 +143,18 @@ export async function runTicketJob(
       escalation: ticket.escalation,
       jobDir: join(deps.workDir, `pair-${data.runKey}`),
       signal: options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal,
+      pause: pause.signal,
       logger: deps.logger.child({ jobId, ticket: ticket.issueNumber }),
     });
   } finally {
     clearInterval(poll);
+    clearInterval(pausePoll);
   }
   const fresh = await getTicket(deps.db, ticket.id);
+  const pausedFor = paused as PauseReason | null;
+  if (result.status === 'stopped' && pausedFor !== null && !stop.signal.aborted) {
+    return pauseTicket(deps, { repo, policy, ticket: fresh, jobId, reason: pausedFor });
+  }
   if (result.status === 'stopped') {
     await moveTicketOnForge(deps, repo, fresh, 'todo', {}, { stopped: true });
     await forge.ensureComment(
@@ -189,6 +231,42 @@ export async function runTicketJob(
   await scheduleTickets(deps, await getRepository(deps.db, repo.id), policy);
   await updateDashboard(deps.db, forge, repo.id);
   return 'done';
+}
+
+/**
+ * A pair paused by the Resource Director: the ticket goes back to `todo` (checkpoint kept) with one
+ * comment saying why, the dashboard is updated, and the scheduler runs: after a preemption it queues
+ * the ticket again at its own priority (behind the work that outranked it); at a quota it starts
+ * nothing and the reconciler resumes it when the next period begins.
+ */
+async function pauseTicket(
+  deps: WorkflowDeps,
+  o: {
+    repo: RepositoryRow;
+    policy: RepoPolicy;
+    ticket: TicketRow;
+    jobId: string;
+    reason: PauseReason;
+  },
+): Promise<'stopped'> {
+  const { repo, policy, ticket, reason } = o;
+  const forge = deps.forgeFor(forgeKind(repo));
+  await moveTicketOnForge(deps, repo, ticket, 'todo', {}, { paused: reason.kind });
+  if (ticket.issueNumber !== null) {
+    await forge.ensureComment(
+      repoRefOf(repo),
+      ticket.issueNumber,
+      `paused-${o.jobId}`,
+      renderPauseComment(reason),
+    );
+  }
+  if (reason.kind === 'quota') {
+    await announceQuotaPause(deps, repo, reason.stop);
+  }
+  deps.logger.info({ ticket: ticket.id, reason: reason.kind }, 'pair paused at a safe point');
+  await scheduleTickets(deps, await getRepository(deps.db, repo.id), policy);
+  await updateDashboard(deps.db, forge, repo.id);
+  return 'stopped';
 }
 
 async function stopRequested(

@@ -97,6 +97,16 @@ export const LIVE_JOB_STATES: ReadonlySet<string> = new Set([
   'waiting-children',
 ]);
 
+/** A job waiting in a queue (not yet running), for the Resource Director and `/status`. */
+export interface WaitingJob {
+  id: string;
+  name: string;
+  /** BullMQ priority: 1 (highest) to 10; 0 when the job was added without one (served first). */
+  priority: number;
+  /** When it was added, ms since the epoch. */
+  addedAt: number;
+}
+
 /** Adds work jobs and looks them up; the worker implements it with BullMQ queues. */
 export interface WorkEnqueuer {
   enqueue<N extends WorkJobName>(
@@ -108,6 +118,16 @@ export interface WorkEnqueuer {
   jobStatus(name: WorkJobName, jobId: string): Promise<JobStatus>;
   /** True while a job added with deduplication key `dedupeId` is waiting or running. */
   hasDedupedJob(name: WorkJobName, dedupeId: string): Promise<boolean>;
+  /**
+   * Jobs waiting in the queue of `name` (all job names of that queue), in the order the queue serves
+   * them: jobs without a priority first, then by priority, then oldest first. At most `limit` (default 200).
+   */
+  waitingJobs(name: WorkJobName, limit?: number): Promise<WaitingJob[]>;
+}
+
+/** Sorts waiting jobs into the order BullMQ serves them (see {@link WorkEnqueuer.waitingJobs}). */
+export function servingOrder(jobs: readonly WaitingJob[]): WaitingJob[] {
+  return [...jobs].sort((a, b) => a.priority - b.priority || a.addedAt - b.addedAt);
 }
 
 /** Which queue a job name goes to. */

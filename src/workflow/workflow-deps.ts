@@ -18,6 +18,10 @@ export interface SessionScope {
   policy: RepoPolicy;
   repositoryId: number;
   ticketId?: number;
+  /** The request of a PM or Architect session (its calls count against the request's budget). */
+  requestId?: number;
+  /** What the request already used (the session's budget counts it as spent). */
+  used?: { inputTokens: number; outputTokens: number; costUsd: number };
 }
 
 /** Everything a workflow step may use. */
@@ -42,6 +46,8 @@ export interface WorkflowDeps {
   /** Operator limits checked against each policy (sandbox images, catalog aliases). */
   serverLimits?: ServerLimits;
   logger: Logger;
+  /** The clock of quotas and their periods (default the system clock; tests inject one). */
+  now?: () => Date;
   /** Base URL of the status page, for links in comments (optional). */
   publicUrl?: string;
 }

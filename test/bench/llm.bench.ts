@@ -8,11 +8,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RepoPolicy } from '../../src/config/repo-policy.js';
 import { parseModelCatalog } from '../../src/llm/catalog.js';
-import { MemoryModelCallRecorder } from '../../src/llm/model-call-recorder.js';
 import { ModelManager } from '../../src/llm/model-manager.js';
-import { ScriptedProvider, parseModelScript } from '../../src/llm/providers/scripted-provider.js';
-import type { ModelProvider, ModelRequest } from '../../src/llm/types.js';
+import type { ModelRequest } from '../../src/llm/types.js';
 import { writeTinyGguf } from '../helpers/tiny-gguf.js';
+import { timedScriptedManager } from './timed-scripted-manager.js';
 
 const quantile = (sorted: number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
@@ -24,28 +23,10 @@ async function managerOverhead(calls: number): Promise<Record<string, number>> {
     {},
   );
   const providerMs: number[] = [];
-  const timed = (inner: ModelProvider): ModelProvider => ({
-    alias: inner.alias,
-    close: () => inner.close(),
-    async complete(request: ModelRequest) {
-      const t = performance.now();
-      const r = await inner.complete(request);
-      providerMs.push(performance.now() - t);
-      return r;
-    },
-  });
-  const manager = new ModelManager({
+  const manager = timedScriptedManager({
     catalog,
-    recorder: new MemoryModelCallRecorder(),
-    providerFactory: (alias) =>
-      Promise.resolve(
-        timed(
-          new ScriptedProvider({
-            alias,
-            responses: parseModelScript('[{ json: { done: true }, times: always }]'),
-          }),
-        ),
-      ),
+    script: '[{ json: { done: true }, times: always }]',
+    onCall: (ms) => providerMs.push(ms),
   });
   const policy = RepoPolicy.parse({ models: { developer: { alias: 's' } } });
   const session = manager.forTicket({ policy, ticketId: 1 });

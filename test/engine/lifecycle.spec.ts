@@ -4,6 +4,8 @@
  *   continues in a "new process" (new ModelManager and session, workspace re-opened) with budgets and
  *   commits intact, also on "another host" without the job's git dir (the checkpoint is never ahead
  *   of the remote branch);
+ * - pause: a run paused between steps (the Resource Director) finishes its step, keeps the checkpoint and
+ *   resumes from it;
  * - setup: the policy's setup command runs once before the first test run, with the network when the
  *   policy says `network: setup`; a failing setup blocks the ticket.
  */
@@ -11,6 +13,7 @@ import { readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Checkpoint } from '../../src/agents/checkpoint.js';
+import type { PairProgress } from '../../src/agents/pair-engine.js';
 import { createDbRunStore } from '../../src/agents/db-run-store.js';
 import type { RunStore } from '../../src/agents/run-store.js';
 import { events, runs } from '../../src/db/schema.js';
@@ -40,6 +43,28 @@ afterEach(async () => {
 });
 
 const BRANCH = 'tandem/7-multiply-and-subtract';
+
+/** Aborts `controller` during red-1's verification: the second test run (the first is the baseline). */
+function duringRedVerification(
+  controller: AbortController,
+  reason?: unknown,
+): (p: PairProgress) => void {
+  let testRuns = 0;
+  return (p) => {
+    if (p.message === 'running the tests' && ++testRuns === 2) {
+      controller.abort(reason);
+    }
+  };
+}
+
+/** Resumes `r` in a "new process" and expects it done: four commits, one attempt per phase in cycle 1. */
+async function resumesToDone(r: EngineRun): Promise<void> {
+  await r.restart();
+  const record = await r.run();
+  expect(record.status).toBe('done');
+  expect(await branchLog(r.repo, BRANCH)).toHaveLength(4);
+  expect(record.cycles[0]!.attempts).toEqual({ red: 1, green: 1 });
+}
 
 describe('pair engine resume (real sandbox, git, PGlite, scripted ModelManager)', () => {
   it('carries model usage across a restart, so the token budget still holds', async () => {
@@ -126,17 +151,8 @@ describe('pair engine resume (real sandbox, git, PGlite, scripted ModelManager)'
   it('stops during a test run without counting an attempt, and resumes from there', async () => {
     run = await prepareRun(shared, { script: 'two-cycles.yaml' });
     const stop = new AbortController();
-    let testRuns = 0;
     await expect(
-      run.run({
-        signal: stop.signal,
-        onProgress: (p) => {
-          // The second test run is red-1's verification (the first is the baseline).
-          if (p.message === 'running the tests' && ++testRuns === 2) {
-            stop.abort();
-          }
-        },
-      }),
+      run.run({ signal: stop.signal, onProgress: duringRedVerification(stop) }),
     ).rejects.toMatchObject({ name: 'AbortError' });
     const [stopped] = await run.db.db.select().from(runs);
     expect(Checkpoint.parse(stopped!.checkpoint)).toMatchObject({
@@ -146,11 +162,22 @@ describe('pair engine resume (real sandbox, git, PGlite, scripted ModelManager)'
       tried: [],
     });
     expect(await run.workspace.head()).toBe(run.workspace.baseCommit);
-    await run.restart();
-    const record = await run.run();
-    expect(record.status).toBe('done');
-    expect(await branchLog(run.repo, BRANCH)).toHaveLength(4);
-    expect(record.cycles[0]!.attempts).toEqual({ red: 1, green: 1 });
+    await resumesToDone(run);
+  }, 180_000);
+
+  it('pauses between steps without aborting the step in flight, and resumes from that checkpoint', async () => {
+    run = await prepareRun(shared, { script: 'two-cycles.yaml' });
+    const pause = new AbortController();
+    const reason = new Error('higher-priority work waits');
+    // A stop there would abort red-1's verification; a pause lets the step finish.
+    await expect(
+      run.run({ pause: pause.signal, onProgress: duringRedVerification(pause, reason) }),
+    ).rejects.toBe(reason);
+    const [paused] = await run.db.db.select().from(runs);
+    // The red step finished: its commit is pushed and the checkpoint moved on to green.
+    expect(Checkpoint.parse(paused!.checkpoint)).toMatchObject({ phase: 'green', cycle: 1 });
+    expect(await branchLog(run.repo, BRANCH)).toHaveLength(1);
+    await resumesToDone(run);
   }, 180_000);
 
   it("fails the run when a push fails, with the commit kept in the job's git dir", async () => {

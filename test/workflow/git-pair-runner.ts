@@ -5,7 +5,8 @@
  * (which has its own suite); it is never used outside tests.
  *
  * `behaviour` scripts each run: `done` (default), `blocked` (a diagnosis, nothing pushed) or `hold`
- * (wait until the job's signal aborts, as `/stop` does, then report `stopped`; or until `release()`,
+ * (wait until the job's signal aborts, as `/stop` does, or its pause signal, as the Resource Director
+ * does at a safe point, then report `stopped`; or until `release()`,
  * then finish as `done`).
  */
 import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
@@ -49,7 +50,8 @@ export function createGitPairRunner(options: GitPairRunnerOptions = {}): GitPair
       runs.push(input);
       const n = runs.length;
       const behaviour = options.behaviour?.(input, n) ?? 'done';
-      if (behaviour === 'hold' && !input.signal.aborted) {
+      const pausedOrStopped = (): boolean => input.signal.aborted || input.pause?.aborted === true;
+      if (behaviour === 'hold' && !pausedOrStopped()) {
         await new Promise<void>((resolve) => {
           const go = (): void => {
             waiting.delete(go);
@@ -57,9 +59,10 @@ export function createGitPairRunner(options: GitPairRunnerOptions = {}): GitPair
           };
           waiting.add(go);
           input.signal.addEventListener('abort', go, { once: true });
+          input.pause?.addEventListener('abort', go, { once: true });
         });
       }
-      if (input.signal.aborted) {
+      if (pausedOrStopped()) {
         return { status: 'stopped' };
       }
       if (behaviour === 'blocked') {

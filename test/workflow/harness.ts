@@ -73,6 +73,12 @@ export interface HarnessOptions {
   pairs?: GitPairRunner;
   /** Extra wrapping of the pair runner (e.g. counting). */
   wrapPairs?: (runner: PairRunner) => PairRunner;
+  /** The workflow's clock (quota periods); default the system clock. */
+  now?: () => Date;
+  /** `TANDEM_MAX_PAIR_JOBS` (default 2). */
+  maxPairJobs?: number;
+  /** The Resource Director's checks in pair jobs (see `StartWorkersOptions.pause`). */
+  pause?: { pollMs?: number; preemptAfterMs?: number };
 }
 
 /** Starts the workers on fresh infrastructure; `reader` has read and `maria` write permission. */
@@ -98,11 +104,19 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const running = await startWorkers({
     backend,
     prefix,
-    maxPairJobs: 2,
+    maxPairJobs: options.maxPairJobs ?? 2,
+    ...(options.pause ? { pause: options.pause } : {}),
     deps: {
       db: database.db,
       forgeFor: () => forge,
-      planningModel: ({ policy, repositoryId }) => models.forTicket({ policy, repositoryId }),
+      planningModel: ({ policy, repositoryId, requestId, used }) =>
+        models.forTicket({
+          policy,
+          repositoryId,
+          ...(requestId === undefined ? {} : { requestId }),
+          ...(used === undefined ? {} : { used }),
+        }),
+      ...(options.now ? { now: options.now } : {}),
       pairs: options.wrapPairs ? options.wrapPairs(pairs) : pairs,
       permissions: createPermissionChecker({ ttlMs: 60_000 }),
       remoteUrl: () => bare,

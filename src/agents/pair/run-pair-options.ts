@@ -71,4 +71,11 @@ export interface RunPairOptions {
    * finished step kept; an interrupted step is redone on resume.
    */
   signal?: AbortSignal;
+  /**
+   * Pauses the run at the next safe point between steps (the Resource Director: higher-priority work
+   * waits, or the repository reached a quota): unlike `signal`, nothing in flight is aborted; the step
+   * finishes, its checkpoint is saved, then the run throws the pause reason. A later run with the same
+   * job id resumes from that checkpoint.
+   */
+  pause?: AbortSignal;
 }

@@ -35,8 +35,9 @@ const PHASES = {
 
 /**
  * Runs (or resumes) one ticket to `done` or `blocked` and returns the run record.
- * Throws only for infrastructure failures (git, sandbox, database, non-budget model errors) and for a
- * stop through `signal` (the abort reason or `ModelCallAbortedError`), with the last checkpoint kept.
+ * Throws only for infrastructure failures (git, sandbox, database, non-budget model errors), for a
+ * stop through `signal` (the abort reason or `ModelCallAbortedError`) and for a pause through `pause`
+ * (its reason, between steps), with the last checkpoint kept.
  */
 export async function runPair(options: RunPairOptions): Promise<RunRecord> {
   const { run, fresh } = await openRun(options);
@@ -101,6 +102,8 @@ async function steps(run: PairRun, fresh: boolean): Promise<RunRecord> {
       break;
     }
     o.signal?.throwIfAborted();
+    // The safe point between steps: the last step's checkpoint is saved and pushed.
+    o.pause?.throwIfAborted();
     const phase = run.cp.phase as keyof typeof PHASES;
     run.progress(STEP_START[phase] ?? phase);
     try {
