@@ -35,6 +35,7 @@ import {
 } from '../src/workflow/work-jobs.js';
 import type { WorkflowDeps } from '../src/workflow/workflow-deps.js';
 import { createBullmqEnqueuer, type BullmqEnqueuer } from './bullmq-enqueuer.js';
+import type { JobObserver } from '../src/metrics/job-metrics.js';
 
 /** Options of {@link startWorkers}. */
 export interface StartWorkersOptions {
@@ -57,6 +58,8 @@ export interface StartWorkersOptions {
    * `intervalMs` (default 60 000), skipping rows changed in the last `graceMs` (default 30 000).
    */
   reconcile?: { intervalMs?: number; firstDelayMs?: number; graceMs?: number };
+  /** Told when job attempts start and end (metrics). */
+  observer?: JobObserver;
 }
 
 /** Running workers. */
@@ -138,10 +141,20 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     },
   );
   const workers = [events, work, pairs] as TandemWorker[];
+  const observer = options.observer;
   for (const w of workers) {
     w.on('failed', (job, err) => {
       deps.logger.warn({ jobId: job?.id, queue: w.name, err: err.message }, 'job failed');
+      if (job && observer) {
+        const final =
+          err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+        observer.ended(w.name, job, final ? 'failed' : 'retried');
+      }
     });
+    if (observer) {
+      w.on('active', (job) => observer.active(w.name, job));
+      w.on('completed', (job) => observer.ended(w.name, job, 'completed'));
+    }
   }
   events.on('failed', (job, err) => {
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {

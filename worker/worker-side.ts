@@ -30,6 +30,9 @@ import { createEnginePairRunner } from '../src/workflow/engine-pair-runner.js';
 import { createDownloadProgress } from './download-progress.js';
 import { checkEmbeddedModels } from './model-preflight.js';
 import { startWorkers, type RunningWorkers } from './start-workers.js';
+import { workerInstruments } from './worker-metrics.js';
+import type { TandemMetrics } from '../src/metrics/tandem-metrics.js';
+import { EVENTS_QUEUE, PAIRS_QUEUE, WORK_QUEUE } from '../src/workflow/work-jobs.js';
 
 /** A running worker side. */
 export interface WorkerSide {
@@ -50,6 +53,8 @@ export interface WorkerSideOptions {
   logger: Logger;
   /** Where model download progress is drawn (a TTY gets a progress bar; else log lines every 10 %). */
   progressStream?: NodeJS.WriteStream;
+  /** The process's metrics (models, sandboxes, jobs, budgets are counted on it). */
+  metrics?: TandemMetrics;
 }
 
 /**
@@ -58,6 +63,7 @@ export interface WorkerSideOptions {
  */
 export async function startWorkerSide(options: WorkerSideOptions): Promise<WorkerSide> {
   const { config, catalog, database, backend, logger } = options;
+  const instruments = workerInstruments({ ...options, db: database.db });
   const sandboxDefaults = RepoPolicy.parse({}).sandbox;
   // The pool is warmed for the policy's default image when the operator allows it, else for the first
   // allowed image. A missing image does not stop start-up: the pool logs a warning naming the command
@@ -73,6 +79,7 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
     workerId: sandboxWorkerId(config.dataDir),
     workspaceRoot: resolve(config.dataDir, 'sandboxes'),
     maxWorkspaceBytes: config.sandboxDiskMb * 1024 * 1024,
+    ...(instruments.sandboxObserver ? { observer: instruments.sandboxObserver } : {}),
     ...(config.sandboxPoolSize > 0
       ? {
           warm: [
@@ -97,7 +104,8 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
   const models = new ModelManager({
     catalog,
     logger: logger.child({ component: 'models' }),
-    recorder: new DrizzleModelCallRecorder({ db: database.db, logger }),
+    recorder: instruments.recorder(new DrizzleModelCallRecorder({ db: database.db, logger })),
+    gate: instruments.gate,
     providerFactory: createProviderFactory({
       modelsDir: catalog.modelsDir,
       ...(catalog.huggingFaceEndpoint ? { huggingFaceEndpoint: catalog.huggingFaceEndpoint } : {}),
@@ -125,6 +133,7 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
   const workers = await startWorkers({
     backend,
     maxPairJobs: config.maxPairJobs,
+    ...(instruments.jobObserver ? { observer: instruments.jobObserver } : {}),
     deps: {
       db: database.db,
       forgeFor,
@@ -140,6 +149,7 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
         models,
         sandboxes,
         protectedPaths: config.protectedPaths,
+        ...instruments.pairHooks,
       }),
       // One cache per process: `TANDEM_PERMISSION_CACHE_SECONDS` (0 disables it).
       permissions: createPermissionChecker({ ttlMs: config.permissionCacheSeconds * 1_000 }),
@@ -155,6 +165,10 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     },
   });
+  instruments.watch(
+    () => sandboxes.poolCounts(),
+    [EVENTS_QUEUE, WORK_QUEUE, PAIRS_QUEUE].map((name) => workers.enqueuer.queue(name)),
+  );
   logger.info(
     {
       forges: Object.keys(forges),

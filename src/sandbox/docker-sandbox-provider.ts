@@ -8,7 +8,7 @@ import type { Logger } from '../log/logger.js';
 import { SandboxError, SandboxSpecError } from '../errors/index.js';
 import { LABELS, containerOptions } from './container-options.js';
 import { createDockerClient, toDockerError } from './docker-client.js';
-import { DockerSandbox } from './docker-sandbox.js';
+import { DockerSandbox, type SandboxObserver } from './docker-sandbox.js';
 import { WarmPool } from './warm-pool.js';
 import { WorkspaceFiles, type FileOwner } from './workspace-files.js';
 import { isInside } from './workspace-path.js';
@@ -54,6 +54,8 @@ export interface DockerSandboxProviderOptions {
    * default {@link DEFAULT_MAX_WORKSPACE_BYTES}.
    */
   maxWorkspaceBytes?: number;
+  /** Told when sandboxes start and end and how their commands went (metrics). */
+  observer?: SandboxObserver;
 }
 
 /** Default disk limit of a workspace: 2 GiB. */
@@ -151,6 +153,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       container,
       { ...template, jobId, workspaceDir },
       keepWorkspace === true ? undefined : workspaceDir,
+      taken ? 'warm' : 'cold',
     );
   }
 
@@ -182,6 +185,17 @@ export class DockerSandboxProvider implements SandboxProvider {
   /** Removes the pooled containers (and their workspaces). Sandboxes handed out stay theirs to destroy. */
   async close(): Promise<void> {
     await this.pool.close();
+  }
+
+  /** Pooled containers of every request shape: `ready`, and `starting` (being made), for metrics. */
+  poolCounts(): { ready: number; starting: number } {
+    let ready = 0;
+    let all = 0;
+    for (const key of this.poolRequests.keys()) {
+      ready += this.pool.readyCount(key);
+      all += this.pool.count(key);
+    }
+    return { ready, starting: all - ready };
   }
 
   /** Number of pooled containers ready for a request shape (for tests and metrics). */
@@ -272,6 +286,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     container: Docker.Container,
     spec: SandboxSpec,
     ownedWorkspace: string | undefined,
+    source: 'warm' | 'cold' = 'cold',
   ): Promise<Sandbox> {
     const files = await WorkspaceFiles.open(spec.workspaceDir, { owner: this.user });
     return new DockerSandbox({
@@ -286,6 +301,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       ...(ownedWorkspace === undefined
         ? {}
         : { afterDestroy: () => rm(ownedWorkspace, { recursive: true, force: true }) }),
+      ...(this.options.observer ? { observer: this.options.observer, source } : {}),
     });
   }
 

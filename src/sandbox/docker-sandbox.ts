@@ -21,6 +21,23 @@ export interface DockerSandboxParts {
   logger: Logger;
   /** Called once after the container is removed (the provider removes a workspace it made). */
   afterDestroy?: () => Promise<void>;
+  /** Told when the sandbox starts and ends and how each command went (metrics); must not throw. */
+  observer?: SandboxObserver;
+  /** Whether the provider's warm pool served the container (default `cold`), for the observer. */
+  source?: 'warm' | 'cold';
+}
+
+/** How a command ended, for metrics: `error` when `exec` threw. */
+export type SandboxExecOutcome = 'ok' | 'nonzero' | 'timeout' | 'oom' | 'disk_limit' | 'error';
+
+/** What a sandbox tells its observer (e.g. the metrics); none of these may throw. */
+export interface SandboxObserver {
+  /** A sandbox was handed out; `source` says whether the provider's warm pool served its container. */
+  started?(source: 'warm' | 'cold'): void;
+  /** The sandbox's container was removed (called once). */
+  destroyed?(): void;
+  /** One command ended after `durationMs` (its own run, not its wait behind another command). */
+  exec?(durationMs: number, outcome: SandboxExecOutcome): void;
 }
 
 /**
@@ -47,6 +64,7 @@ export class DockerSandbox implements Sandbox {
     if (!parts.onSetupNetwork) {
       this.offline = Promise.resolve();
     }
+    parts.observer?.started?.(parts.source ?? 'cold');
   }
 
   /** The uid and gid the sandbox's processes run as. */
@@ -55,9 +73,26 @@ export class DockerSandbox implements Sandbox {
   }
 
   exec(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
-    const run = this.running.catch(() => undefined).then(() => this.execNow(argv, options));
+    const run = this.running.catch(() => undefined).then(() => this.observed(argv, options));
     this.running = run;
     return run;
+  }
+
+  /** `execNow`, timed for the observer. */
+  private async observed(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
+    const observer = this.parts.observer;
+    if (!observer?.exec) {
+      return this.execNow(argv, options);
+    }
+    const started = performance.now();
+    try {
+      const result = await this.execNow(argv, options);
+      observer.exec(performance.now() - started, outcomeOf(result));
+      return result;
+    } catch (error) {
+      observer.exec(performance.now() - started, 'error');
+      throw error;
+    }
   }
 
   private async execNow(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
@@ -161,6 +196,7 @@ export class DockerSandbox implements Sandbox {
       }
     }
     this.parts.logger.debug({ container: this.id.slice(0, 12) }, 'sandbox destroyed');
+    this.parts.observer?.destroyed?.();
     await this.parts.afterDestroy?.();
   }
 
@@ -176,4 +212,18 @@ export class DockerSandbox implements Sandbox {
       throw new SandboxError('could not disconnect the setup network', this.id, { cause: error });
     }
   }
+}
+
+/** How a finished command ended, worst first. */
+function outcomeOf(result: ExecResult): SandboxExecOutcome {
+  if (result.diskLimitExceeded) {
+    return 'disk_limit';
+  }
+  if (result.oomKilled) {
+    return 'oom';
+  }
+  if (result.timedOut) {
+    return 'timeout';
+  }
+  return result.exitCode === 0 ? 'ok' : 'nonzero';
 }
