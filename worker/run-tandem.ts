@@ -24,9 +24,9 @@ import { createTandemMetrics } from '../src/metrics/tandem-metrics.js';
 import { createQueueBackend } from '../src/queue/create-queue-backend.js';
 import type { QueueBackend } from '../src/queue/queue-backend.js';
 import { withGithubAppEnv } from './github-app-env.js';
-import { startHttpSide, type HttpSide } from './http-side.js';
+import type { HttpSide } from './http-side.js';
 import { resolveBotIdentities } from './resolve-bot-identities.js';
-import { startWorkerSide, type WorkerSide } from './worker-side.js';
+import type { WorkerSide } from './worker-side.js';
 
 /** Which sides a process runs. */
 export type TandemMode = 'start' | 'server' | 'worker';
@@ -107,8 +107,11 @@ export async function runTandem(options: RunTandemOptions): Promise<RunningTande
     );
     // One registry per process: in `start` both sides count on it and `/metrics` shows both.
     const metrics = createTandemMetrics();
+    // Each side is imported only by the processes that run it: the worker side brings the sandbox,
+    // models, agents and workflow, which a `server` process never uses (docs/deployment.md, "Memory").
     let workerSide: WorkerSide | undefined;
     if (options.mode !== 'server') {
+      const { startWorkerSide } = await import('./worker-side.js');
       workerSide = await startWorkerSide({
         config,
         catalog: catalog!,
@@ -122,6 +125,7 @@ export async function runTandem(options: RunTandemOptions): Promise<RunningTande
     }
     let http: HttpSide | undefined;
     if (options.mode !== 'worker') {
+      const { startHttpSide } = await import('./http-side.js');
       http = await startHttpSide({ config, database, backend, logger, metrics });
       closers.push(() => http!.close());
     } else if (config.metricsPort !== undefined) {

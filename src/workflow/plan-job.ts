@@ -10,17 +10,16 @@
  * there is one, else the issue found by that marker (a job that died between creating the issue and
  * inserting the row), and only then creates a new issue: never two issues for one planned ticket.
  */
-import { readFile, rm } from 'node:fs/promises';
 import { and, desc, eq } from 'drizzle-orm';
-import { join } from 'node:path';
 import { buildRepoMap } from '../agents/repo-map.js';
-import { GitWorkspace } from '../git/git-workspace.js';
-import { planTickets } from '../planning/architect-agent.js';
+import { planTickets, type PlanInput } from '../planning/architect-agent.js';
+import { architectContext } from '../planning/code-context.js';
 import { PlannedTicket } from '../planning/ticket-plan.js';
 import { events } from '../db/schema.js';
 import { withMarker } from '../forge/comment-marker.js';
 import { z } from 'zod';
 import type { Forge, RepoRef } from '../forge/types.js';
+import { withBaseCheckout } from './base-checkout.js';
 import { updateDashboard } from './dashboard.js';
 import { recordEvent } from './event-log.js';
 import { getRepository } from './repository-store.js';
@@ -63,11 +62,12 @@ export async function runPlanJob(deps: WorkflowDeps, data: PlanJob, jobId: strin
       return;
     }
     const base = policy.branches.base || (await forge.getDefaultBranch(ref));
-    const repoMap = await mapRepository(deps, ref, forgeKind(repo), base, jobId);
+    const specMarkdown = spec?.content ?? '';
+    const code = await readCode(deps, { ref, kind: forgeKind(repo), base, jobId }, specMarkdown);
     planned = await planTickets(deps.planningModel({ policy, repositoryId: repo.id }), {
       issue: { number: request.issueNumber, title: request.title },
-      specMarkdown: spec?.content ?? '',
-      repoMap,
+      specMarkdown,
+      ...code,
     });
     await recordEvent(deps.db, {
       kind: 'plan.created',
@@ -212,30 +212,27 @@ export function ticketIssueBody(
   ].join('\n');
 }
 
-/** Clones the base branch into a scratch directory and builds the repository map. */
-async function mapRepository(
+/**
+ * What the Architect reads of the code on the base branch: the repository map, search hits for the
+ * spec's key terms and the files they point to (`architectContext`, budgeted).
+ */
+async function readCode(
   deps: WorkflowDeps,
-  ref: RepoRef,
-  kind: 'github' | 'gitea',
-  base: string,
-  jobId: string,
-): Promise<string> {
-  const forge = deps.forgeFor(kind);
-  const remote = deps.remoteUrl(kind, ref);
-  const dir = join(deps.workDir, `plan-${jobId.replace(/[^A-Za-z0-9_-]/g, '_')}`);
-  try {
-    const credentials = remote.includes('://') ? await forge.pushCredentials(ref) : undefined;
-    const ws = await GitWorkspace.open({
-      remote,
-      baseBranch: base,
-      branch: `tandem-plan-${Date.now().toString(36)}`,
-      gitDir: join(dir, 'git'),
-      workTree: join(dir, 'tree'),
-      ...(credentials ? { credentials } : {}),
+  target: { ref: RepoRef; kind: 'github' | 'gitea'; base: string; jobId: string },
+  specMarkdown: string,
+): Promise<Pick<PlanInput, 'repoMap' | 'searchHits' | 'files'>> {
+  return withBaseCheckout(deps, target, async ({ workspace, files, paths }) => {
+    const read = (p: string) => files.readFile(p);
+    const repoMap = await buildRepoMap(paths, read);
+    const context = await architectContext(specMarkdown, {
+      files: paths,
+      grep: (pattern, max) => workspace.grep(pattern, max),
+      readFile: read,
     });
-    const files = await ws.listFiles();
-    return await buildRepoMap(files, (p) => readFile(join(ws.workTree, p), 'utf8'));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    return {
+      repoMap,
+      ...(context.searchHits ? { searchHits: context.searchHits } : {}),
+      ...(context.files.length > 0 ? { files: context.files } : {}),
+    };
+  });
 }
