@@ -8,7 +8,6 @@
  * token, and served with it, the token moved from the address bar into an HttpOnly cookie. Titles are
  * shown as text, never as markup. A screenshot is kept in `test/artifacts/status-page.png`.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,8 +36,8 @@ import { upsertRepository } from '../../src/workflow/repository-store.js';
 import { createRequest, transitionRequest } from '../../src/workflow/request-store.js';
 import { createTicket, getTicket, transitionTicket } from '../../src/workflow/ticket-store.js';
 import { startHttpSide, type HttpSide } from '../../worker/http-side.js';
+import { findChromium } from '../helpers/find-chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const STATUS_TOKEN = 'status-token-0123456789abcdef';
 const GITEA_TOKEN = 'gitea-token-secret-0123456789';
 const EVIL = '<img src=x onerror="document.title=\'pwned\'">Export <b>all</b>';
@@ -94,11 +93,8 @@ const report = (over: Partial<PairProgressReport>): PairProgressReport => ({
 });
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`,
-    );
-  }
+  // Throws (the suite fails, never skips) naming the package when the browser is missing.
+  const executablePath = findChromium();
   dir = await mkdtemp(join(tmpdir(), 'tandem-status-'));
   database = await createDatabase({ dataDir: dir });
   await migrateDatabase(database);
@@ -165,7 +161,7 @@ beforeAll(async () => {
   proxy = await startForwardingProxy(http.url);
   proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     viewport: { width: 1280, height: 900 },
     args: [
