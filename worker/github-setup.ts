@@ -23,6 +23,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { cookieOf } from '../src/ingest/cookie-of.js';
 import type { Logger } from '../src/log/logger.js';
 import { saveGithubAppEnv } from './github-app-env.js';
 
@@ -165,21 +166,6 @@ export async function createGithubSetupHandler(options: GithubSetupOptions): Pro
 /** SHA-256 of a token: equal-length values for `timingSafeEqual`, whatever the lengths given. */
 function digestOf(token: string): Buffer {
   return createHash('sha256').update(token).digest();
-}
-
-/** The value of cookie `name`, or undefined. */
-function cookieOf(req: IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
 }
 
 /** `<proto>://<host>` of a request, honouring `x-forwarded-proto`/`x-forwarded-host` as Probot does. */

@@ -62,7 +62,8 @@ export function createMetricsHandler(
   };
 }
 
-function plain(
+/** Ends `res` with `status` and a UTF-8 plain-text body (refusals and errors of the monitoring routes). */
+export function plain(
   res: ServerResponse,
   status: number,
   text: string,

@@ -7,6 +7,7 @@
  * phase, cycle, criterion or test counts change, otherwise at most once per `minIntervalMs`, and the last
  * report of a quiet stretch is written when the interval ends, so the page is never left behind for long.
  */
+import type { PairProgress } from '../agents/pair/progress.js';
 import type { Database } from '../db/create-database.js';
 import { events } from '../db/schema.js';
 import type { Logger } from '../log/logger.js';
@@ -19,23 +20,11 @@ export interface ProgressRun {
   jobId: string;
 }
 
-/** A pair's progress as the engine reports it (`PairProgress`). */
-export interface PairProgressReport {
-  phase: string;
-  cycle: number;
-  /** 0-based criterion being worked, of `criteria`. */
-  criterion: number;
-  criteria: number;
-  /** Test cases passing and failing in the last run. */
-  passing: number;
-  failing: number;
-  /** Model tokens used so far (input + output). */
-  tokens: number;
-  /** Wall time across restarts, in ms. */
-  elapsedMs: number;
-  /** What is going on, in Tandem's words (step names, tool names, paths): never model text. */
-  message: string;
-}
+/**
+ * A pair's progress as the engine reports it; its `message` is in Tandem's words (step names, tool names,
+ * paths), never model text.
+ */
+export type PairProgressReport = PairProgress;
 
 /** Options of {@link createPairProgressRecorder}. */
 export interface PairProgressRecorderOptions {

@@ -12,6 +12,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/create-database.js';
 import { rowsOf } from '../db/rows-of.js';
+import type { PairProgressReport } from './pair-progress-recorder.js';
 
 /** The repository a row belongs to. */
 export interface StatusRepo {
@@ -52,17 +53,12 @@ export interface StatusPair {
   phase: string;
   cycle: number;
   startedAt: string;
-  progress: {
-    criterion: number;
-    criteria: number;
-    passing: number;
-    failing: number;
-    tokens: number;
-    elapsedMs: number;
-    message: string;
-    /** When the progress row was written (ISO time). */
-    at: string;
-  } | null;
+  progress:
+    | (Omit<PairProgressReport, 'phase' | 'cycle'> & {
+        /** When the progress row was written (ISO time). */
+        at: string;
+      })
+    | null;
 }
 
 export interface StatusEvent {

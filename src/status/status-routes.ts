@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import type { Database } from '../db/create-database.js';
 import type { Logger } from '../log/logger.js';
 import { checkAccess } from '../metrics/request-access.js';
+import { plain } from '../metrics/metrics-endpoint.js';
 import { readSlots } from './read-slots.js';
 import { readStatus } from './read-status.js';
 import {
@@ -117,13 +118,4 @@ export function createStatusRoutes(options: StatusRoutesOptions): StatusRoutes {
     },
     close: () => feed.close(),
   };
-}
-
-function plain(
-  res: ServerResponse,
-  status: number,
-  text: string,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers }).end(text);
 }

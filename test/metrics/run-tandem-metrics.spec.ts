@@ -6,11 +6,11 @@
  * gauges the server reports; `tandem start` has one registry, so its `/metrics` shows both sides.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runTandem, type RunningTandem } from '../../worker/run-tandem.js';
+import { freePort } from '../helpers/free-port.js';
 import { parseExposition } from './exposition-format.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
@@ -22,14 +22,6 @@ afterEach(async () => {
   running = undefined;
   await rm(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function start(
   mode: 'worker' | 'start',
