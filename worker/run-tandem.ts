@@ -11,6 +11,7 @@
  * everything is closed and the process exits 0.
  */
 import { mkdir } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
 import { resolve } from 'node:path';
 import { loadServerConfig, type ServerConfig } from '../src/config/server-config.js';
 import { secretValues } from '../src/config/secret-values.js';
@@ -218,29 +219,53 @@ function describe(error: unknown, secrets: readonly string[]): string {
 
 /**
  * Runs a process until SIGTERM or SIGINT, then shuts it down and exits 0 (1 when start-up fails).
- * Used by the `start`, `server` and `worker` commands.
+ * A signal that arrives during start-up stops the process as soon as it has started (so what start-up
+ * made, such as warm sandboxes, is cleaned up too); a second signal exits at once (what is left behind
+ * is removed by the next start, as after a crash). Used by the `start`, `server` and `worker` commands.
  */
 export async function runUntilSignal(mode: TandemMode): Promise<void> {
-  let running: RunningTandem;
+  let running: RunningTandem | undefined;
+  let received: NodeJS.Signals | undefined;
+  let stopping: Promise<void> | undefined;
+  let stopped!: () => void;
+  const done = new Promise<void>((res) => (stopped = res));
+  const stopNow = (signal: NodeJS.Signals, tandem: RunningTandem): void => {
+    stopping ??= tandem
+      .stop(signal)
+      .catch((error: unknown) => {
+        tandem.logger.error({ err: error }, 'shutdown failed');
+      })
+      .then(stopped);
+  };
+  // The listeners stay installed until exit: libraries that use signal-exit (pulled in with
+  // node-llama-cpp) re-raise a signal when they see no other listener, which would kill the process
+  // in the middle of its graceful shutdown.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (received !== undefined) {
+      process.stderr.write(
+        `tandem ${mode}: ${signal} again: exiting now; sandboxes left behind are removed at the next start\n`,
+      );
+      process.exit(128 + (osConstants.signals[signal] ?? 15));
+    }
+    received = signal;
+    if (running) {
+      stopNow(signal, running);
+    } else {
+      process.stderr.write(`tandem ${mode}: ${signal} during start-up: stopping once started\n`);
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
     running = await runTandem({ mode });
   } catch {
     process.exitCode = 1;
     return;
   }
-  await new Promise<void>((res) => {
-    // The listeners stay installed until exit: libraries that use signal-exit (pulled in with
-    // node-llama-cpp) re-raise a signal when they see no other listener, which would kill the process
-    // in the middle of its graceful shutdown.
-    const onSignal = (signal: NodeJS.Signals) => {
-      running.stop(signal).then(res, (error: unknown) => {
-        running.logger.error({ err: error }, 'shutdown failed');
-        res();
-      });
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  if (received !== undefined) {
+    stopNow(received, running);
+  }
+  await done;
   process.exitCode = 0;
   // Handles left by libraries (a pool timer, a socket) must not keep a stopped process alive.
   setTimeout(() => process.exit(0), 1_000).unref();

@@ -1,6 +1,6 @@
 /**
  * What the worker side hands its parts so that they feed the metrics and the status page: the metered
- * model gate and call recorder, the sandbox observer, the job observer, the `pair.progress` recorder
+ * model gate and call recorder, the sandbox meter, the job observer, the `pair.progress` recorder
  * and the end-of-run budget observation. Without metrics (tests that pass none) the model parts are the
  * plain ones and only the progress recorder remains (the status page needs it either way).
  */
@@ -19,9 +19,9 @@ import {
 } from '../src/metrics/job-metrics.js';
 import { MeteredModelCallRecorder } from '../src/metrics/metered-call-recorder.js';
 import { MeteredGate } from '../src/metrics/metered-gate.js';
-import { collectSandboxPool, sandboxObserver } from '../src/metrics/sandbox-metrics.js';
+import { collectSandboxPool, sandboxMeter } from '../src/metrics/sandbox-metrics.js';
 import type { TandemMetrics } from '../src/metrics/tandem-metrics.js';
-import type { SandboxObserver } from '../src/sandbox/docker-sandbox.js';
+import type { SandboxMeter } from '../src/sandbox/docker-sandbox.js';
 import { createPairProgressRecorder } from '../src/status/pair-progress-recorder.js';
 import type { EnginePairRunnerOptions } from '../src/workflow/engine-pair-runner.js';
 
@@ -31,7 +31,7 @@ export interface WorkerInstruments {
   gate: ConcurrencyGate;
   /** Wraps the database recorder of model calls. */
   recorder(inner: ModelCallRecorder): ModelCallRecorder;
-  sandboxObserver?: SandboxObserver;
+  sandboxMeter?: SandboxMeter;
   jobObserver?: JobObserver;
   /** The engine pair runner's hooks. */
   pairHooks: Required<Pick<EnginePairRunnerOptions, 'onProgress' | 'onRunEnd'>>;
@@ -56,9 +56,7 @@ export function workerInstruments(options: {
   return {
     gate: metrics ? new MeteredGate({ inner: slots, limits, metrics }) : slots,
     recorder: (inner) => (metrics ? new MeteredModelCallRecorder({ metrics, inner }) : inner),
-    ...(metrics
-      ? { sandboxObserver: sandboxObserver(metrics), jobObserver: jobObserver(metrics) }
-      : {}),
+    ...(metrics ? { sandboxMeter: sandboxMeter(metrics), jobObserver: jobObserver(metrics) } : {}),
     pairHooks: {
       onProgress: (run, p) => progress.record(run, p),
       onRunEnd: (run, ended) => {

@@ -25,21 +25,31 @@ import { createProviderFactory } from '../src/llm/provider-factory.js';
 import { validatePolicyModels } from '../src/llm/validate-policy-models.js';
 import type { Logger } from '../src/log/logger.js';
 import type { QueueBackend } from '../src/queue/queue-backend.js';
+import type { TandemMetrics } from '../src/metrics/tandem-metrics.js';
+import { loadCaBundle } from '../src/sandbox/ca-bundle.js';
 import { DockerSandboxProvider } from '../src/sandbox/docker-sandbox-provider.js';
+import { setupOutputLog } from '../src/sandbox/setup-output-log.js';
 import { createEnginePairRunner } from '../src/workflow/engine-pair-runner.js';
+import { EVENTS_QUEUE, PAIRS_QUEUE, WORK_QUEUE } from '../src/workflow/work-jobs.js';
 import { createDownloadProgress } from './download-progress.js';
 import { checkEmbeddedModels } from './model-preflight.js';
 import { startWorkers, type RunningWorkers } from './start-workers.js';
+import { stoppablePairs } from './stoppable-pairs.js';
 import { workerInstruments } from './worker-metrics.js';
-import type { TandemMetrics } from '../src/metrics/tandem-metrics.js';
-import { EVENTS_QUEUE, PAIRS_QUEUE, WORK_QUEUE } from '../src/workflow/work-jobs.js';
 
 /** A running worker side. */
 export interface WorkerSide {
   workers: RunningWorkers;
-  /** Stops taking jobs and waits for running ones (bounded by the caller's grace). */
+  /**
+   * Stops taking jobs; pair runs in flight stop at once at a safe point (their sandboxes removed, their
+   * jobs left to resume from the checkpoint, see `stoppable-pairs.ts`); waits for the other running jobs
+   * (bounded by the caller's grace).
+   */
   stopWorkers(): Promise<void>;
-  /** Releases the sandbox pool and the models (after the workers stopped or the grace ran out). */
+  /**
+   * Releases the models and removes every sandbox container this process made, the warm pool's and any
+   * still in use (after the workers stopped or the grace ran out).
+   */
   close(): Promise<void>;
 }
 
@@ -59,7 +69,8 @@ export interface WorkerSideOptions {
 
 /**
  * Starts the worker side.
- * @throws DockerUnavailableError when the Docker engine cannot be reached.
+ * @throws DockerUnavailableError when the Docker engine cannot be reached; ConfigError when
+ *   `TANDEM_SANDBOX_CA_CERTS` names an unusable file.
  */
 export async function startWorkerSide(options: WorkerSideOptions): Promise<WorkerSide> {
   const { config, catalog, database, backend, logger } = options;
@@ -73,13 +84,16 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
     .includes(normaliseImage(sandboxDefaults.image))
     ? sandboxDefaults.image
     : (config.sandboxImages[0] ?? sandboxDefaults.image);
+  const caBundle = config.sandboxCaCerts ? await loadCaBundle(config.sandboxCaCerts) : undefined;
   const sandboxes = new DockerSandboxProvider({
     logger: logger.child({ component: 'sandbox' }),
+    ...(caBundle ? { caBundle } : {}),
+    observer: setupOutputLog(logger.child({ component: 'sandbox' }), caBundle !== undefined),
     poolSize: config.sandboxPoolSize,
     workerId: sandboxWorkerId(config.dataDir),
     workspaceRoot: resolve(config.dataDir, 'sandboxes'),
     maxWorkspaceBytes: config.sandboxDiskMb * 1024 * 1024,
-    ...(instruments.sandboxObserver ? { observer: instruments.sandboxObserver } : {}),
+    ...(instruments.sandboxMeter ? { meter: instruments.sandboxMeter } : {}),
     ...(config.sandboxPoolSize > 0
       ? {
           warm: [
@@ -96,10 +110,12 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
         }
       : {}),
   });
-  const { orphansRemoved } = await sandboxes.start().catch(async (error: unknown) => {
-    await sandboxes.close().catch(() => undefined);
-    throw error;
-  });
+  const { orphansRemoved, missingImages } = await sandboxes
+    .start()
+    .catch(async (error: unknown) => {
+      await sandboxes.close().catch(() => undefined);
+      throw error;
+    });
   const progress = createDownloadProgress(logger, options.progressStream);
   const models = new ModelManager({
     catalog,
@@ -130,6 +146,16 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
     }
     return forge;
   };
+  const pairs = stoppablePairs(
+    createEnginePairRunner({
+      db: database.db,
+      models,
+      sandboxes,
+      protectedPaths: config.protectedPaths,
+      ...instruments.pairHooks,
+    }),
+    logger.child({ component: 'workflow' }),
+  );
   const workers = await startWorkers({
     backend,
     maxPairJobs: config.maxPairJobs,
@@ -144,13 +170,7 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
           priority: policy.priority,
           ...(ticketId === undefined ? {} : { ticketId }),
         }),
-      pairs: createEnginePairRunner({
-        db: database.db,
-        models,
-        sandboxes,
-        protectedPaths: config.protectedPaths,
-        ...instruments.pairHooks,
-      }),
+      pairs: pairs.runner,
       // One cache per process: `TANDEM_PERMISSION_CACHE_SECONDS` (0 disables it).
       permissions: createPermissionChecker({ ttlMs: config.permissionCacheSeconds * 1_000 }),
       remoteUrl: (kind, repo) => forgeFor(kind).cloneUrl(repo),
@@ -176,15 +196,22 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
       maxPairJobs: config.maxPairJobs,
       sandboxPool: config.sandboxPoolSize,
       orphansRemoved,
+      ...(missingImages.length > 0 ? { missingImages } : {}),
+      ...(caBundle ? { sandboxCaCertificates: caBundle.certificates } : {}),
     },
     'workers started',
   );
   return {
     workers,
-    stopWorkers: () => workers.close(),
+    async stopWorkers() {
+      if ((await pairs.stop()) > 0) {
+        // A parked pair job never finishes: do not wait for it (its lock expires, it is resumed).
+        void workers.workers.find((w) => w.name === PAIRS_QUEUE)?.close(true);
+      }
+      await workers.close();
+    },
     async close() {
-      await sandboxes.close();
-      await models.close();
+      await Promise.all([sandboxes.close(), models.close()]);
     },
   };
 }

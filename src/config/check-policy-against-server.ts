@@ -3,8 +3,8 @@ import type { RepoPolicy } from './repo-policy.js';
 
 /** What the server operator allows; a repository policy must stay inside it. */
 export interface ServerLimits {
-  /** `TANDEM_SANDBOX_IMAGES`: images `sandbox.image` may name. */
-  sandboxImages: readonly string[];
+  /** `TANDEM_SANDBOX_IMAGES`: images `sandbox.image` may name (absent: not checked). */
+  sandboxImages?: readonly string[];
   /** `TANDEM_SANDBOX_DISK_MB_MAX`: the largest `sandbox.diskMb` a policy may ask for, in MiB. */
   sandboxDiskMbMax?: number;
   /**
@@ -83,18 +83,19 @@ export function normaliseImage(image: string): string {
 
 /**
  * Checks a parsed policy against the server's settings, which a repository cannot change:
- * `sandbox.image` must be in the operator's allowlist (compared after `name` → `name:latest`),
+ * `sandbox.image` must be in the operator's allowlist when one is given (compared after `name` →
+ * `name:latest`),
  * `sandbox.diskMb` at most `sandboxDiskMbMax`, other values within the operator's `caps`, then every
  * function in `limits.checks` runs. Returns the issues (dotted paths, no lines); empty means the
  * policy fits. `parsePolicy(text, source, { server })` runs this too and adds the lines.
  */
 export function checkPolicyAgainstServer(policy: RepoPolicy, limits: ServerLimits): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const allowed = new Set(limits.sandboxImages.map(normaliseImage));
-  if (!allowed.has(normaliseImage(policy.sandbox.image))) {
+  const images = limits.sandboxImages;
+  if (images && !images.map(normaliseImage).includes(normaliseImage(policy.sandbox.image))) {
     issues.push({
       path: 'sandbox.image',
-      message: `image "${policy.sandbox.image}" is not allowed on this server (allowed: ${limits.sandboxImages.join(', ')})`,
+      message: `image "${policy.sandbox.image}" is not allowed on this server (allowed: ${images.join(', ')})`,
     });
   }
   const maxDisk = limits.sandboxDiskMbMax;

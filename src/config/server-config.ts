@@ -129,6 +129,10 @@ export const ServerEnv = z.object({
   TANDEM_SANDBOX_POOL_SIZE: int(0, 32).optional(),
   TANDEM_SANDBOX_DISK_MB: int(16, 1_048_576).optional(),
   TANDEM_SANDBOX_DISK_MB_MAX: int(16, 1_048_576).optional(),
+  TANDEM_SANDBOX_CA_CERTS: z
+    .string()
+    .refine((s) => !s.includes('\0'), 'must be a file path')
+    .optional(),
   TANDEM_PROTECTED_PATHS: commaList(
     GLOB,
     'a repository-relative glob (no leading "/", no "..")',
@@ -228,6 +232,11 @@ export interface ServerConfig {
   sandboxDiskMb: number;
   /** Largest `sandbox.diskMb` a policy may ask for, in MiB (never below `sandboxDiskMb`). */
   sandboxDiskMbMax: number;
+  /**
+   * PEM file of extra CA certificates the sandbox's setup command trusts (a TLS-intercepting proxy's
+   * CA): `TANDEM_SANDBOX_CA_CERTS`. Read and checked when the worker side starts (`loadCaBundle`).
+   */
+  sandboxCaCerts?: string;
   /** Globs no agent may change, on top of the built-in protected paths. */
   protectedPaths: string[];
   /** Pair jobs running at once in this process. */
@@ -402,6 +411,9 @@ function build(
   }
   if (e.TANDEM_MODEL_CATALOG !== undefined) {
     config.modelCatalogPath = e.TANDEM_MODEL_CATALOG;
+  }
+  if (e.TANDEM_SANDBOX_CA_CERTS !== undefined) {
+    config.sandboxCaCerts = e.TANDEM_SANDBOX_CA_CERTS;
   }
   if (e.APP_ID !== undefined && privateKey !== undefined && e.WEBHOOK_SECRET !== undefined) {
     config.github = { appId: e.APP_ID, privateKey, webhookSecret: e.WEBHOOK_SECRET };

@@ -162,7 +162,9 @@ describe('validatePolicyModels', () => {
       },
       {
         path: 'models.developer.escalation[2]',
-        message: 'model alias "gpt" is remote, and privacy is local-only',
+        message:
+          'model alias "gpt" is remote, and privacy is local-only: set `models.privacy: any` ' +
+          'in the policy to allow remote aliases, or use a local one (local-coder, local-coder-7b, qwen-ollama, vllm)',
       },
       { path: 'models.tester.alias', message: expect.stringContaining('"missing"') },
     ]);

@@ -13,6 +13,7 @@ import { parseModelCatalog, type ModelCatalog } from './catalog.js';
 import { MemoryModelCallRecorder } from './model-call-recorder.js';
 import { ModelManager, type ModelManagerOptions } from './model-manager.js';
 import { ScriptedProvider, parseModelScript } from './providers/scripted-provider.js';
+import { createLogger } from '../log/logger.js';
 
 const catalog: ModelCatalog = parseModelCatalog(
   `
@@ -191,6 +192,30 @@ describe('ModelManager', () => {
       transient: false,
     });
     expect(delays).toHaveLength(2);
+  });
+
+  it('warns of each retry with the HTTP status and the error message', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', destination: { write: (l) => lines.push(l) } });
+    const { manager } = setup(
+      {
+        small: `
+- error: { message: upstream overloaded, status: 503 }
+- error: { message: connection reset }
+- text: ok
+`,
+      },
+      { logger },
+    );
+    await manager.forTicket({ policy: policy() }).complete('pm', ask());
+    const warnings = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === 'model call failed, retrying');
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatchObject({ alias: 'small', role: 'pm', attempt: 1, status: 503 });
+    expect(warnings[0]!.error).toContain('upstream overloaded');
+    expect(warnings[1]).not.toHaveProperty('status');
+    expect(warnings[1]!.error).toContain('connection reset');
   });
 
   it('opens the circuit after repeated failures, fails fast, then lets one trial through', async () => {

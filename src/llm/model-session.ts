@@ -292,15 +292,27 @@ export class ModelSession {
       const outcome: ModelCallOutcome =
         (aborted && 'aborted') || (timeout.signal.aborted && 'timeout') || 'error';
       await this.record(role, alias, entry, outcome, undefined, error);
-      const retry = error instanceof ModelCallError && error.transient;
-      if (!retry || attempt >= s.retry.attempts || signal?.aborted) {
+      if (
+        !(error instanceof ModelCallError && error.transient) ||
+        attempt >= s.retry.attempts ||
+        signal?.aborted
+      ) {
         throw error;
       }
       const delay =
         Math.min(s.retry.maxDelayMs, s.retry.baseDelayMs * 2 ** (attempt - 1)) *
         (0.5 + s.random() / 2);
+      // What failed, so an operator can tell a busy server (429, 503) from a wrong URL or a dead one.
       s.logger?.warn(
-        { alias, role, attempt, delayMs: Math.round(delay) },
+        {
+          alias,
+          role,
+          attempt,
+          of: s.retry.attempts,
+          delayMs: Math.round(delay),
+          ...(error.status === undefined ? {} : { status: error.status }),
+          error: error.message,
+        },
         'model call failed, retrying',
       );
       try {

@@ -6,12 +6,15 @@ import type { ModelCatalog } from './catalog.js';
 /**
  * Checks a repository's `models` policy against the server catalog. Returns one issue per problem, with
  * dotted paths such as `models.developer.escalation[1]`: an alias the catalog does not have, or an alias
- * marked `remote` while the policy says `privacy: local-only`. Empty list: the policy is usable.
+ * marked `remote` while the policy says `privacy: local-only`. Each message names the fix (the aliases
+ * the catalog has; the `models.privacy` key, or the catalog's local aliases). Empty list: the policy is
+ * usable.
  * (URLs and provider-qualified names never get this far: `AliasName` in the policy schema refuses them.)
  */
 export function validatePolicyModels(models: ModelsPolicy, catalog: ModelCatalog): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const known = Object.keys(catalog.models).sort();
+  const local = known.filter((alias) => catalog.models[alias]?.remote !== true);
   const check = (alias: string, path: string): void => {
     const entry = catalog.models[alias];
     if (entry === undefined) {
@@ -22,7 +25,10 @@ export function validatePolicyModels(models: ModelsPolicy, catalog: ModelCatalog
     } else if (entry.remote && models.privacy === 'local-only') {
       issues.push({
         path,
-        message: `model alias "${alias}" is remote, and privacy is local-only`,
+        message:
+          `model alias "${alias}" is remote, and privacy is local-only: set \`models.privacy: any\` ` +
+          'in the policy to allow remote aliases' +
+          (local.length > 0 ? `, or use a local one (${local.join(', ')})` : ''),
       });
     }
   };

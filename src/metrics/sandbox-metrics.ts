@@ -1,15 +1,15 @@
 /**
- * Sandbox metrics: sandboxes running and handed out (from the sandboxes' observer), the warm pool's
+ * Sandbox metrics: sandboxes running and handed out (from the sandboxes' meter), the warm pool's
  * size at scrape time, and how long commands take.
  */
 import { Gauge } from 'prom-client';
-import type { SandboxObserver } from '../sandbox/docker-sandbox.js';
+import type { SandboxMeter } from '../sandbox/docker-sandbox.js';
 import type { TandemMetrics } from './tandem-metrics.js';
 
-/** The observer to give `DockerSandboxProvider` so its sandboxes feed the metrics. */
-export function sandboxObserver(
+/** The meter to give `DockerSandboxProvider` so its sandboxes feed the metrics. */
+export function sandboxMeter(
   metrics: Pick<TandemMetrics, 'sandboxesRunning' | 'sandboxesAcquired' | 'sandboxExec'>,
-): SandboxObserver {
+): SandboxMeter {
   return {
     started(source) {
       metrics.sandboxesRunning.inc();

@@ -5,14 +5,21 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
-import { SandboxError, SandboxSpecError } from '../errors/index.js';
+import { SandboxError, SandboxImageMissingError, SandboxSpecError } from '../errors/index.js';
+import type { CaBundle } from './ca-bundle.js';
 import { LABELS, containerOptions } from './container-options.js';
-import { createDockerClient, toDockerError } from './docker-client.js';
-import { DockerSandbox, type SandboxObserver } from './docker-sandbox.js';
+import { checkDockerImage, createDockerClient, toDockerError } from './docker-client.js';
+import { DockerSandbox, type SandboxMeter } from './docker-sandbox.js';
 import { WarmPool } from './warm-pool.js';
 import { WorkspaceFiles, type FileOwner } from './workspace-files.js';
 import { isInside } from './workspace-path.js';
-import type { Sandbox, SandboxProvider, SandboxRequest, SandboxSpec } from './types.js';
+import type {
+  Sandbox,
+  SandboxObserver,
+  SandboxProvider,
+  SandboxRequest,
+  SandboxSpec,
+} from './types.js';
 
 /** Limits as accepted at the boundary (Docker's own minimums: 6 MiB memory; pids ≥ 1). */
 export const SandboxLimitsInput = z.strictObject({
@@ -54,8 +61,15 @@ export interface DockerSandboxProviderOptions {
    * default {@link DEFAULT_MAX_WORKSPACE_BYTES}.
    */
   maxWorkspaceBytes?: number;
-  /** Told when sandboxes start and end and how their commands went (metrics). */
+  /**
+   * Extra CA certificates (`loadCaBundle`, the operator's `TANDEM_SANDBOX_CA_CERTS`) for the commands a
+   * `network: 'setup'` sandbox runs with the network: installed in the container for them only.
+   */
+  caBundle?: CaBundle;
+  /** Sees the commands of every sandbox (live progress, setup output in the log). */
   observer?: SandboxObserver;
+  /** Told when sandboxes start and end and how their commands went (metrics). */
+  meter?: SandboxMeter;
 }
 
 /** Default disk limit of a workspace: 2 GiB. */
@@ -74,6 +88,9 @@ interface PooledContainer {
  * cold-starts a container over a directory the caller owns. Containers are never reused across jobs.
  * Every container carries `LABELS` (worker, instance, job); `start()`/`removeOrphans()` remove this
  * worker's containers left by an earlier process, and the workspaces the provider made for them.
+ * The provider keeps track of every container it made until it is destroyed: `close()` removes them
+ * all, including those of sandboxes still in use and those still being created, so a process that
+ * shuts down mid-job leaves none behind.
  */
 export class DockerSandboxProvider implements SandboxProvider {
   readonly instance = randomUUID();
@@ -84,6 +101,11 @@ export class DockerSandboxProvider implements SandboxProvider {
   private readonly user: FileOwner;
   private readonly pool: WarmPool<PooledContainer>;
   private readonly poolRequests = new Map<string, Omit<SandboxRequest, 'jobId'>>();
+  /** Sandboxes handed out and not destroyed yet. */
+  private readonly live = new Set<DockerSandbox>();
+  /** Container creations in flight (each removes its container itself when the provider closed meanwhile). */
+  private readonly starting = new Set<Promise<unknown>>();
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly options: DockerSandboxProviderOptions) {
     this.docker = options.docker ?? createDockerClient();
@@ -104,20 +126,40 @@ export class DockerSandboxProvider implements SandboxProvider {
     });
   }
 
-  /** Removes orphans, then fills the pools listed in `warm`. Resolves when the pools are full. */
-  async start(): Promise<{ orphansRemoved: number }> {
+  /**
+   * Removes orphans, then fills the pools listed in `warm`. Resolves when the pools are full. A pool whose
+   * image is missing is left empty with one warning naming the fix (jobs needing it fail with
+   * `SandboxImageMissingError` until it exists); `missingImages` lists those images.
+   * @throws DockerUnavailableError when the engine cannot be reached.
+   */
+  async start(): Promise<{ orphansRemoved: number; missingImages: string[] }> {
     const orphansRemoved = await this.removeOrphans();
+    const missingImages: string[] = [];
     await Promise.all(
-      (this.options.warm ?? []).map((request) => {
+      (this.options.warm ?? []).map(async (request) => {
+        try {
+          await checkDockerImage(this.docker, request.image);
+        } catch (error) {
+          if (!(error instanceof SandboxImageMissingError)) {
+            throw error;
+          }
+          missingImages.push(request.image);
+          this.log.warn(
+            { image: request.image, fix: error.message },
+            'sandbox image missing: jobs that need it fail until it is built',
+          );
+          return;
+        }
         const key = this.keyOf(request);
         this.poolRequests.set(key, request);
-        return this.pool.fill(key);
+        await this.pool.fill(key);
       }),
     );
-    return { orphansRemoved };
+    return { orphansRemoved, missingImages };
   }
 
   async create(spec: SandboxSpec): Promise<Sandbox> {
+    this.checkOpen();
     const { keepWorkspace: _unused, ...request } = parseRequest(spec);
     const dir = await checkWorkspace(spec.workspaceDir);
     const name = `tandem-${safeName(request.jobId)}-${randomUUID().slice(0, 8)}`;
@@ -126,6 +168,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   }
 
   async acquire(request: SandboxRequest): Promise<Sandbox> {
+    this.checkOpen();
     const parsed = parseRequest(request);
     const { jobId, keepWorkspace, ...template } = parsed;
     const key = this.keyOf(template);
@@ -182,9 +225,33 @@ export class DockerSandboxProvider implements SandboxProvider {
     return orphans.length;
   }
 
-  /** Removes the pooled containers (and their workspaces). Sandboxes handed out stay theirs to destroy. */
-  async close(): Promise<void> {
-    await this.pool.close();
+  /**
+   * Removes every container this provider made: the pooled ones (and their workspaces), those being
+   * created, and the sandboxes handed out and not destroyed yet (destroyed here; their commands fail).
+   * Idempotent; later `create`/`acquire` throw `SandboxError`.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.pool.close();
+      await Promise.allSettled([...this.starting]);
+      const left = [...this.live];
+      if (left.length > 0) {
+        this.log.info({ sandboxes: left.length }, 'removing sandboxes still in use');
+      }
+      const results = await Promise.allSettled(left.map((sandbox) => sandbox.destroy()));
+      for (const r of results) {
+        if (r.status === 'rejected') {
+          this.log.warn({ err: r.reason }, 'could not remove a sandbox');
+        }
+      }
+    })();
+    return this.closing;
+  }
+
+  private checkOpen(): void {
+    if (this.closing) {
+      throw new SandboxError('the sandbox provider is closed');
+    }
   }
 
   /** Pooled containers of every request shape: `ready`, and `starting` (being made), for metrics. */
@@ -236,7 +303,32 @@ export class DockerSandboxProvider implements SandboxProvider {
     }
   }
 
+  /**
+   * Creates and starts one container, tracked while in flight; one that comes up after `close()` began
+   * is removed at once (`SandboxError`).
+   */
   private async startContainer(
+    request: Omit<SandboxRequest, 'jobId'>,
+    workspaceDir: string,
+    name: string,
+    jobId: string,
+    ownedWorkspace: boolean,
+  ): Promise<Docker.Container> {
+    const started = this.createAndStart(request, workspaceDir, name, jobId, ownedWorkspace);
+    this.starting.add(started);
+    try {
+      const container = await started;
+      if (this.closing && jobId !== 'pool') {
+        await container.remove({ force: true, v: true }).catch(() => undefined);
+        throw new SandboxError('the sandbox provider is closed', container.id);
+      }
+      return container;
+    } finally {
+      this.starting.delete(started);
+    }
+  }
+
+  private async createAndStart(
     request: Omit<SandboxRequest, 'jobId'>,
     workspaceDir: string,
     name: string,
@@ -288,8 +380,15 @@ export class DockerSandboxProvider implements SandboxProvider {
     ownedWorkspace: string | undefined,
     source: 'warm' | 'cold' = 'cold',
   ): Promise<Sandbox> {
-    const files = await WorkspaceFiles.open(spec.workspaceDir, { owner: this.user });
-    return new DockerSandbox({
+    let files: WorkspaceFiles;
+    try {
+      files = await WorkspaceFiles.open(spec.workspaceDir, { owner: this.user });
+    } catch (error) {
+      await this.removeContainer(container, ownedWorkspace);
+      throw error;
+    }
+    const { caBundle, observer, meter } = this.options;
+    const sandbox: DockerSandbox = new DockerSandbox({
       docker: this.docker,
       container,
       spec,
@@ -298,11 +397,23 @@ export class DockerSandboxProvider implements SandboxProvider {
       onSetupNetwork: spec.network === 'setup',
       maxWorkspaceBytes: this.options.maxWorkspaceBytes ?? DEFAULT_MAX_WORKSPACE_BYTES,
       logger: this.log.child({ jobId: spec.jobId }),
-      ...(ownedWorkspace === undefined
-        ? {}
-        : { afterDestroy: () => rm(ownedWorkspace, { recursive: true, force: true }) }),
-      ...(this.options.observer ? { observer: this.options.observer, source } : {}),
+      ...(caBundle && spec.network === 'setup' ? { caBundle } : {}),
+      ...(observer ? { observer } : {}),
+      ...(meter ? { meter, source } : {}),
+      afterDestroy: async () => {
+        this.live.delete(sandbox);
+        if (ownedWorkspace !== undefined) {
+          await rm(ownedWorkspace, { recursive: true, force: true });
+        }
+      },
     });
+    this.live.add(sandbox);
+    if (this.closing) {
+      // close() took its list of live sandboxes before this one was made.
+      await sandbox.destroy();
+      throw new SandboxError('the sandbox provider is closed', container.id);
+    }
+    return sandbox;
   }
 
   /** Force-removes a container and, when it lies under `workspaceRoot`, the workspace made for it. */

@@ -4,7 +4,17 @@ import { SandboxError, SandboxSpecError } from '../errors/index.js';
 import { execCommand } from './exec-command.js';
 import { measureDiskUse, watchDiskUse } from './workspace-disk.js';
 import { WorkspaceFiles, type FileOwner } from './workspace-files.js';
-import type { ExecOptions, ExecResult, Sandbox, SandboxSpec, SearchMatch } from './types.js';
+import type { CaBundle } from './ca-bundle.js';
+import { installCaBundle, removeCaBundle, sandboxCaEnv, type CaContext } from './sandbox-ca.js';
+import type {
+  CommandObserver,
+  ExecOptions,
+  ExecResult,
+  Sandbox,
+  SandboxObserver,
+  SandboxSpec,
+  SearchMatch,
+} from './types.js';
 
 /** What a `DockerSandbox` is made of; built by `DockerSandboxProvider`. */
 export interface DockerSandboxParts {
@@ -21,17 +31,21 @@ export interface DockerSandboxParts {
   logger: Logger;
   /** Called once after the container is removed (the provider removes a workspace it made). */
   afterDestroy?: () => Promise<void>;
-  /** Told when the sandbox starts and ends and how each command went (metrics); must not throw. */
+  /** Extra CA certificates for commands run with the setup network (`TANDEM_SANDBOX_CA_CERTS`). */
+  caBundle?: CaBundle;
+  /** Sees every command (live progress, logs). */
   observer?: SandboxObserver;
-  /** Whether the provider's warm pool served the container (default `cold`), for the observer. */
+  /** Told when the sandbox starts and ends and how each command went (metrics); must not throw. */
+  meter?: SandboxMeter;
+  /** Whether the provider's warm pool served the container (default `cold`), for the meter. */
   source?: 'warm' | 'cold';
 }
 
 /** How a command ended, for metrics: `error` when `exec` threw. */
 export type SandboxExecOutcome = 'ok' | 'nonzero' | 'timeout' | 'oom' | 'disk_limit' | 'error';
 
-/** What a sandbox tells its observer (e.g. the metrics); none of these may throw. */
-export interface SandboxObserver {
+/** What a sandbox tells its meter (the metrics); none of these may throw. */
+export interface SandboxMeter {
   /** A sandbox was handed out; `source` says whether the provider's warm pool served its container. */
   started?(source: 'warm' | 'cold'): void;
   /** The sandbox's container was removed (called once). */
@@ -48,6 +62,9 @@ export interface SandboxObserver {
  * without `{ network: true }` disconnects it for good, and a later `{ network: true }` throws
  * `SandboxSpecError`. The workspace's disk use is watched while a command runs and measured after it
  * (`maxWorkspaceBytes`): over the limit, the command is killed and `diskLimitExceeded` set.
+ * With a `caBundle`, the first network command finds it installed in the container's /tmp (see
+ * `installCaBundle`) and gets `sandboxCaEnv()` in its environment; the bundle is removed, and checked
+ * gone, before the network is cut, so no offline command ever sees it.
  */
 export class DockerSandbox implements Sandbox {
   readonly id: string;
@@ -55,6 +72,10 @@ export class DockerSandbox implements Sandbox {
   private readonly oom = { lastCount: 0 };
   private offline: Promise<void> | undefined;
   private destroying: Promise<void> | undefined;
+  /** The CA bundle's installation, once the first network command asked for it. */
+  private caInstalled: Promise<void> | undefined;
+  /** Commands started so far (the observer's `index`). */
+  private commands = 0;
   /** The command running now (commands are serialised). */
   private running: Promise<unknown> = Promise.resolve();
 
@@ -64,7 +85,7 @@ export class DockerSandbox implements Sandbox {
     if (!parts.onSetupNetwork) {
       this.offline = Promise.resolve();
     }
-    parts.observer?.started?.(parts.source ?? 'cold');
+    parts.meter?.started?.(parts.source ?? 'cold');
   }
 
   /** The uid and gid the sandbox's processes run as. */
@@ -73,24 +94,24 @@ export class DockerSandbox implements Sandbox {
   }
 
   exec(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
-    const run = this.running.catch(() => undefined).then(() => this.observed(argv, options));
+    const run = this.running.catch(() => undefined).then(() => this.metered(argv, options));
     this.running = run;
     return run;
   }
 
-  /** `execNow`, timed for the observer. */
-  private async observed(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
-    const observer = this.parts.observer;
-    if (!observer?.exec) {
+  /** `execNow`, timed for the meter. */
+  private async metered(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
+    const meter = this.parts.meter;
+    if (!meter?.exec) {
       return this.execNow(argv, options);
     }
     const started = performance.now();
     try {
       const result = await this.execNow(argv, options);
-      observer.exec(performance.now() - started, outcomeOf(result));
+      meter.exec(performance.now() - started, outcomeOf(result));
       return result;
     } catch (error) {
-      observer.exec(performance.now() - started, 'error');
+      meter.exec(performance.now() - started, 'error');
       throw error;
     }
   }
@@ -112,6 +133,50 @@ export class DockerSandbox implements Sandbox {
       this.offline ??= this.disconnect();
       await this.offline;
     }
+    const observed = this.observe(argv, options.network === true);
+    try {
+      let env = options.env;
+      if (options.network === true && this.parts.caBundle) {
+        await this.installCa(this.parts.caBundle);
+        env = { ...sandboxCaEnv(), ...options.env };
+      }
+      const result = await this.run(argv, {
+        ...options,
+        ...(env ? { env } : {}),
+        ...(observed?.onOutput || options.onOutput
+          ? { onOutput: both(options.onOutput, observed?.onOutput) }
+          : {}),
+      });
+      quietly(() => observed?.onEnd?.({ result }));
+      return result;
+    } catch (error) {
+      quietly(() => observed?.onEnd?.({ error }));
+      throw error;
+    }
+  }
+
+  /** Installs the CA bundle once, for the first network command. */
+  private installCa(bundle: CaBundle): Promise<void> {
+    this.caInstalled ??= installCaBundle(this.caContext(), bundle).then(() =>
+      this.parts.logger.debug(
+        { container: this.id.slice(0, 12), certificates: bundle.certificates },
+        'CA certificates installed for the setup',
+      ),
+    );
+    return this.caInstalled;
+  }
+
+  /** The observer's view of the next command, if it wants one. */
+  private observe(argv: readonly string[], network: boolean): CommandObserver | undefined {
+    const index = this.commands++;
+    let observed: CommandObserver | undefined;
+    quietly(() => {
+      observed = this.parts.observer?.({ jobId: this.spec.jobId, argv, network, index });
+    });
+    return observed;
+  }
+
+  private async run(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
     const limit = options.maxWorkspaceBytes ?? this.parts.maxWorkspaceBytes;
     // One signal for the caller's abort and the disk watcher's kill.
     const stop = new AbortController();
@@ -196,12 +261,24 @@ export class DockerSandbox implements Sandbox {
       }
     }
     this.parts.logger.debug({ container: this.id.slice(0, 12) }, 'sandbox destroyed');
-    this.parts.observer?.destroyed?.();
+    this.parts.meter?.destroyed?.();
     await this.parts.afterDestroy?.();
   }
 
-  /** Disconnects every network (the setup network), leaving only the loopback interface. */
+  private caContext(): CaContext {
+    return { container: this.parts.container, user: this.parts.user };
+  }
+
+  /**
+   * Removes the setup's CA bundle (when one was installed), then disconnects every network (the setup
+   * network), leaving only the loopback interface.
+   */
   private async disconnect(): Promise<void> {
+    if (this.caInstalled) {
+      // Installed or not (a failed install may have left part of it), it must be gone now.
+      await this.caInstalled.catch(() => undefined);
+      await removeCaBundle(this.caContext());
+    }
     try {
       const info = await this.parts.container.inspect();
       for (const name of Object.keys(info.NetworkSettings.Networks)) {
@@ -226,4 +303,24 @@ function outcomeOf(result: ExecResult): SandboxExecOutcome {
     return 'timeout';
   }
   return result.exitCode === 0 ? 'ok' : 'nonzero';
+}
+
+/** Calls `f`, ignoring what it throws (observers must never break a command). */
+function quietly(f: () => void): void {
+  try {
+    f();
+  } catch {
+    // ignored on purpose
+  }
+}
+
+/** One output listener made of two optional ones. */
+function both(
+  a: ExecOptions['onOutput'],
+  b: ExecOptions['onOutput'],
+): NonNullable<ExecOptions['onOutput']> {
+  return (line, stream) => {
+    quietly(() => a?.(line, stream));
+    quietly(() => b?.(line, stream));
+  };
 }

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { SandboxError, SandboxSpecError } from '../errors/index.js';
 import { OutputCollector } from './output-collector.js';
+import { OutputLines } from './output-lines.js';
 import type { ExecOptions, ExecResult } from './types.js';
 
 /** Default cap on captured stdout and stderr each, in bytes. */
@@ -154,9 +155,14 @@ export async function execCommand(
       { cause: error },
     );
   }
-  const stdout = new OutputCollector(maxOutput);
+  const lines = liveLines(options, nonce);
+  const stdout = new OutputCollector(maxOutput, 0, lines && ((c) => lines.stdout.push(c)));
   const trailerRoom = nonce.length + 80;
-  const stderr = new OutputCollector(maxOutput + trailerRoom, trailerRoom);
+  const stderr = new OutputCollector(
+    maxOutput + trailerRoom,
+    trailerRoom,
+    lines && ((c) => lines.stderr.push(c)),
+  );
   ctx.docker.modem.demuxStream(stream, stdout, stderr);
 
   let timedOut = false;
@@ -192,10 +198,14 @@ export async function execCommand(
   } finally {
     timers.forEach(clearTimeout);
     options.signal?.removeEventListener('abort', onAbort);
+    // Our half of the hijacked connection stays open after the engine ended its own (a command
+    // killed by an abort leaves it so), and an open socket keeps the process alive after its work.
+    stream.destroy();
   }
   const durationMs = now() - started;
+  lines?.stdout.end();
+  lines?.stderr.end();
   if (outcome === 'gave-up') {
-    stream.destroy();
     throw new SandboxError(
       `a command did not end ${GIVE_UP_MS} ms after it was killed; the sandbox is unusable`,
       ctx.container.id,
@@ -227,25 +237,46 @@ export async function execCommand(
   };
 }
 
+/** Line splitters feeding `options.onOutput`, or undefined when nobody listens. */
+function liveLines(
+  options: ExecOptions,
+  nonce: string,
+): { stdout: OutputLines; stderr: OutputLines } | undefined {
+  const onOutput = options.onOutput;
+  if (!onOutput) {
+    return undefined;
+  }
+  return {
+    stdout: new OutputLines((line) => onOutput(line, 'stdout')),
+    // The supervisor's trailer is its own business.
+    stderr: new OutputLines(
+      (line) => onOutput(line, 'stderr'),
+      (line) => line.startsWith(`${nonce} alive=`),
+    ),
+  };
+}
+
 /** Socket errors that mean a request never reached the engine (a stale or reset connection). */
 const NOT_DELIVERED = new Set(['EPIPE', 'ECONNRESET']);
 /** Attempts at creating and starting one exec when the engine connection drops before it answers. */
 const START_ATTEMPTS = 5;
 
 /**
- * Creates and starts an exec, retrying (up to {@link START_ATTEMPTS}, backing off 100 ms × 2ⁿ) when the request died on
+ * Creates and starts an exec (with `stdin`, the returned stream's writable side is the command's
+ * stdin), retrying (up to {@link START_ATTEMPTS}, backing off 100 ms × 2ⁿ) when the request died on
  * the socket with EPIPE/ECONNRESET: a kept-alive connection the engine had already dropped (see
  * `createDockerClient`), so the request was not read and the command did not start. Any other failure,
  * or the last one, is thrown as it is.
  */
-async function startExec(
-  ctx: ExecContext,
+export async function startExec(
+  ctx: Pick<ExecContext, 'container'>,
   options: Docker.ExecCreateOptions,
+  stdin = false,
 ): Promise<{ exec: Docker.Exec; stream: Duplex }> {
   for (let attempt = 1; ; attempt++) {
     try {
       const exec = await ctx.container.exec(options);
-      const stream = await exec.start({ hijack: true, stdin: false });
+      const stream = await exec.start({ hijack: true, stdin });
       return { exec, stream };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException | undefined)?.code;
@@ -342,6 +373,7 @@ async function killAll(ctx: ExecContext): Promise<void> {
     stream.once('close', resolve);
     stream.once('error', () => resolve());
   });
+  stream.destroy();
 }
 
 /** Kills the process group the supervisor recorded for `nonce`, through a second exec as the same user. */
@@ -356,5 +388,7 @@ done`;
     AttachStdout: false,
     AttachStderr: false,
   });
-  await exec.start({ Detach: true });
+  // Even detached, the engine answers on a stream that stays open: close it, or it keeps the process alive.
+  const answer = (await exec.start({ Detach: true })) as unknown as Duplex | undefined;
+  answer?.destroy();
 }

@@ -17,12 +17,15 @@ export class OutputCollector extends Writable {
     private readonly limit: number,
     /** Bytes of the stream's end always kept apart (0 for none). */
     private readonly tailBytes = 0,
+    /** Sees every chunk as it arrives, kept or not (a live display). */
+    private readonly onData?: (chunk: Buffer) => void,
   ) {
     super();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
     this.total += chunk.length;
+    this.onData?.(chunk);
     if (this.kept < this.limit) {
       const part = chunk.subarray(0, this.limit - this.kept);
       this.chunks.push(part);

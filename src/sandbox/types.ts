@@ -41,6 +41,8 @@ export interface ExecOptions {
   /**
    * Run with the setup network. Allowed only when the spec says `network: 'setup'` and before the first
    * offline exec (the network is disconnected for good at that point); otherwise `SandboxSpecError`.
+   * When the provider has extra CA certificates (`TANDEM_SANDBOX_CA_CERTS`), such a command also gets
+   * them (see `sandboxCaEnv`); they are removed with the network.
    */
   network?: boolean;
   /**
@@ -49,7 +51,39 @@ export interface ExecOptions {
    * runs (the command is killed when it is over) and when it ends: see `ExecResult.diskLimitExceeded`.
    */
   maxWorkspaceBytes?: number;
+  /**
+   * Sees the command's output while it runs, one line at a time (split at `\n` and `\r`, empty lines
+   * left out, lines over 2,000 characters cut). For live displays and logs; the result still carries
+   * the output. Whatever it throws is ignored.
+   */
+  onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
+
+/** One command as a {@link SandboxObserver} sees it start. */
+export interface ObservedCommand {
+  /** The sandbox's job id (`SandboxSpec.jobId`). */
+  jobId: string;
+  argv: readonly string[];
+  /** True when the command runs with the setup network. */
+  network: boolean;
+  /** Its position among the sandbox's commands: 0 for the first (the setup, when the policy has one). */
+  index: number;
+}
+
+/** What an observer wants to see of one command; both parts optional. */
+export interface CommandObserver {
+  /** Each output line as it comes (see `ExecOptions.onOutput`). */
+  onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** The command ended: its result, or the infrastructure error it threw. */
+  onEnd?: (outcome: { result: ExecResult } | { error: unknown }) => void;
+}
+
+/**
+ * Watches the commands of every sandbox a provider makes (live progress, logs), without the caller of
+ * `exec` having to pass anything. Returns undefined for a command it does not care about. Its
+ * callbacks must not throw (what they throw is ignored).
+ */
+export type SandboxObserver = (command: ObservedCommand) => CommandObserver | undefined;
 
 /** The outcome of one command. Infrastructure failures throw; a failing command is a normal result. */
 export interface ExecResult {
@@ -150,5 +184,9 @@ export interface SandboxProvider {
   acquire(request: SandboxRequest): Promise<Sandbox>;
   /** Removes containers left by earlier processes (by label). Returns how many were removed. */
   removeOrphans(): Promise<number>;
+  /**
+   * Removes every container the provider made, the warm pool's and the sandboxes handed out and not yet
+   * destroyed alike (a job interrupted by shutdown leaves none behind); later `create`/`acquire` throw.
+   */
   close(): Promise<void>;
 }

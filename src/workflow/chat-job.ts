@@ -10,7 +10,7 @@ import { updateDashboard } from './dashboard.js';
 import { approveRequest, currentSpecFile } from './request-flow.js';
 import { openRequestContext } from './request-context.js';
 import { getRequest, transitionRequest } from './request-store.js';
-import { applyDecision } from './spec-job.js';
+import { applyDecision, pmRepoMap } from './spec-job.js';
 import type { ChatJob } from './work-jobs.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 
@@ -25,6 +25,8 @@ export async function runChatJob(deps: WorkflowDeps, data: ChatJob, jobId: strin
   const issue = await forge.getIssue(ref, request.issueNumber);
   const model = deps.planningModel({ policy, repositoryId: repo.id });
   const marker = `pm-reply-${data.comment.id}`;
+  // The PM answers with the code in view, as when it drafts.
+  const repoMap = await pmRepoMap(deps, repo, policy, jobId);
   if (request.state === 'new') {
     request = await transitionRequest(deps.db, request, 'drafting');
   }
@@ -32,6 +34,7 @@ export async function runChatJob(deps: WorkflowDeps, data: ChatJob, jobId: strin
     const decision = await decideOnRequest(model, {
       issue,
       comments: [{ author: data.comment.author, body: data.comment.body }],
+      ...repoMap,
     });
     await applyDecision(
       deps,
@@ -50,6 +53,7 @@ export async function runChatJob(deps: WorkflowDeps, data: ChatJob, jobId: strin
   const reply = await replyOnSpec(model, {
     issue,
     comments: [],
+    ...repoMap,
     specMarkdown: spec?.content ?? '(no spec yet)',
     comment: { author: data.comment.author, body: data.comment.body },
   });

@@ -124,7 +124,7 @@ const safe = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
  * The repository map of the base branch for the PM (`{ repoMap }`), or nothing when the repository
  * cannot be read (e.g. it has no commit yet): the PM can still write a spec from the issue alone.
  */
-async function pmRepoMap(
+export async function pmRepoMap(
   deps: WorkflowDeps,
   repo: RepositoryRow,
   policy: RepoPolicy,

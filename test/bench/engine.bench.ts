@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { stringify } from 'yaml';
+import { CatalogFile } from '../../src/llm/catalog.js';
+import { TokenCounter } from '../../src/llm/context/token-counter.js';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { prepareRun, startSharedSandbox } from '../engine/engine-harness.js';
 
@@ -113,6 +115,8 @@ export default async function bench(): Promise<Record<string, unknown>> {
     };
     const windows: { wallMs: number; execMs: number; modelMs: number }[] = [];
     let cycle = 1;
+    let tokensPerCriterion = 0;
+    let largestRequestTokens = 0;
     const began = performance.now();
     try {
       const record = await run.run({
@@ -140,6 +144,14 @@ export default async function bench(): Promise<Record<string, unknown>> {
       if (record.status !== 'done' || windows.length !== CYCLES) {
         throw new Error(`bench run ended ${record.status} after ${windows.length} cycles`);
       }
+      const usage = run.models.usage();
+      tokensPerCriterion = Math.round((usage.inputTokens + usage.outputTokens) / CYCLES);
+      // Counted as the context fitting counts before calibration (3 characters a token).
+      const counter = new TokenCounter();
+      for (const request of (await run.scripted()).received) {
+        const tokens = await counter.rawRequest(request.messages, request.tools ?? []);
+        largestRequestTokens = Math.max(largestRequestTokens, tokens);
+      }
     } finally {
       await run.close();
     }
@@ -155,6 +167,13 @@ export default async function bench(): Promise<Record<string, unknown>> {
       modelMeanMsPerCycle: round(mean(windows.map((w) => w.modelMs))),
       totalRunMs: Math.round(performance.now() - began),
       goalMsPerCycle: 500,
+      // The scripted provider reports characters / 4 as tokens; a real model's figure differs.
+      tokensPerCriterion,
+      largestRequestTokens,
+      // The fixture's aliases leave it at the catalog's default.
+      contextSize: CatalogFile.parse({
+        models: { s: { provider: 'scripted', model: 'x', script: 'x.yaml' } },
+      }).models.s?.contextSize,
     };
   } finally {
     await shared.close();

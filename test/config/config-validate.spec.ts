@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfigFile } from '../../src/cli/commands/config.js';
+import { loadModelCatalog } from '../../src/llm/catalog.js';
 
 const fixtures = 'test/fixtures/policy';
 
@@ -89,6 +90,49 @@ describe('validateConfigFile', () => {
     expect(r.stderr).toContain(`${file}:2: sandbox.image: image "someone/miner:1" is not allowed`);
     expect((await direct(file, ['someone/miner:1'])).code).toBe(0);
   });
+
+  it('checks the model aliases against a catalog when one is given, naming the fix', async () => {
+    const catalogFile = join(dir, 'models.yml');
+    await writeFile(
+      catalogFile,
+      [
+        'includeDefaults: false',
+        'models:',
+        '  coder: { provider: ollama, model: qwen2.5-coder:7b, endpoint: "http://127.0.0.1:11434" }',
+        '  cloud: { provider: openai, model: gpt-4.1-mini, endpoint: "https://api.example.com/v1" }',
+        '',
+      ].join('\n'),
+    );
+    const file = join(dir, 'aliases.yml');
+    await writeFile(
+      file,
+      'models:\n  pm:\n    alias: cloud\n  tester:\n    alias: codr\n    escalation: []\n',
+    );
+    const catalog = await loadModelCatalog(catalogFile);
+    let stderr = '';
+    const code = await validateConfigFile(file, {
+      stdout: () => undefined,
+      stderr: (t) => (stderr += t),
+      catalog,
+    });
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      `${file}:3: models.pm.alias: model alias "cloud" is remote, and privacy is local-only: ` +
+        'set `models.privacy: any` in the policy to allow remote aliases, or use a local one (coder)',
+    );
+    expect(stderr).toContain(
+      `${file}:5: models.tester.alias: unknown model alias "codr"; the server catalog has: cloud, coder`,
+    );
+    // Without a catalog the same file is valid: aliases are only names until a catalog is known.
+    expect((await direct(file)).code).toBe(0);
+    // The spawned CLI reads the catalog itself.
+    const r = await tandem('config', 'validate', file, '--catalog', catalogFile);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`${file}:5: models.tester.alias: unknown model alias "codr"`);
+    const bad = await tandem('config', 'validate', file, '--catalog', join(dir, 'none.yml'));
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toContain(`error: the catalog ${join(dir, 'none.yml')} is unusable`);
+  }, 60_000);
 
   it('reports a root that is not a mapping, and a directory as unreadable', async () => {
     const file = join(dir, 'list.yml');

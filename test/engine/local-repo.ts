@@ -19,6 +19,17 @@ export async function makeLocalRepo(script: string): Promise<{
   await rename(join(repo, 'gitignore.txt'), join(repo, '.gitignore'));
   await rename(join(repo, 'tandem.yml'), join(repo, '.tandem.yml'));
   await execa('git', ['init', '-q', '-b', 'main', repo]);
+  await commitAll(repo, 'calc');
+  const catalog = join(dir, 'catalog.yaml');
+  await writeFile(
+    catalog,
+    `models:\n  script:\n    provider: scripted\n    model: demo\n    script: ${resolve(FIXTURES, script)}\n  script-strong:\n    provider: scripted\n    model: demo-strong\n    script: ${resolve(FIXTURES, script)}\n`,
+  );
+  return { dir, repo, dataDir: join(dir, 'data'), catalog };
+}
+
+/** Commits everything in `repo`'s work tree (a fixed test author). */
+export async function commitAll(repo: string, message: string): Promise<void> {
   await execa('git', ['-C', repo, 'add', '-A']);
   await execa('git', [
     '-C',
@@ -29,14 +40,34 @@ export async function makeLocalRepo(script: string): Promise<{
     'user.email=t@t',
     'commit',
     '-qm',
-    'calc',
+    message,
   ]);
-  const catalog = join(dir, 'catalog.yaml');
-  await writeFile(
-    catalog,
-    `models:\n  script:\n    provider: scripted\n    model: demo\n    script: ${resolve(FIXTURES, script)}\n  script-strong:\n    provider: scripted\n    model: demo-strong\n    script: ${resolve(FIXTURES, script)}\n`,
+}
+
+/**
+ * `tandem run` on `ticket.yaml` as one node process (no npx/tsx wrapper), so a signal sent to the child
+ * reaches the runner itself.
+ */
+export function tandemRun(
+  local: { repo: string; dataDir: string; catalog: string },
+  env: Record<string, string> = {},
+) {
+  return execa(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'run',
+      '--repo',
+      local.repo,
+      '--ticket',
+      join(FIXTURES, 'ticket.yaml'),
+      '--catalog',
+      local.catalog,
+    ],
+    { reject: false, env: { TANDEM_DATA_DIR: local.dataDir, LOG_LEVEL: 'warn', ...env } },
   );
-  return { dir, repo, dataDir: join(dir, 'data'), catalog };
 }
 
 /** `git log` of the ticket branch since main: subject and trailers per commit, oldest first. */

@@ -6,7 +6,7 @@ import type { RunRecord } from '../../src/agents/checkpoint.js';
 import { localJobId } from '../../src/cli/commands/run.js';
 import { createDatabase } from '../../src/db/create-database.js';
 import { events, runs } from '../../src/db/schema.js';
-import { branchLog, FIXTURES, makeLocalRepo } from './local-repo.js';
+import { branchLog, makeLocalRepo, tandemRun } from './local-repo.js';
 
 const BRANCH = 'tandem/7-multiply-and-subtract';
 let dir = '';
@@ -17,26 +17,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** `tandem run` as one node process (no npx/tsx wrapper), so SIGKILL hits the runner itself. */
-function tandemRun(local: { repo: string; dataDir: string; catalog: string }) {
-  return execa(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'run',
-      '--repo',
-      local.repo,
-      '--ticket',
-      join(FIXTURES, 'ticket.yaml'),
-      '--catalog',
-      local.catalog,
-    ],
-    { reject: false, env: { TANDEM_DATA_DIR: local.dataDir, LOG_LEVEL: 'warn' } },
-  );
-}
-
 async function treeOf(repo: string, rev: string): Promise<string> {
   return (await execa('git', ['-C', repo, 'rev-parse', `${rev}^{tree}`])).stdout.trim();
 }
@@ -45,21 +25,7 @@ describe('tandem run (real Docker sandbox, git, PGlite, scripted model)', () => 
   it('runs two red/green cycles and leaves test:/feat: commits with trailers on the branch', async () => {
     const local = await makeLocalRepo('two-cycles.yaml');
     dir = local.dir;
-    const result = await execa(
-      'npx',
-      [
-        'tsx',
-        'src/cli/main.ts',
-        'run',
-        '--repo',
-        local.repo,
-        '--ticket',
-        join(FIXTURES, 'ticket.yaml'),
-        '--catalog',
-        local.catalog,
-      ],
-      { reject: false, env: { TANDEM_DATA_DIR: local.dataDir, LOG_LEVEL: 'warn' } },
-    );
+    const result = await tandemRun(local);
     expect(result.stderr).toContain('cycle 2');
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toContain(`done: branch ${BRANCH}`);

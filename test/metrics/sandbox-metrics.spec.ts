@@ -1,10 +1,10 @@
 /**
- * Sandbox metrics from real containers: the provider's observer counts sandboxes handed out (warm from
+ * Sandbox metrics from real containers: the provider's meter counts sandboxes handed out (warm from
  * the pool, cold on demand) and running, times each command by how it ended, and the pool gauge reads
  * the pool at scrape time.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectSandboxPool, sandboxObserver } from '../../src/metrics/sandbox-metrics.js';
+import { collectSandboxPool, sandboxMeter } from '../../src/metrics/sandbox-metrics.js';
 import { createTandemMetrics } from '../../src/metrics/tandem-metrics.js';
 import { IMAGE, LIMITS, makeProvider, request } from '../sandbox/sandbox-harness.js';
 import { parseExposition, valueOf } from './exposition-format.js';
@@ -23,7 +23,7 @@ describe('sandbox metrics', () => {
     const made = await makeProvider({
       poolSize: 1,
       warm: [warm],
-      observer: sandboxObserver(metrics),
+      meter: sandboxMeter(metrics),
     });
     cleanups.push(made.cleanup);
     const provider = made.provider;

@@ -202,5 +202,25 @@ describe('DockerSandboxProvider', () => {
       .catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(SandboxImageMissingError);
     expect((missing as Error).message).toContain('sandbox/build-image.sh');
+    // Another image: Tandem never pulls, so the fix is building or loading it on this host.
+    const other = await p
+      .acquire(request({ image: 'example.invalid/tandem-test-missing:1' }))
+      .catch((e: unknown) => e);
+    expect(other).toBeInstanceOf(SandboxImageMissingError);
+    expect((other as Error).message).toMatch(/Tandem never pulls images: build or load it here/);
+  });
+
+  it('start() leaves the pool of a missing image empty, names it, and still starts', async () => {
+    const warm = {
+      image: 'example.invalid/tandem-test-missing:1',
+      limits: LIMITS,
+      network: 'none' as const,
+    };
+    const { provider: p, workerId } = await provider({ poolSize: 1, warm: [warm] });
+    expect(await p.start()).toEqual({
+      orphansRemoved: 0,
+      missingImages: ['example.invalid/tandem-test-missing:1'],
+    });
+    expect(await workerContainers(workerId)).toEqual([]);
   });
 });

@@ -102,6 +102,11 @@ describe('containment through the pair engine (real sandbox, git, PGlite, script
         cycle: 1,
       },
     ]);
+    const provider = await run.scripted();
+    const refused = provider.received.find((q) =>
+      q.messages.some((m) => m.role === 'tool' && m.content.includes('protected_path')),
+    );
+    expect(refused).toBeDefined();
   });
 
   it('a workspace over sandbox.diskMb blocks the ticket and frees the disk', async () => {

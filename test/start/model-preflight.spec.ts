@@ -76,6 +76,12 @@ describe('embedded model check at start-up', () => {
         cached: true,
         path: file,
       },
+      // The escalation alias's file is not there: reported as not downloaded, not as an error.
+      {
+        alias: 'local-coder-7b',
+        model: DEFAULT_CATALOG.models['local-coder-7b']!.model,
+        cached: false,
+      },
     ]);
     expect(out.lines()[0]).toMatchObject({ level: 30, msg: 'embedded model ready', path: file });
   }, 30_000);

@@ -151,6 +151,35 @@ describe('tandem start / server / worker (spawned)', () => {
     expect(result.all).toContain('"msg":"stopped"');
   }, 150_000);
 
+  it('SIGTERM during start-up, once the warm sandbox exists: stops once started, no container left', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tandem-early-'));
+    const label = `label=${LABELS.worker}=${sandboxWorkerId(dir)}`;
+    const containers = async () =>
+      (await execa('docker', ['ps', '-aq', '--filter', label])).stdout.split('\n').filter(Boolean);
+    child = tandem('start', {
+      TANDEM_DATA_DIR: dir,
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      TANDEM_SANDBOX_POOL_SIZE: '1',
+      TANDEM_SHUTDOWN_GRACE_SECONDS: '5',
+      LOG_LEVEL: 'info',
+    });
+    const until = Date.now() + 90_000;
+    while ((await containers()).length === 0 && child.exitCode === null && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await containers()).toHaveLength(1);
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.all).toContain('"msg":"stopped"');
+    expect(await containers()).toEqual([]);
+    // Which side of "started" the signal fell on depends on the machine's speed; both must clean up.
+    if (!result.all.includes('"msg":"workers started"')) {
+      expect(result.all).toContain('SIGTERM during start-up: stopping once started');
+    }
+  }, 150_000);
+
   it('server and worker run apart on Redis; the worker serves no HTTP', async () => {
     dir = await mkdtemp(join(tmpdir(), 'tandem-split-'));
     const port = await freePort();

@@ -5,6 +5,7 @@
  * `/retry`, `/pause` + `/resume`, refusals through the cached permission check, a burst of comments
  * answered once, and a plan job that dies after creating a ticket issue.
  */
+import type { ScriptedProvider } from '../../src/llm/providers/scripted-provider.js';
 import { execa } from 'execa';
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -240,7 +241,10 @@ describe('workflow commands and recovery', () => {
   times: always
   json: { reply: 'Noted; the spec already covers it.', approval: none }
 `;
-    const x = await toSpecReview({ files: { '.github/tandem.yml': POLICY }, script });
+    const x = await toSpecReview({
+      files: { '.github/tandem.yml': POLICY, 'src/csv.js': 'export function writeRows(rows) {}\n' },
+      script,
+    });
     const burst = [1, 2, 3].map((i) => comment(x.specPr, 'alice', `thought number ${i}`, true));
     for (const c of burst) {
       await x.send(c);
@@ -262,6 +266,12 @@ describe('workflow commands and recovery', () => {
       .where(eq(modelCalls.role, 'pm'));
     // One call to draft the spec, one to answer the burst.
     expect(pmReplies?.n).toBe(2);
+    // The PM answers with the code in view, as when it drafts.
+    const provider = (await x.models.provider('script')) as ScriptedProvider;
+    const reply = provider.received.find((r) => r.step === 'reply');
+    expect(reply?.messages.map((m) => m.content).join('\n')).toMatch(
+      /Repository map:[\s\S]*writeRows/,
+    );
   }, 60_000);
 
   it('never duplicates a ticket issue when the plan job dies after creating one', async () => {

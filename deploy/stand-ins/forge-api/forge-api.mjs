@@ -7,7 +7,12 @@ import { createServer } from 'node:http';
 
 const port = Number(process.argv[2] ?? 3001);
 const answers = {
-  'GET /api/v1/user': { id: 1, login: 'tandem-bot', full_name: 'Tandem', email: 'tandem@localhost' },
+  'GET /api/v1/user': {
+    id: 1,
+    login: 'tandem-bot',
+    full_name: 'Tandem',
+    email: 'tandem@localhost',
+  },
   'GET /api/v3/app': { id: 424242, slug: 'tandem-ci', name: 'Tandem CI', owner: { login: 'ci' } },
 };
 

@@ -32,12 +32,33 @@ export function phaseTools(run: PairRun, role: PairRole, files: readonly string[
   return {
     role,
     testGlobs: policy.sandbox.testGlobs,
+    ...(run.o.protectedPaths ? { protectedPaths: run.o.protectedPaths } : {}),
     files: sandbox,
     listFiles: (dir) => workspace.listFiles(dir),
-    grep: (pattern, max) => workspace.grep(pattern, max),
-    repoMap: () => buildRepoMap(files, (p) => sandbox.readFile(p)),
-    runTests: () => run.suite(),
+    repoMap: () => phaseMap(run, files),
+    runTests: (options) => run.suite(options?.argv),
+    testCommand: policy.sandbox.test,
+    // The agent's own commands run under the run's abort signal and disk limit, like the engine's.
+    runCommand: (argv, options) =>
+      sandbox.exec(argv, {
+        ...options,
+        ...(run.o.signal ? { signal: run.o.signal } : {}),
+        ...run.diskLimit(),
+      }),
+    commandTimeoutMs: policy.sandbox.commandTimeoutSeconds * 1000,
   };
+}
+
+/**
+ * The repository map of a phase, ranked towards the ticket: its title, description and criteria, and the
+ * Architect's likely files as the files to start from.
+ */
+export function phaseMap(run: PairRun, files: readonly string[]): Promise<string> {
+  const { ticket, sandbox } = run.o;
+  const text = [ticket.title, ticket.description, ...ticket.acceptanceCriteria].join('\n');
+  return buildRepoMap(files, (p) => sandbox.readFile(p), {
+    focus: { text, ...(ticket.likelyFiles ? { files: ticket.likelyFiles } : {}) },
+  });
 }
 
 /**
@@ -57,7 +78,7 @@ export function conversationId(run: PairRun, sample = 0): string {
 export async function runPhaseAgent<T>(run: PairRun, ask: PhaseAsk<T>): Promise<AgentOutcome<T>> {
   const { o, cp } = run;
   const files = await o.workspace.listFiles();
-  const map = await buildRepoMap(files, (p) => o.sandbox.readFile(p));
+  const map = await phaseMap(run, files);
   const sample = ask.sample ?? 0;
   const base = o.models.settings?.(ask.role).temperature;
   const temperature = attemptTemperature(cp.attempts, sample, base);

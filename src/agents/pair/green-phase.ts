@@ -18,7 +18,7 @@ import { checkBoundary, TAMPERED, tamperedDuringRun } from './boundary-guard.js'
 import { disputeTest } from './dispute.js';
 import type { PairRun } from './pair-run.js';
 import { previousChange } from './previous-change.js';
-import { describeOutcome } from './progress.js';
+import { describeOutcome } from '../agent-outcome.js';
 
 /** Samples per attempt at most, whatever the catalog says. */
 export const MAX_SAMPLES = 8;

@@ -112,17 +112,18 @@ export class PairRun {
   }
 
   /**
-   * Runs the whole suite in the sandbox (policy `sandbox.test`). A run cut short by the signal throws the
+   * Runs the whole suite in the sandbox (policy `sandbox.test`), or `argv` instead (an agent's filtered
+   * run through `run_tests`). A run cut short by the signal throws the
    * abort reason (it says nothing about the code, so it never counts as an attempt); a workspace over its
    * disk limit throws `DiskLimitExceededError`.
    */
-  async suite(): Promise<SuiteRun> {
+  async suite(argv?: readonly string[]): Promise<SuiteRun> {
     this.progress('running the tests');
     const { sandbox } = this.o.policy;
     const run = await runSuite({
       sandbox: this.o.sandbox,
       workTree: this.o.workspace.workTree,
-      command: sandbox.test,
+      command: argv ?? sandbox.test,
       timeoutMs: sandbox.commandTimeoutSeconds * 1000,
       ...(this.o.signal ? { signal: this.o.signal } : {}),
       ...this.diskLimit(),

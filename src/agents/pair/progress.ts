@@ -1,5 +1,5 @@
 /** Live progress of a pair run, and the words a progress display shows for each step. */
-import type { AgentOutcome, AgentStepEvent } from '../agent-loop.js';
+import type { AgentStepEvent } from '../agent-loop.js';
 import type { Checkpoint } from '../checkpoint.js';
 import { summarizeRun, type SuiteRun } from '../run-suite.js';
 
@@ -64,14 +64,4 @@ export function describeStep(e: AgentStepEvent): string {
   }
   const path = typeof e.data.path === 'string' ? ` ${e.data.path}` : '';
   return `${e.role}: ${String(e.data.tool)}${path}`;
-}
-
-/** Why an agent attempt ended without a result, in words for the diagnosis and the next attempt. */
-export function describeOutcome(outcome: AgentOutcome<unknown>): string {
-  if (outcome.kind === 'loop') {
-    return `the agent repeated the same ${outcome.call} call; phase ended`;
-  }
-  return outcome.kind === 'step_limit'
-    ? `the agent did not finish within ${outcome.steps} steps`
-    : 'finished';
 }

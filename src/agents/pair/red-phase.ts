@@ -17,7 +17,7 @@ import { openDispute, upholdTest } from './dispute.js';
 import { failureExcerpt } from './failure-excerpt.js';
 import { judgeLoadFailure } from './load-failures.js';
 import type { PairRun } from './pair-run.js';
-import { describeOutcome } from './progress.js';
+import { describeOutcome } from '../agent-outcome.js';
 
 /** One red step (see the module comment). */
 export async function redPhase(run: PairRun): Promise<void> {

@@ -8,7 +8,7 @@ import { REFACTOR_SYSTEM } from '../prompts.js';
 import { runPhaseAgent } from './agent-step.js';
 import { checkBoundary, tamperedDuringRun } from './boundary-guard.js';
 import type { PairRun } from './pair-run.js';
-import { describeOutcome } from './progress.js';
+import { describeOutcome } from '../agent-outcome.js';
 
 /** One refactor step (see the module comment). */
 export async function refactorPhase(run: PairRun): Promise<void> {

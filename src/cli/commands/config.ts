@@ -1,5 +1,6 @@
 /**
  * `tandem config validate <file>`: checks a repository policy file before it is committed.
+ * With `--catalog`, the model aliases are checked against that catalog too.
  * Prints `ok: <file>` (exit 0), or one `file:line: key: problem` line per problem on stderr (exit 1),
  * the format editors and CI annotations understand.
  */
@@ -7,6 +8,8 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parsePolicy } from '../../config/load-policy.js';
 import { ConfigError } from '../../errors/index.js';
+import { loadModelCatalog, type ModelCatalog } from '../../llm/catalog.js';
+import { validatePolicyModels } from '../../llm/validate-policy-models.js';
 
 /** Where {@link validateConfigFile} writes, and how it reads; the CLI passes the process's own. */
 export interface ValidateConfigOptions {
@@ -18,6 +21,11 @@ export interface ValidateConfigOptions {
   read?: (path: string) => Promise<string>;
   /** Also check `sandbox.image` against this allowlist (as `TANDEM_SANDBOX_IMAGES` would). */
   sandboxImages?: readonly string[];
+  /**
+   * Also check the model aliases against this catalog (as the server does when a job starts): unknown
+   * aliases, and remote ones under `privacy: local-only`.
+   */
+  catalog?: ModelCatalog;
 }
 
 /**
@@ -38,11 +46,13 @@ export async function validateConfigFile(
     return 1;
   }
   try {
-    parsePolicy(
-      text,
-      file,
-      options.sandboxImages ? { server: { sandboxImages: options.sandboxImages } } : {},
-    );
+    const { sandboxImages, catalog } = options;
+    parsePolicy(text, file, {
+      server: {
+        ...(sandboxImages ? { sandboxImages } : {}),
+        ...(catalog ? { checks: [(policy) => validatePolicyModels(policy.models, catalog)] } : {}),
+      },
+    });
   } catch (error) {
     if (!(error instanceof ConfigError)) {
       throw error;
@@ -60,7 +70,7 @@ export async function validateConfigFile(
   return 0;
 }
 
-/** Registers `tandem config validate <file> [--sandbox-images a,b]`. */
+/** Registers `tandem config validate <file> [--sandbox-images a,b] [--catalog models.yml]`. */
 export function register(program: Command): void {
   const config = program.command('config').description('work with Tandem configuration files');
   config
@@ -71,11 +81,29 @@ export function register(program: Command): void {
       '--sandbox-images <list>',
       'comma-separated images the server allows (TANDEM_SANDBOX_IMAGES); also checks sandbox.image',
     )
-    .action(async (file: string, opts: { sandboxImages?: string }) => {
+    .option(
+      '--catalog <file>',
+      'model catalog the server uses (TANDEM_MODEL_CATALOG); also checks the model aliases against it',
+    )
+    .action(async (file: string, opts: { sandboxImages?: string; catalog?: string }) => {
       const options: ValidateConfigOptions = {
         stdout: (t) => process.stdout.write(t),
         stderr: (t) => process.stderr.write(t),
       };
+      if (opts.catalog !== undefined) {
+        try {
+          options.catalog = await loadModelCatalog(opts.catalog);
+        } catch (error) {
+          if (!(error instanceof ConfigError)) {
+            throw error;
+          }
+          process.stderr.write(
+            `error: the catalog ${opts.catalog} is unusable: ${error.message}\n`,
+          );
+          process.exitCode = 1;
+          return;
+        }
+      }
       if (opts.sandboxImages !== undefined) {
         options.sandboxImages = opts.sandboxImages
           .split(',')

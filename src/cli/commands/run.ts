@@ -5,12 +5,16 @@
  * repository resumes the run. Exit 0 when done, 2 when blocked, 1 on errors.
  */
 import { readFile } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import type { Diagnosis } from '../../agents/checkpoint.js';
 import type { PairProgress } from '../../agents/pair-engine.js';
-import { TandemError } from '../../errors/index.js';
+import { InterruptedError, TandemError } from '../../errors/index.js';
 import { createLogger } from '../../log/logger.js';
-import { runLocalTicket, type LocalRun } from '../../eval/run-local-ticket.js';
+import { localRunWorkerId, runLocalTicket, type LocalRun } from '../../eval/run-local-ticket.js';
+import { LABELS } from '../../sandbox/container-options.js';
+import { tlsTrustHint } from '../../sandbox/tls-trust-hint.js';
 
 export { localJobId } from '../../eval/run-local-ticket.js';
 
@@ -75,51 +79,136 @@ export interface ProgressDisplayOptions {
   now?: () => number;
   /** Redraw period on a TTY, in ms (default 1 000). */
   tickMs?: number;
+  /** Output lines shown per command before the rest are only counted (default {@link OUTPUT_LINES_SHOWN}). */
+  maxOutputLines?: number;
+}
+
+/** Setup output lines `tandem run` shows by default; a failing setup's last lines are printed at the end. */
+export const OUTPUT_LINES_SHOWN = 40;
+
+/** The live display of `tandem run`. */
+export interface ProgressDisplay {
+  /** What the run is doing before the pair's steps (`[elapsed] message`, elapsed since the display began). */
+  stage(message: string): void;
+  /** One output line of the command running now (the setup), indented under its stage. */
+  output(line: string): void;
+  /** The pair's progress. */
+  update(progress: PairProgress): void;
+  /** Ends the live line (call before printing anything else). */
+  stop(): void;
 }
 
 /**
- * The live progress display of `tandem run`. On a TTY the line is redrawn every `tickMs` with the elapsed
- * time moving on, so a long model call or test run does not look like a hang; elsewhere every update is
- * one line and nothing ticks. Call `stop()` at the end.
+ * The live progress display of `tandem run`, from its first second: stages (workspace, database, sandbox,
+ * setup), the setup's output lines as they come (the first `maxOutputLines`, then a count), and the
+ * pair's progress. On a TTY the status line is redrawn every `tickMs` with the elapsed time moving on,
+ * so a long setup, model call or test run does not look like a hang, and output lines scroll above it;
+ * elsewhere every update is one line and nothing ticks.
  */
-export function progressDisplay(options: ProgressDisplayOptions): {
-  update(progress: PairProgress): void;
-  stop(): void;
-} {
+export function progressDisplay(options: ProgressDisplayOptions): ProgressDisplay {
   const now = options.now ?? Date.now;
-  let last: { progress: PairProgress; at: number } | undefined;
-  const draw = (): void => {
-    if (!last) {
-      return;
-    }
-    const line = formatProgress({
-      ...last.progress,
-      elapsedMs: last.progress.elapsedMs + (now() - last.at),
-    });
+  const began = now();
+  const budget = options.maxOutputLines ?? OUTPUT_LINES_SHOWN;
+  let status: ((elapsedExtraMs: number) => string) | undefined;
+  let statusAt = 0;
+  let shown = 0;
+  let hidden = 0;
+  const fit = (line: string): string => {
     const width = options.columns ?? 0;
-    options.write(
-      `\r\x1b[2K${width > 1 && line.length >= width ? line.slice(0, width - 1) : line}`,
-    );
+    return width > 1 && line.length >= width ? line.slice(0, width - 1) : line;
+  };
+  const draw = (): void => {
+    if (status) {
+      options.write(`\r\x1b[2K${fit(status(now() - statusAt))}`);
+    }
+  };
+  /** A line that stays (TTY: printed above the status line, which is redrawn under it). */
+  const print = (line: string): void => {
+    if (options.tty) {
+      options.write(`\r\x1b[2K${fit(line)}\n`);
+      draw();
+    } else {
+      options.write(`${line}\n`);
+    }
+  };
+  const show = (render: (elapsedExtraMs: number) => string): void => {
+    if (hidden > 0) {
+      print(`  | … ${hidden} more line${hidden === 1 ? '' : 's'} not shown`);
+    }
+    shown = 0;
+    hidden = 0;
+    status = render;
+    statusAt = now();
+    if (options.tty) {
+      draw();
+    } else {
+      options.write(`${render(0)}\n`);
+    }
   };
   const timer = options.tty ? setInterval(draw, options.tickMs ?? 1_000) : undefined;
   timer?.unref();
   return {
-    update(progress) {
-      last = { progress, at: now() };
-      if (options.tty) {
-        draw();
-      } else {
-        options.write(`${formatProgress(progress)}\n`);
+    stage(message) {
+      const at = now() - began;
+      show((extra) => `[${((at + extra) / 1000).toFixed(1)}s] ${message}`);
+    },
+    output(line) {
+      if (shown >= budget) {
+        hidden += 1;
+        return;
       }
+      shown += 1;
+      print(`  | ${line}`);
+    },
+    update(progress) {
+      show((extra) => formatProgress({ ...progress, elapsedMs: progress.elapsedMs + extra }));
     },
     stop() {
       clearInterval(timer);
-      if (options.tty && last) {
+      if (options.tty && status) {
         options.write('\n');
       }
-      last = undefined;
+      status = undefined;
     },
   };
+}
+
+/** Lines of a blocked run's last output printed by `tandem run`. */
+const LAST_OUTPUT_LINES = 15;
+
+/**
+ * What `tandem run` prints about a blocked run besides its reason: the last lines of the output that
+ * blocked it (the setup's, or the tests'), and for a setup that could not verify a TLS certificate, the
+ * setting that fixes it.
+ */
+export function formatBlockedOutput(
+  diagnosis: Pick<Diagnosis, 'reason' | 'lastTestOutput'>,
+  caConfigured: boolean,
+): string[] {
+  const lines = diagnosis.lastTestOutput
+    .split(/\r?\n|\r/)
+    .map((l) => l.trimEnd())
+    .filter((l) => l !== '');
+  const out: string[] = [];
+  if (lines.length > 0) {
+    out.push(
+      `last output (${Math.min(lines.length, LAST_OUTPUT_LINES)} of ${lines.length} lines):`,
+    );
+    out.push(...lines.slice(-LAST_OUTPUT_LINES).map((l) => `  | ${l}`));
+  }
+  const hint =
+    diagnosis.reason === 'setup_failed'
+      ? tlsTrustHint(diagnosis.lastTestOutput, caConfigured)
+      : undefined;
+  if (hint) {
+    out.push(`hint: ${hint}`);
+  }
+  return out;
+}
+
+/** The exit code of a process stopped by `signal` (128 + its number, as shells report it). */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (osConstants.signals[signal] ?? 15);
 }
 
 const RunOptions = z.object({
@@ -147,6 +236,8 @@ export function register(program: Command): void {
         tty: process.stderr.isTTY,
         columns: process.stderr.columns,
       });
+      const stop = stopOnSignals(display);
+      const caCertsPath = process.env.TANDEM_SANDBOX_CA_CERTS || undefined;
       try {
         const ticketText =
           opts.ticket === '-' ? await readStdin() : await readFile(opts.ticket, 'utf8');
@@ -156,8 +247,12 @@ export function register(program: Command): void {
           ticketText,
           dataDir: process.env.TANDEM_DATA_DIR ?? '.tandem',
           ...(catalogPath ? { catalogPath } : {}),
+          ...(caCertsPath ? { caCertsPath } : {}),
           logger,
+          onStage: (message) => display.stage(message),
+          onSetupOutput: (line) => display.output(line),
           onProgress: (p) => display.update(p),
+          signal: stop.signal,
         });
         display.stop();
         const { record } = run;
@@ -172,6 +267,9 @@ export function register(program: Command): void {
           for (const line of record.diagnosis.tried) {
             console.log(`  tried: ${line}`);
           }
+          for (const line of formatBlockedOutput(record.diagnosis, caCertsPath !== undefined)) {
+            console.log(line);
+          }
         }
         for (const line of formatUsageSummary(run)) {
           console.log(line);
@@ -179,10 +277,61 @@ export function register(program: Command): void {
         process.exitCode = record.status === 'done' ? 0 : 2;
       } catch (error) {
         display.stop();
-        console.error(error instanceof TandemError ? `error: ${error.message}` : error);
-        process.exitCode = 1;
+        if (stop.signal.aborted) {
+          const signal = stop.received ?? 'SIGTERM';
+          console.error(
+            `interrupted by ${signal}: stopped at a safe point; the sandbox container is removed and ` +
+              'the checkpoint kept. Run the same command again to resume.',
+          );
+          process.exitCode = signalExitCode(signal);
+        } else {
+          console.error(error instanceof TandemError ? `error: ${error.message}` : error);
+          process.exitCode = 1;
+        }
+      } finally {
+        stop.dispose();
       }
     });
+}
+
+/**
+ * SIGINT and SIGTERM for `tandem run`: the first aborts the run (it stops at a safe point and removes
+ * its sandbox; the caller prints the outcome), a second one exits at once, naming the command that
+ * removes a container possibly left behind. `dispose` removes the listeners.
+ */
+function stopOnSignals(display: ProgressDisplay): {
+  signal: AbortSignal;
+  readonly received: NodeJS.Signals | undefined;
+  dispose(): void;
+} {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (received === undefined) {
+      received = signal;
+      display.stage(`${signal} received: stopping at a safe point and removing the sandbox…`);
+      controller.abort(new InterruptedError(signal));
+      return;
+    }
+    display.stop();
+    console.error(
+      `${signal} again: exiting now. A sandbox container may be left; remove it with ` +
+        `docker rm -f $(docker ps -aq --filter label=${LABELS.worker}=${localRunWorkerId()})`,
+    );
+    process.exit(signalExitCode(signal));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    get received() {
+      return received;
+    },
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }
 
 async function readStdin(): Promise<string> {
