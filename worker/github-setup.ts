@@ -1,7 +1,7 @@
 /**
  * First run without GitHub App credentials: Probot's own setup app (the GitHub App manifest flow,
  * https://docs.github.com/en/apps/sharing-github-apps/registering-a-github-app-from-a-manifest),
- * served by Tandem's HTTP server at `/` → `/probot`. The operator clicks "Register a GitHub App", GitHub
+ * served by Tandem's HTTP server at `/probot` (`/` is the status page). The operator clicks "Register a GitHub App", GitHub
  * creates the app from `app.yml` (permissions and events Tandem needs) and redirects back to
  * `/probot/setup?code=…`; Probot exchanges the code for the app id, private key and webhook secret, which
  * are written to `<data dir>/github-app.env` (not Probot's `.env`), then Tandem asks for a restart.
@@ -14,7 +14,7 @@
  * request to `<public URL or this request's base URL>/api/github/webhooks` unless the operator set it.
  *
  * Whoever completes this flow decides which GitHub App Tandem runs as after the next restart, so every
- * setup route (`/`, `/probot`, `/probot/*`) needs the one-time token the process printed in its log: as
+ * setup route (`/probot`, `/probot/*`) needs the one-time token the process printed in its log: as
  * the `token` query parameter (the link in the log), answered with a redirect to the same page without
  * it that sets it as an HttpOnly, SameSite=Lax cookie, so the token leaves the address bar and the browser
  * carries it back from github.com to `/probot/setup?code=…`. It is compared in
@@ -23,6 +23,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { cookieOf } from '../src/ingest/cookie-of.js';
 import type { Logger } from '../src/log/logger.js';
 import { saveGithubAppEnv } from './github-app-env.js';
 
@@ -61,7 +62,7 @@ export interface GithubSetupOptions {
 export const SETUP_COOKIE = 'tandem_setup';
 
 /**
- * Creates the setup handler. Routes: `GET /` (redirect), `GET /probot` (manifest form),
+ * Creates the setup handler. Routes: `GET /probot` (manifest form),
  * `GET /probot/setup` (code exchange with GitHub), `GET|POST /probot/import`, `GET /probot/success`,
  * `/probot/static/*`. Anything else is passed on (returns false).
  */
@@ -112,7 +113,7 @@ export async function createGithubSetupHandler(options: GithubSetupOptions): Pro
   const expected = digestOf(options.token);
   return async (req, res) => {
     const [path = '/', query = ''] = (req.url ?? '/').split('?');
-    if (path !== '/' && !path.startsWith('/probot')) {
+    if (!path.startsWith('/probot')) {
       return false;
     }
     const fromQuery = new URLSearchParams(query).get('token');
@@ -165,21 +166,6 @@ export async function createGithubSetupHandler(options: GithubSetupOptions): Pro
 /** SHA-256 of a token: equal-length values for `timingSafeEqual`, whatever the lengths given. */
 function digestOf(token: string): Buffer {
   return createHash('sha256').update(token).digest();
-}
-
-/** The value of cookie `name`, or undefined. */
-function cookieOf(req: IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
 }
 
 /** `<proto>://<host>` of a request, honouring `x-forwarded-proto`/`x-forwarded-host` as Probot does. */

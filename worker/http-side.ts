@@ -1,7 +1,8 @@
 /**
  * The server side of a Tandem process: the HTTP ingestion server (webhooks of the configured forges,
- * `/healthz`), the outbox relay to the `events` queue, and, when `config.githubSetup` allows it,
- * Probot's GitHub App setup flow on the same port behind a one-time token printed in the log.
+ * `/healthz`), the status page (`/`, `/status/events`) and `/metrics` (loopback or their tokens), the
+ * outbox relay to the `events` queue, and, when `config.githubSetup` allows it, Probot's GitHub App
+ * setup flow (`/probot`) on the same port behind a one-time token printed in the log.
  * Never calls a model, clones a repository or starts a sandbox.
  * It wires `src/ingest` as `startIngestion` does, with one difference: the request listener is
  * composed with the setup flow's handler, which `startIngestion`'s own server has no place for.
@@ -17,7 +18,12 @@ import { createDeliveryRecorder, EVENTS_QUEUE } from '../src/ingest/delivery-rec
 import { createOutboxRelay, type OutboxRelay } from '../src/ingest/outbox-relay.js';
 import { createWebhookHandler, listenForWebhooks } from '../src/ingest/webhook-server.js';
 import type { Logger } from '../src/log/logger.js';
+import { collectDatabaseGauges } from '../src/metrics/collect-database-gauges.js';
+import { deliveryCounter } from '../src/metrics/delivery-metrics.js';
+import { createMetricsHandler } from '../src/metrics/metrics-endpoint.js';
+import type { TandemMetrics } from '../src/metrics/tandem-metrics.js';
 import type { QueueBackend } from '../src/queue/queue-backend.js';
+import { createStatusRoutes, type StatusRoutesOptions } from '../src/status/status-routes.js';
 import { createGithubSetupHandler, type SetupHandler } from './github-setup.js';
 
 /** A running HTTP side. */
@@ -36,6 +42,10 @@ export interface HttpSideOptions {
   logger: Logger;
   /** The setup routes' one-time token (default: 24 random bytes, base64url); tests pass their own. */
   setupToken?: string;
+  /** The process's metrics: served at `/metrics`, deliveries and database gauges added to them. */
+  metrics?: TandemMetrics;
+  /** Status feed settings (tests shorten its interval). */
+  statusFeed?: StatusRoutesOptions['feed'];
 }
 
 /**
@@ -64,6 +74,25 @@ export async function startHttpSide(options: HttpSideOptions): Promise<HttpSide>
     queues: { [EVENTS_QUEUE]: backend.createQueue(EVENTS_QUEUE) },
     log: logger.child({ component: 'relay' }),
   });
+  const { metrics } = options;
+  if (metrics) {
+    collectDatabaseGauges(metrics, database.db, log);
+  }
+  const metricsPage = metrics
+    ? createMetricsHandler({
+        registry: metrics.registry,
+        ...(config.metricsToken ? { token: config.metricsToken } : {}),
+        logger: log,
+      })
+    : undefined;
+  const status = createStatusRoutes({
+    db: database.db,
+    ...(metrics ? { registry: metrics.registry } : {}),
+    links: { web: forgeWebUrls(config) },
+    ...(config.statusToken ? { token: config.statusToken } : {}),
+    logger,
+    ...(options.statusFeed ? { feed: options.statusFeed } : {}),
+  });
   const gitea = config.gitea;
   const webhooks = createWebhookHandler({
     log,
@@ -72,6 +101,7 @@ export async function startHttpSide(options: HttpSideOptions): Promise<HttpSide>
     ...(gitea ? { giteaRepositorySecrets: gitea.repositorySecrets } : {}),
     botLogins,
     recorder: createDeliveryRecorder(database.db, { onCommitted: (rows) => relay.offer(rows) }),
+    ...(metrics ? { onDelivery: deliveryCounter(metrics) } : {}),
     health: async () => ({
       ok: true,
       forges: forgesOf(config),
@@ -80,6 +110,9 @@ export async function startHttpSide(options: HttpSideOptions): Promise<HttpSide>
     }),
   });
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    if (status.handle(req, res) || metricsPage?.(req, res)) {
+      return;
+    }
     if (!setup) {
       webhooks(req, res);
       return;
@@ -126,6 +159,7 @@ export async function startHttpSide(options: HttpSideOptions): Promise<HttpSide>
   return {
     url,
     async close() {
+      status.close();
       await new Promise<void>((resolve) => {
         server.closeIdleConnections();
         server.close(() => resolve());
@@ -133,6 +167,14 @@ export async function startHttpSide(options: HttpSideOptions): Promise<HttpSide>
       });
       await relay.stop();
     },
+  };
+}
+
+/** Web base URL of each configured forge, for the status page's links. */
+export function forgeWebUrls(config: ServerConfig): Record<string, string> {
+  return {
+    ...(config.github ? { github: `https://${config.github.gheHost ?? 'github.com'}` } : {}),
+    ...(config.gitea ? { gitea: config.gitea.url } : {}),
   };
 }
 

@@ -20,6 +20,8 @@ import { migrateDatabase } from '../src/db/migrate-database.js';
 import { ConfigError, TandemError, redactSecrets } from '../src/errors/index.js';
 import { catalogSecrets, loadModelCatalog, type ModelCatalog } from '../src/llm/catalog.js';
 import { createLogger, type Logger } from '../src/log/logger.js';
+import { startMetricsListener } from '../src/metrics/metrics-endpoint.js';
+import { createTandemMetrics } from '../src/metrics/tandem-metrics.js';
 import { createQueueBackend } from '../src/queue/create-queue-backend.js';
 import type { QueueBackend } from '../src/queue/queue-backend.js';
 import { withGithubAppEnv } from './github-app-env.js';
@@ -104,6 +106,8 @@ export async function runTandem(options: RunTandemOptions): Promise<RunningTande
       { database: database.kind, queue: backend.description, dataDir: resolve(config.dataDir) },
       'storage ready',
     );
+    // One registry per process: in `start` both sides count on it and `/metrics` shows both.
+    const metrics = createTandemMetrics();
     // Each side is imported only by the processes that run it: the worker side brings the sandbox,
     // models, agents and workflow, which a `server` process never uses (docs/deployment.md, "Memory").
     let workerSide: WorkerSide | undefined;
@@ -116,14 +120,26 @@ export async function runTandem(options: RunTandemOptions): Promise<RunningTande
         backend,
         logger,
         progressStream: stderr,
+        metrics,
       });
       closers.push(() => workerSide!.close());
     }
     let http: HttpSide | undefined;
     if (options.mode !== 'worker') {
       const { startHttpSide } = await import('./http-side.js');
-      http = await startHttpSide({ config, database, backend, logger });
+      http = await startHttpSide({ config, database, backend, logger, metrics });
       closers.push(() => http!.close());
+    } else if (config.metricsPort !== undefined) {
+      // A worker has no HTTP side: its metrics get a listener of their own.
+      const listener = await startMetricsListener({
+        registry: metrics.registry,
+        port: config.metricsPort,
+        host: config.metricsHost,
+        ...(config.metricsToken ? { token: config.metricsToken } : {}),
+        logger,
+      });
+      closers.push(() => listener.close());
+      logger.info({ url: `${listener.url}/metrics` }, 'serving metrics');
     }
     let stopping: Promise<void> | undefined;
     const stop = (reason: string): Promise<void> => {

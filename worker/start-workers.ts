@@ -35,6 +35,7 @@ import {
 } from '../src/workflow/work-jobs.js';
 import type { WorkflowDeps } from '../src/workflow/workflow-deps.js';
 import { createBullmqEnqueuer, type BullmqEnqueuer } from './bullmq-enqueuer.js';
+import type { JobObserver } from '../src/metrics/job-metrics.js';
 
 /** Options of {@link startWorkers}. */
 export interface StartWorkersOptions {
@@ -62,6 +63,8 @@ export interface StartWorkersOptions {
    * higher-priority work waiting after `preemptAfterMs` of run time (default 60 000). Tests shorten both.
    */
   pause?: { pollMs?: number; preemptAfterMs?: number };
+  /** Told when job attempts start and end (metrics). */
+  observer?: JobObserver;
 }
 
 /** Running workers. */
@@ -155,10 +158,20 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     },
   );
   const workers = [events, work, pairs] as TandemWorker[];
+  const observer = options.observer;
   for (const w of workers) {
     w.on('failed', (job, err) => {
       deps.logger.warn({ jobId: job?.id, queue: w.name, err: err.message }, 'job failed');
+      if (job && observer) {
+        const final =
+          err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+        observer.ended(w.name, job, final ? 'failed' : 'retried');
+      }
     });
+    if (observer) {
+      w.on('active', (job) => observer.active(w.name, job));
+      w.on('completed', (job) => observer.ended(w.name, job, 'completed'));
+    }
   }
   events.on('failed', (job, err) => {
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {

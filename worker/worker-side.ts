@@ -25,15 +25,17 @@ import { createProviderFactory } from '../src/llm/provider-factory.js';
 import { validatePolicyModels } from '../src/llm/validate-policy-models.js';
 import type { Logger } from '../src/log/logger.js';
 import type { QueueBackend } from '../src/queue/queue-backend.js';
+import type { TandemMetrics } from '../src/metrics/tandem-metrics.js';
 import { loadCaBundle } from '../src/sandbox/ca-bundle.js';
 import { DockerSandboxProvider } from '../src/sandbox/docker-sandbox-provider.js';
 import { setupOutputLog } from '../src/sandbox/setup-output-log.js';
 import { createEnginePairRunner } from '../src/workflow/engine-pair-runner.js';
-import { PAIRS_QUEUE } from '../src/workflow/work-jobs.js';
+import { EVENTS_QUEUE, PAIRS_QUEUE, WORK_QUEUE } from '../src/workflow/work-jobs.js';
 import { createDownloadProgress } from './download-progress.js';
 import { checkEmbeddedModels } from './model-preflight.js';
 import { startWorkers, type RunningWorkers } from './start-workers.js';
 import { stoppablePairs } from './stoppable-pairs.js';
+import { workerInstruments } from './worker-metrics.js';
 
 /** A running worker side. */
 export interface WorkerSide {
@@ -61,6 +63,8 @@ export interface WorkerSideOptions {
   logger: Logger;
   /** Where model download progress is drawn (a TTY gets a progress bar; else log lines every 10 %). */
   progressStream?: NodeJS.WriteStream;
+  /** The process's metrics (models, sandboxes, jobs, budgets are counted on it). */
+  metrics?: TandemMetrics;
 }
 
 /**
@@ -70,6 +74,7 @@ export interface WorkerSideOptions {
  */
 export async function startWorkerSide(options: WorkerSideOptions): Promise<WorkerSide> {
   const { config, catalog, database, backend, logger } = options;
+  const instruments = workerInstruments({ ...options, db: database.db });
   const sandboxDefaults = RepoPolicy.parse({}).sandbox;
   // The pool is warmed for the policy's default image when the operator allows it, else for the first
   // allowed image. A missing image does not stop start-up: the pool logs a warning naming the command
@@ -88,6 +93,7 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
     workerId: sandboxWorkerId(config.dataDir),
     workspaceRoot: resolve(config.dataDir, 'sandboxes'),
     maxWorkspaceBytes: config.sandboxDiskMb * 1024 * 1024,
+    ...(instruments.sandboxMeter ? { meter: instruments.sandboxMeter } : {}),
     ...(config.sandboxPoolSize > 0
       ? {
           warm: [
@@ -114,7 +120,8 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
   const models = new ModelManager({
     catalog,
     logger: logger.child({ component: 'models' }),
-    recorder: new DrizzleModelCallRecorder({ db: database.db, logger }),
+    recorder: instruments.recorder(new DrizzleModelCallRecorder({ db: database.db, logger })),
+    gate: instruments.gate,
     providerFactory: createProviderFactory({
       modelsDir: catalog.modelsDir,
       ...(catalog.huggingFaceEndpoint ? { huggingFaceEndpoint: catalog.huggingFaceEndpoint } : {}),
@@ -145,12 +152,14 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
       models,
       sandboxes,
       protectedPaths: config.protectedPaths,
+      ...instruments.pairHooks,
     }),
     logger.child({ component: 'workflow' }),
   );
   const workers = await startWorkers({
     backend,
     maxPairJobs: config.maxPairJobs,
+    ...(instruments.jobObserver ? { observer: instruments.jobObserver } : {}),
     deps: {
       db: database.db,
       forgeFor,
@@ -178,6 +187,10 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     },
   });
+  instruments.watch(
+    () => sandboxes.poolCounts(),
+    [EVENTS_QUEUE, WORK_QUEUE, PAIRS_QUEUE].map((name) => workers.enqueuer.queue(name)),
+  );
   logger.info(
     {
       forges: Object.keys(forges),

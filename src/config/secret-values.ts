@@ -2,7 +2,7 @@ import type { ServerConfig } from './server-config.js';
 
 /**
  * Every secret value held by `config`: the GitHub private key and webhook secret, the Gitea token and
- * webhook secrets (shared and per repository), and the passwords (raw and percent-decoded) in `DATABASE_URL` and `REDIS_URL`
+ * webhook secrets (shared and per repository), the status page and metrics tokens, and the passwords (raw and percent-decoded) in `DATABASE_URL` and `REDIS_URL`
  * (user names are not secret and are often ordinary words such as `postgres`). Pass the result to `redactSecrets(text, known)` so none reaches a log or an error.
  */
 export function secretValues(config: ServerConfig): string[] {
@@ -16,6 +16,8 @@ export function secretValues(config: ServerConfig): string[] {
   add(config.github?.webhookSecret);
   add(config.gitea?.token);
   add(config.gitea?.webhookSecret);
+  add(config.statusToken);
+  add(config.metricsToken);
   for (const secret of config.gitea?.repositorySecrets.values() ?? []) {
     add(secret);
   }

@@ -42,7 +42,36 @@ describe('loadServerConfig', () => {
       policyCaps: {},
       // Nothing configured: the GitHub App setup routes are the one thing to offer (behind a token).
       githubSetup: true,
+      metricsHost: '127.0.0.1',
     });
+  });
+
+  it('reads the status and metrics settings, refusing short tokens without printing them', () => {
+    expect(
+      loadServerConfig({
+        TANDEM_STATUS_TOKEN: 'status-token-0123456789',
+        TANDEM_METRICS_TOKEN: 'metrics-token-0123456789',
+        TANDEM_METRICS_PORT: '9464',
+        TANDEM_METRICS_HOST: '0.0.0.0',
+      }),
+    ).toMatchObject({
+      statusToken: 'status-token-0123456789',
+      metricsToken: 'metrics-token-0123456789',
+      metricsPort: 9464,
+      metricsHost: '0.0.0.0',
+    });
+    const error = fail({
+      TANDEM_STATUS_TOKEN: 'short-secret',
+      TANDEM_METRICS_TOKEN: 'has a space in it 0123',
+      TANDEM_METRICS_PORT: '70000',
+    });
+    expect(error.issues.map((i) => i.path)).toEqual([
+      'TANDEM_STATUS_TOKEN',
+      'TANDEM_METRICS_TOKEN',
+      'TANDEM_METRICS_PORT',
+    ]);
+    expect(error.message).not.toContain('short-secret');
+    expect(error.message).not.toContain('has a space');
   });
 
   it('reads the operator caps on repository policy, and refuses malformed ones', () => {
@@ -302,6 +331,8 @@ describe('secretValues', () => {
       GITEA_WEBHOOK_SECRET: 'gitea-hook-secret',
       DATABASE_URL: 'postgresql://postgres:p%40ss-word@db/tandem',
       REDIS_URL: 'rediss://:redis-pass-1@cache:6380',
+      TANDEM_STATUS_TOKEN: 'status-token-0123456789',
+      TANDEM_METRICS_TOKEN: 'metrics-token-0123456789',
     });
     const secrets = secretValues(config);
     expect(secrets).toEqual(
@@ -313,6 +344,8 @@ describe('secretValues', () => {
         'p%40ss-word',
         'p@ss-word',
         'redis-pass-1',
+        'status-token-0123456789',
+        'metrics-token-0123456789',
       ]),
     );
     expect(secrets).not.toContain('postgres');

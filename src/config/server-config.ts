@@ -73,6 +73,11 @@ const bool = z
   )
   .transform((s) => ['true', '1', 'yes', 'on'].includes(s));
 
+/** A token people and scrapers present (status page, metrics): long enough not to be guessed. */
+const token = z
+  .string()
+  .regex(/^[\x21-\x7e]{16,512}$/, 'must be 16 to 512 printable characters without spaces');
+
 const LOGIN = /^[A-Za-z0-9][A-Za-z0-9._-]*(\[bot\])?$/;
 /** A repository-relative glob: no leading `/`, no `..` segment, no blanks or commas. */
 const GLOB = /^(?!\/)(?!(.*\/)?\.\.(\/|$))[^\s,]+$/;
@@ -148,6 +153,13 @@ export const ServerEnv = z.object({
   TANDEM_MAX_TOKENS_PER_DAY: int(1_000, 100_000_000_000).optional(),
   TANDEM_MAX_COST_USD_PER_MONTH: decimal(10_000_000).optional(),
   TANDEM_ALLOW_SETUP_NETWORK: bool.optional(),
+  TANDEM_STATUS_TOKEN: token.optional(),
+  TANDEM_METRICS_TOKEN: token.optional(),
+  TANDEM_METRICS_PORT: int(1, 65_535).optional(),
+  TANDEM_METRICS_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address')
+    .optional(),
 });
 export type ServerEnv = z.infer<typeof ServerEnv>;
 
@@ -240,6 +252,14 @@ export interface ServerConfig {
   shutdownGraceSeconds: number;
   /** The operator's caps on repository policy (`TANDEM_MAX_*`, `TANDEM_ALLOW_SETUP_NETWORK`). */
   policyCaps: PolicyCaps;
+  /** `TANDEM_STATUS_TOKEN`: opens the status page to requests not from loopback. */
+  statusToken?: string;
+  /** `TANDEM_METRICS_TOKEN`: opens `/metrics` to scrapers not on loopback (`Authorization: Bearer`). */
+  metricsToken?: string;
+  /** `TANDEM_METRICS_PORT`: the metrics-only listener of `tandem worker` (absent: none). */
+  metricsPort?: number;
+  /** `TANDEM_METRICS_HOST`: address of that listener (default `127.0.0.1`). */
+  metricsHost: string;
 }
 
 /** Collaborators of {@link loadServerConfig}; tests pass a fake file reader. */
@@ -374,7 +394,17 @@ function build(
     permissionCacheSeconds: e.TANDEM_PERMISSION_CACHE_SECONDS ?? 60,
     shutdownGraceSeconds: e.TANDEM_SHUTDOWN_GRACE_SECONDS ?? 30,
     githubSetup: false,
+    metricsHost: e.TANDEM_METRICS_HOST ?? '127.0.0.1',
   };
+  if (e.TANDEM_STATUS_TOKEN !== undefined) {
+    config.statusToken = e.TANDEM_STATUS_TOKEN;
+  }
+  if (e.TANDEM_METRICS_TOKEN !== undefined) {
+    config.metricsToken = e.TANDEM_METRICS_TOKEN;
+  }
+  if (e.TANDEM_METRICS_PORT !== undefined) {
+    config.metricsPort = e.TANDEM_METRICS_PORT;
+  }
   if (e.DATABASE_URL !== undefined) {
     config.databaseUrl = e.DATABASE_URL;
   }

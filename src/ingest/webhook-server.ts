@@ -27,7 +27,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Normalized } from '../forge/forge-event.js';
+import type { ForgeKind, Normalized } from '../forge/forge-event.js';
 import { WebhookPayloadError } from '../errors/webhook-payload-error.js';
 import type { Logger } from '../log/logger.js';
 import { createDeliveryAuthenticator, type AuthenticatedBody } from './authenticate-delivery.js';
@@ -64,6 +64,27 @@ export interface WebhookServerOptions {
   drain?: DrainLimits;
   /** Extra health facts for `/healthz`; throwing or `ok: false` answers 503. */
   health?: () => Promise<{ ok: boolean; [key: string]: unknown }>;
+  /** Told how each delivery was answered (metrics); must not throw. */
+  onDelivery?: (delivery: DeliveryOutcome) => void;
+}
+
+/** How one delivery was answered. */
+export interface DeliveryOutcome {
+  forge: ForgeKind;
+  /** The event header, once the signature is known to be good; null before (a sender could put anything). */
+  event: string | null;
+  /** `aborted`: the client went away before its body was read. */
+  outcome: 'accepted' | 'duplicate' | 'ignored' | 'rejected' | 'aborted';
+  /** HTTP status of the answer (0 when none was sent). */
+  status: number;
+}
+
+/** The outcome of an answer to a delivery. */
+function outcomeOf(answer: Answer): DeliveryOutcome['outcome'] {
+  if (answer.status === 200) {
+    return answer.body.status === 'duplicate' ? 'duplicate' : 'accepted';
+  }
+  return answer.status === 202 ? 'ignored' : 'rejected';
 }
 
 /** What the delivery's log lines carry from its headers. */
@@ -168,11 +189,22 @@ export function createWebhookHandler(
     }
     const log = options.log.child(deliveryFacts(route, req));
     const authenticated = await authenticator.authenticate(route, req, res, log);
+    const told = (event: string | null, outcome: DeliveryOutcome['outcome'], status: number) =>
+      options.onDelivery?.({ forge: route.forge, event, outcome, status });
     if (authenticated === null) {
+      told(null, 'aborted', 0);
       return;
     }
-    const result =
-      'status' in authenticated ? authenticated : await accept(route, req, authenticated, log);
+    const event = 'status' in authenticated ? null : (header(req, route.eventHeader) ?? null);
+    let result: Answer;
+    try {
+      result =
+        'status' in authenticated ? authenticated : await accept(route, req, authenticated, log);
+    } catch (error) {
+      told(event, 'rejected', 500);
+      throw error;
+    }
+    told(event, outcomeOf(result), result.status);
     if (result.status >= 400 && result.logged !== true) {
       log.info(
         { status: result.status, reason: result.body.error, detail: result.detail },

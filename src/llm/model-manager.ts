@@ -78,13 +78,7 @@ export class ModelManager implements ManagerServices {
           : { huggingFaceEndpoint: options.catalog.huggingFaceEndpoint }),
         ...(options.logger ? { logger: options.logger } : {}),
       });
-    this.gate =
-      options.gate ??
-      new FairShareSlots({
-        limits: Object.fromEntries(
-          Object.entries(options.catalog.models).map(([a, e]) => [a, e.maxConcurrent]),
-        ),
-      });
+    this.gate = options.gate ?? new FairShareSlots({ limits: slotLimits(options.catalog) });
     this.retry = {
       attempts: options.retry?.attempts ?? 3,
       baseDelayMs: options.retry?.baseDelayMs ?? 500,
@@ -173,6 +167,11 @@ export class ModelManager implements ManagerServices {
     await Promise.allSettled(all.map(async (p) => (await p).close()));
     await this.factory.close?.();
   }
+}
+
+/** Concurrency slots per alias: each catalog entry's `maxConcurrent` (the default gate's limits). */
+export function slotLimits(catalog: ModelCatalog): Record<string, number> {
+  return Object.fromEntries(Object.entries(catalog.models).map(([a, e]) => [a, e.maxConcurrent]));
 }
 
 /** The value of `key` in `cache`, created once by `create` (concurrent first calls share it); a failure is forgotten. */

@@ -9,7 +9,7 @@ import { SandboxError, SandboxImageMissingError, SandboxSpecError } from '../err
 import type { CaBundle } from './ca-bundle.js';
 import { LABELS, containerOptions } from './container-options.js';
 import { checkDockerImage, createDockerClient, toDockerError } from './docker-client.js';
-import { DockerSandbox } from './docker-sandbox.js';
+import { DockerSandbox, type SandboxMeter } from './docker-sandbox.js';
 import { WarmPool } from './warm-pool.js';
 import { WorkspaceFiles, type FileOwner } from './workspace-files.js';
 import { isInside } from './workspace-path.js';
@@ -68,6 +68,8 @@ export interface DockerSandboxProviderOptions {
   caBundle?: CaBundle;
   /** Sees the commands of every sandbox (live progress, setup output in the log). */
   observer?: SandboxObserver;
+  /** Told when sandboxes start and end and how their commands went (metrics). */
+  meter?: SandboxMeter;
 }
 
 /** Default disk limit of a workspace: 2 GiB. */
@@ -194,6 +196,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       container,
       { ...template, jobId, workspaceDir },
       keepWorkspace === true ? undefined : workspaceDir,
+      taken ? 'warm' : 'cold',
     );
   }
 
@@ -249,6 +252,17 @@ export class DockerSandboxProvider implements SandboxProvider {
     if (this.closing) {
       throw new SandboxError('the sandbox provider is closed');
     }
+  }
+
+  /** Pooled containers of every request shape: `ready`, and `starting` (being made), for metrics. */
+  poolCounts(): { ready: number; starting: number } {
+    let ready = 0;
+    let all = 0;
+    for (const key of this.poolRequests.keys()) {
+      ready += this.pool.readyCount(key);
+      all += this.pool.count(key);
+    }
+    return { ready, starting: all - ready };
   }
 
   /** Number of pooled containers ready for a request shape (for tests and metrics). */
@@ -364,6 +378,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     container: Docker.Container,
     spec: SandboxSpec,
     ownedWorkspace: string | undefined,
+    source: 'warm' | 'cold' = 'cold',
   ): Promise<Sandbox> {
     let files: WorkspaceFiles;
     try {
@@ -372,7 +387,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       await this.removeContainer(container, ownedWorkspace);
       throw error;
     }
-    const { caBundle, observer } = this.options;
+    const { caBundle, observer, meter } = this.options;
     const sandbox: DockerSandbox = new DockerSandbox({
       docker: this.docker,
       container,
@@ -384,6 +399,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       logger: this.log.child({ jobId: spec.jobId }),
       ...(caBundle && spec.network === 'setup' ? { caBundle } : {}),
       ...(observer ? { observer } : {}),
+      ...(meter ? { meter, source } : {}),
       afterDestroy: async () => {
         this.live.delete(sandbox);
         if (ownedWorkspace !== undefined) {

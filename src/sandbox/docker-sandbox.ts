@@ -35,6 +35,23 @@ export interface DockerSandboxParts {
   caBundle?: CaBundle;
   /** Sees every command (live progress, logs). */
   observer?: SandboxObserver;
+  /** Told when the sandbox starts and ends and how each command went (metrics); must not throw. */
+  meter?: SandboxMeter;
+  /** Whether the provider's warm pool served the container (default `cold`), for the meter. */
+  source?: 'warm' | 'cold';
+}
+
+/** How a command ended, for metrics: `error` when `exec` threw. */
+export type SandboxExecOutcome = 'ok' | 'nonzero' | 'timeout' | 'oom' | 'disk_limit' | 'error';
+
+/** What a sandbox tells its meter (the metrics); none of these may throw. */
+export interface SandboxMeter {
+  /** A sandbox was handed out; `source` says whether the provider's warm pool served its container. */
+  started?(source: 'warm' | 'cold'): void;
+  /** The sandbox's container was removed (called once). */
+  destroyed?(): void;
+  /** One command ended after `durationMs` (its own run, not its wait behind another command). */
+  exec?(durationMs: number, outcome: SandboxExecOutcome): void;
 }
 
 /**
@@ -68,6 +85,7 @@ export class DockerSandbox implements Sandbox {
     if (!parts.onSetupNetwork) {
       this.offline = Promise.resolve();
     }
+    parts.meter?.started?.(parts.source ?? 'cold');
   }
 
   /** The uid and gid the sandbox's processes run as. */
@@ -76,9 +94,26 @@ export class DockerSandbox implements Sandbox {
   }
 
   exec(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
-    const run = this.running.catch(() => undefined).then(() => this.execNow(argv, options));
+    const run = this.running.catch(() => undefined).then(() => this.metered(argv, options));
     this.running = run;
     return run;
+  }
+
+  /** `execNow`, timed for the meter. */
+  private async metered(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
+    const meter = this.parts.meter;
+    if (!meter?.exec) {
+      return this.execNow(argv, options);
+    }
+    const started = performance.now();
+    try {
+      const result = await this.execNow(argv, options);
+      meter.exec(performance.now() - started, outcomeOf(result));
+      return result;
+    } catch (error) {
+      meter.exec(performance.now() - started, 'error');
+      throw error;
+    }
   }
 
   private async execNow(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
@@ -226,6 +261,7 @@ export class DockerSandbox implements Sandbox {
       }
     }
     this.parts.logger.debug({ container: this.id.slice(0, 12) }, 'sandbox destroyed');
+    this.parts.meter?.destroyed?.();
     await this.parts.afterDestroy?.();
   }
 
@@ -253,6 +289,20 @@ export class DockerSandbox implements Sandbox {
       throw new SandboxError('could not disconnect the setup network', this.id, { cause: error });
     }
   }
+}
+
+/** How a finished command ended, worst first. */
+function outcomeOf(result: ExecResult): SandboxExecOutcome {
+  if (result.diskLimitExceeded) {
+    return 'disk_limit';
+  }
+  if (result.oomKilled) {
+    return 'oom';
+  }
+  if (result.timedOut) {
+    return 'timeout';
+  }
+  return result.exitCode === 0 ? 'ok' : 'nonzero';
 }
 
 /** Calls `f`, ignoring what it throws (observers must never break a command). */

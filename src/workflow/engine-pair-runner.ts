@@ -19,7 +19,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { and, eq, ne, sql } from 'drizzle-orm';
-import { Checkpoint } from '../agents/checkpoint.js';
+import { Checkpoint, type RunRecord } from '../agents/checkpoint.js';
 import { createDbRunStore } from '../agents/db-run-store.js';
 import { runPair, type PairProgress } from '../agents/pair-engine.js';
 import type { RunStore } from '../agents/run-store.js';
@@ -52,6 +52,19 @@ export interface EnginePairRunnerOptions {
   pids?: number;
   /** The operator's extra protected paths (`TANDEM_PROTECTED_PATHS`), on top of the built-in list. */
   protectedPaths?: readonly string[];
+  /** Told of the engine's progress (the status page records it); must not throw. */
+  onProgress?: (run: PairRunIds, progress: PairProgress) => void;
+  /** Told when a run ends, with its record when it finished one (metrics); must not throw. */
+  onRunEnd?: (run: PairRunIds, ended: { policy: RepoPolicy; record: RunRecord } | null) => void;
+}
+
+/** The ids of one pair run. */
+export interface PairRunIds {
+  runId: number;
+  ticketId: number;
+  repositoryId: number;
+  /** The run key (BullMQ job id). */
+  jobId: string;
 }
 
 /** Creates the runner. Stateless between jobs: everything lives in the database and the branch. */
@@ -115,6 +128,13 @@ async function runOnce(o: EnginePairRunnerOptions, input: PairJobInput): Promise
     network: policy.sandbox.network,
     jobId: input.runKey,
   });
+  const ids: PairRunIds = {
+    runId: stored.runId,
+    ticketId: input.ticketId,
+    repositoryId: input.repositoryId,
+    jobId: input.runKey,
+  };
+  let ended: { policy: RepoPolicy; record: RunRecord } | null = null;
   try {
     const workspace = await GitWorkspace.open({
       remote: input.remote,
@@ -137,14 +157,19 @@ async function runOnce(o: EnginePairRunnerOptions, input: PairJobInput): Promise
       logger,
       signal: input.signal,
       ...(input.pause ? { pause: input.pause } : {}),
-      onProgress: (p: PairProgress) => logger.debug({ ...p }, 'pair progress'),
+      onProgress: (p: PairProgress) => {
+        logger.debug({ ...p }, 'pair progress');
+        o.onProgress?.(ids, p);
+      },
       ...(o.maxSteps === undefined ? {} : { maxSteps: o.maxSteps }),
       ...(o.loopLimit === undefined ? {} : { loopLimit: o.loopLimit }),
       ...(o.protectedPaths ? { protectedPaths: o.protectedPaths } : {}),
     });
+    ended = { policy, record };
     await rm(input.jobDir, { recursive: true, force: true });
     return { status: record.status, record, escalation: session?.escalationState() ?? escalation };
   } finally {
+    o.onRunEnd?.(ids, ended);
     await sandbox.destroy();
   }
 }

@@ -153,7 +153,6 @@ describe('GitHub App manifest flow: the code exchange', () => {
       }),
       fetch(`${url}/probot`),
       fetch(`${url}/probot/static/probot-head.svg`),
-      fetch(`${url}/`, { redirect: 'manual' }),
       fetch(`${url}/probot/import`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

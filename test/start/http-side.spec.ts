@@ -86,7 +86,7 @@ describe('HTTP side', () => {
     const url = await start(giteaEnv, {
       gitea: { ...loadServerConfig(giteaEnv).gitea!, botLogin: 'tandem-bot' },
     });
-    for (const path of ['/', '/probot', '/probot/setup?code=x', '/probot/import']) {
+    for (const path of ['/probot', '/probot/setup?code=x', '/probot/import']) {
       expect((await fetch(`${url}${path}`, { redirect: 'manual' })).status, path).toBe(404);
     }
     const posted = await fetch(`${url}/probot/import?token=printed-setup-token-0123456789`, {
