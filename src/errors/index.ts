@@ -26,3 +26,4 @@ export { InvalidPlanError } from './invalid-plan-error.js';
 export { StaleStateError } from './stale-state-error.js';
 export { QueueBackendError } from './queue-backend-error.js';
 export { EvalError, type EvalFailure } from './eval-error.js';
+export { EmbeddingMismatchError } from './embedding-mismatch-error.js';
