@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { register as registerConfig } from './commands/config.js';
 import { register as registerEval } from './commands/eval.js';
+import { register as registerMemory } from './commands/memory.js';
 import { register as registerMigrate } from './commands/migrate.js';
 import { register as registerModels } from './commands/models.js';
 import { register as registerRun } from './commands/run.js';
@@ -19,6 +20,7 @@ const program = new Command('tandem')
 
 registerConfig(program);
 registerEval(program);
+registerMemory(program);
 registerMigrate(program);
 registerModels(program);
 registerRun(program);

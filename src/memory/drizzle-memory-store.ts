@@ -10,7 +10,7 @@
  * runs with `hnsw.iterative_scan = strict_order` (pgvector 0.8) so that filters on repository and kind
  * do not starve the index scan of candidates.
  */
-import { and, desc, eq, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, like, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/create-database.js';
 import { memories, memoryState } from '../db/schema.js';
 import { storableString, toStorableJson } from '../db/storable-json.js';
@@ -223,6 +223,16 @@ export class DrizzleMemoryStore implements MemoryStore {
     });
   }
 
+  async recent(filter: MemoryFilter, limit: number): Promise<RankedMemory[]> {
+    const rows = await this.db
+      .select({ ...columns, score: sql<number>`0` })
+      .from(memories)
+      .where(and(...this.conditions(filter)))
+      .orderBy(desc(memories.updatedAt), desc(memories.id))
+      .limit(limit);
+    return rows.map(ranked);
+  }
+
   async countByKind(repositoryId: number): Promise<Partial<Record<MemoryKind, number>>> {
     const rows = await this.db
       .select({ kind: memories.kind, n: sql<number>`count(*)::int` })
@@ -395,6 +405,9 @@ export class DrizzleMemoryStore implements MemoryStore {
       eq(memories.repositoryId, filter.repositoryId),
       ...(filter.kinds?.length ? [inArray(memories.kind, [...filter.kinds])] : []),
       ...(filter.since ? [gte(memories.updatedAt, filter.since)] : []),
+      ...(filter.refPrefix
+        ? [like(memories.ref, `${filter.refPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)]
+        : []),
     ];
   }
 

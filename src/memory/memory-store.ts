@@ -66,6 +66,8 @@ export interface MemorySearchOperations {
     vector: readonly number[],
     limit: number,
   ): Promise<RankedMemory[]>;
+  /** The newest memories matching `filter` (by last update), newest first; `score` is 0. */
+  recent(filter: MemoryFilter, limit: number): Promise<RankedMemory[]>;
   /** How many memories the repository has, per kind. */
   countByKind(repositoryId: number): Promise<Partial<Record<MemoryKind, number>>>;
 }

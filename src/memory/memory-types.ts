@@ -61,6 +61,8 @@ export interface MemoryFilter {
   kinds?: readonly MemoryKind[];
   /** Only memories written (or last updated) at or after this time. */
   since?: Date;
+  /** Only memories whose ref starts with this (e.g. `issue#14/`: what a ticket's runs and reviews left). */
+  refPrefix?: string;
 }
 
 /** One memory found by one search method, with that method's score (higher is better). */

@@ -22,6 +22,7 @@ import { fitTokenBudget, estimateTokens } from './fit-token-budget.js';
 import type { MemoryStore } from './memory-store.js';
 import type {
   ForgetSelector,
+  MemoryFilter,
   MemoryKind,
   NewMemory,
   RankedMemory,
@@ -72,6 +73,8 @@ export interface MemorySearchRequest {
   kinds?: readonly MemoryKind[];
   /** Only memories written or updated at or after this time. */
   since?: Date;
+  /** Only memories whose ref starts with this. */
+  refPrefix?: string;
   /** Most results (default 8). */
   limit?: number;
   /** Cut the results to this many tokens of content (headings count {@link HIT_OVERHEAD_TOKENS} each). */
@@ -127,6 +130,34 @@ const BACKLOG_PER_WRITE = 32;
 
 /** Memories read per round when embedding a whole backlog. */
 const BACKLOG_PAGE = 128;
+
+/** The store filter of a request in a scope. */
+function filterOf(
+  scope: MemoryScope,
+  request: Pick<MemorySearchRequest, 'kinds' | 'since' | 'refPrefix'>,
+): MemoryFilter {
+  return {
+    repositoryId: scope.repositoryId,
+    ...(request.kinds ? { kinds: request.kinds } : {}),
+    ...(request.since ? { since: request.since } : {}),
+    ...(request.refPrefix ? { refPrefix: request.refPrefix } : {}),
+  };
+}
+
+/** Hits cut to the request's token budget (all of them, whole, without one). */
+function budgeted(
+  hits: readonly Omit<MemoryHit, 'truncated'>[],
+  request: Pick<MemorySearchRequest, 'budgetTokens' | 'countTokens'>,
+): MemoryHit[] {
+  return request.budgetTokens === undefined
+    ? hits.map((h) => ({ ...h, truncated: false }))
+    : fitTokenBudget(
+        hits,
+        request.budgetTokens,
+        () => HIT_OVERHEAD_TOKENS,
+        request.countTokens ?? estimateTokens,
+      );
+}
 
 /** Options of {@link ProjectMemory}. */
 export interface ProjectMemoryOptions {
@@ -231,11 +262,7 @@ export class ProjectMemory {
     }
     const limit = request.limit ?? 8;
     const candidates = Math.max(MIN_CANDIDATES, limit * CANDIDATES_PER_RESULT);
-    const filter = {
-      repositoryId: scope.repositoryId,
-      ...(request.kinds ? { kinds: request.kinds } : {}),
-      ...(request.since ? { since: request.since } : {}),
-    };
+    const filter = filterOf(scope, request);
     const text = await this.store.searchText(filter, request.query, candidates);
     let vector: RankedMemory[] = [];
     let mode: MemorySearchResult['mode'] = 'text';
@@ -276,16 +303,29 @@ export class ProjectMemory {
           },
         ];
       });
-    const hits =
-      request.budgetTokens === undefined
-        ? fused.map((h) => ({ ...h, truncated: false }))
-        : fitTokenBudget(
-            fused,
-            request.budgetTokens,
-            () => HIT_OVERHEAD_TOKENS,
-            request.countTokens ?? estimateTokens,
-          );
-    return { hits, mode, ...(note === undefined ? {} : { note }) };
+    return { hits: budgeted(fused, request), mode, ...(note === undefined ? {} : { note }) };
+  }
+
+  /**
+   * The newest memories of the repository matching the request's filters (its `query` is ignored), newest
+   * first, cut to the token budget: what a ticket's earlier runs and reviews left, the repository's facts.
+   */
+  async recent(
+    scope: MemoryScope,
+    request: Omit<MemorySearchRequest, 'query' | 'strict' | 'signal'>,
+  ): Promise<MemoryHit[]> {
+    if (!scope.enabled) {
+      return [];
+    }
+    const rows = await this.store.recent(filterOf(scope, request), request.limit ?? 8);
+    return budgeted(
+      rows.map(({ score: _ignored, ...m }) => ({
+        ...m,
+        score: 0,
+        ranks: { text: null, vector: null },
+      })),
+      request,
+    );
   }
 
   /** Removes memories of a repository (see {@link ForgetSelector}); returns how many went. */

@@ -10,17 +10,18 @@
  * there is one, else the issue found by that marker (a job that died between creating the issue and
  * inserting the row), and only then creates a new issue: never two issues for one planned ticket.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { and, desc, eq } from 'drizzle-orm';
 import { join } from 'node:path';
 import { buildRepoMap } from '../agents/repo-map.js';
-import { GitWorkspace } from '../git/git-workspace.js';
 import { planTickets } from '../planning/architect-agent.js';
 import { PlannedTicket } from '../planning/ticket-plan.js';
 import { events } from '../db/schema.js';
 import { withMarker } from '../forge/comment-marker.js';
 import { z } from 'zod';
 import type { Forge, RepoRef } from '../forge/types.js';
+import { planMemories, specMemories } from '../memory/workflow-memories.js';
+import { withBaseCheckout } from './base-checkout.js';
 import { updateDashboard } from './dashboard.js';
 import { recordEvent } from './event-log.js';
 import { getRepository } from './repository-store.js';
@@ -36,6 +37,7 @@ import {
 } from './ticket-store.js';
 import type { PlanJob } from './work-jobs.js';
 import type { WorkflowDeps } from './workflow-deps.js';
+import { enqueueCodeIndex, remember } from './workflow-memory.js';
 
 /** Runs a `plan` job. */
 export async function runPlanJob(deps: WorkflowDeps, data: PlanJob, jobId: string): Promise<void> {
@@ -51,6 +53,7 @@ export async function runPlanJob(deps: WorkflowDeps, data: PlanJob, jobId: strin
   if (request.state !== 'planning') {
     return;
   }
+  await enqueueCodeIndex(deps, repo.id, policy);
   const recorded = await recordedPlan(deps, request.id);
   let planned = recorded;
   if (planned === null) {
@@ -69,6 +72,21 @@ export async function runPlanJob(deps: WorkflowDeps, data: PlanJob, jobId: strin
       specMarkdown: spec?.content ?? '',
       repoMap,
     });
+    if (spec !== null && request.specPath !== null) {
+      const approved = { title: request.title, path: request.specPath, sha: spec.sha };
+      await remember(
+        deps,
+        repo.id,
+        policy,
+        specMemories({
+          ...approved,
+          issueNumber: request.issueNumber,
+          specPrNumber: request.specPrNumber,
+          approvedBy: request.approvedBy,
+          markdown: spec.content,
+        }),
+      );
+    }
     await recordEvent(deps.db, {
       kind: 'plan.created',
       repositoryId: repo.id,
@@ -85,6 +103,15 @@ export async function runPlanJob(deps: WorkflowDeps, data: PlanJob, jobId: strin
     existing,
     retry: recorded !== null,
   });
+  await remember(
+    deps,
+    repo.id,
+    policy,
+    planMemories(
+      request,
+      planned.map((ticket, i) => ({ ticket, issueNumber: tickets[i]?.issueNumber ?? null })),
+    ),
+  );
   await forge.ensureComment(
     ref,
     request.issueNumber,
@@ -220,22 +247,7 @@ async function mapRepository(
   base: string,
   jobId: string,
 ): Promise<string> {
-  const forge = deps.forgeFor(kind);
-  const remote = deps.remoteUrl(kind, ref);
-  const dir = join(deps.workDir, `plan-${jobId.replace(/[^A-Za-z0-9_-]/g, '_')}`);
-  try {
-    const credentials = remote.includes('://') ? await forge.pushCredentials(ref) : undefined;
-    const ws = await GitWorkspace.open({
-      remote,
-      baseBranch: base,
-      branch: `tandem-plan-${Date.now().toString(36)}`,
-      gitDir: join(dir, 'git'),
-      workTree: join(dir, 'tree'),
-      ...(credentials ? { credentials } : {}),
-    });
-    const files = await ws.listFiles();
-    return await buildRepoMap(files, (p) => readFile(join(ws.workTree, p), 'utf8'));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  return withBaseCheckout(deps, { ref, kind, base, dirName: `plan-${jobId}` }, async (ws) =>
+    buildRepoMap(await ws.listFiles(), (p) => readFile(join(ws.workTree, p), 'utf8')),
+  );
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { decideOnRequest, reviseSpec } from '../planning/pm-agent.js';
 import type { PmDecision } from '../planning/pm-decision.js';
 import type { RepoPolicy } from '../config/repo-policy.js';
+import { specFeedbackMemory } from '../memory/workflow-memories.js';
 import { updateDashboard } from './dashboard.js';
 import { repoRefOf, type RepositoryRow } from './repository-store.js';
 import { openRequestContext } from './request-context.js';
@@ -16,6 +17,7 @@ import { publishSpec } from './spec-publisher.js';
 import { forgeKind } from './ticket-flow.js';
 import type { SpecJob } from './work-jobs.js';
 import type { WorkflowDeps } from './workflow-deps.js';
+import { remember } from './workflow-memory.js';
 
 /** Runs a `spec` job. `jobId` names the scratch directory. */
 export async function runSpecJob(deps: WorkflowDeps, data: SpecJob, jobId: string): Promise<void> {
@@ -50,6 +52,13 @@ export async function runSpecJob(deps: WorkflowDeps, data: SpecJob, jobId: strin
     feedback: data.feedback,
   });
   await applyDecision(deps, repo, policy, request, { action: 'spec', spec }, jobId, issue.number);
+  await remember(deps, repo.id, policy, [
+    specFeedbackMemory({
+      issueNumber: request.issueNumber,
+      feedback: data.feedback,
+      revised: spec,
+    }),
+  ]);
   await updateDashboard(deps.db, forge, repo.id);
 }
 

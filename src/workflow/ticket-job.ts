@@ -15,10 +15,17 @@ import { policyForJob } from './policy-guard.js';
 import { codeBlock, escapeInline, inlineCode } from './markdown.js';
 import { renderPrBody, type RoleUsage } from './pr-body.js';
 import { getRepository, repoRefOf } from './repository-store.js';
-import { forgeKind, moveTicketOnForge, scheduleTickets } from './ticket-flow.js';
+import {
+  diagnosisMemory,
+  REVIEW_CRITERION_PREFIX,
+  reviewMemory,
+  runFactMemories,
+} from '../memory/workflow-memories.js';
+import { currentActivation, forgeKind, moveTicketOnForge, scheduleTickets } from './ticket-flow.js';
 import { getTicket, updateTicket } from './ticket-store.js';
 import type { ReviseJob, TicketJob } from './work-jobs.js';
 import type { WorkflowDeps } from './workflow-deps.js';
+import { remember } from './workflow-memory.js';
 
 /** Options of {@link runTicketJob}. */
 export interface TicketJobOptions {
@@ -81,7 +88,7 @@ export async function runTicketJob(
         description: ticket.description,
         acceptanceCriteria: [
           ...ticket.acceptanceCriteria,
-          ...feedback.map((f) => `Review feedback is addressed: ${f}`),
+          ...feedback.map((f) => `${REVIEW_CRITERION_PREFIX}${f}`),
         ],
       },
       policy,
@@ -116,6 +123,11 @@ export async function runTicketJob(
   if (result.status === 'blocked') {
     const d = result.record.diagnosis;
     const reason = d ? `${d.reason}: ${d.whatFailed}` : 'blocked';
+    // Remembered before the ticket moves: a job that dies after this point is retried and writes it again.
+    if (d) {
+      const memory = { ticketIssue: ticket.issueNumber, title: ticket.title, branch, diagnosis: d };
+      await remember(deps, repo.id, policy, [diagnosisMemory({ ...memory, runKey: data.runKey })]);
+    }
     // The reason, what was tried and the test output come from the run: escaped and fenced, never Markdown.
     await moveTicketOnForge(deps, repo, fresh, 'blocked', { blockedReason: reason.slice(0, 500) });
     await forge.ensureComment(
@@ -164,6 +176,22 @@ export async function runTicketJob(
       `Revised for the review (${feedback.length} point${feedback.length === 1 ? '' : 's'}); the branch is updated.`,
     );
   }
+  const { setup, test, testGlobs } = policy.sandbox;
+  await remember(deps, repo.id, policy, [
+    ...runFactMemories({ setup, test, testGlobs, record: result.record }),
+    ...(feedback.length > 0
+      ? [
+          reviewMemory({
+            ticketIssue: ticket.issueNumber,
+            prNumber: pullRequest.number,
+            reviewId: (await currentActivation(deps, ticket.id))?.work.reviewId ?? null,
+            runKey: data.runKey,
+            feedback,
+            record: result.record,
+          }),
+        ]
+      : []),
+  ]);
   await moveTicketOnForge(deps, repo, fresh, 'review', { prNumber: pullRequest.number });
   await recordEvent(deps.db, {
     kind: 'ticket.pr',
