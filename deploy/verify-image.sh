@@ -20,9 +20,11 @@
 #      Dockerfile's EXTRA_CA_CERTS build argument (build stage only). The choice and its reason are printed.
 #   3. `nice -n 10 docker build` of the Dockerfile (the build stage is tagged <tag>-build, so that it, and
 #      only it, can be removed afterwards). The legacy builder is used when buildx is missing.
-#   4. smoke test: `tandem --help`; node-llama-cpp's CPU binary loads offline; then `start` with a Gitea configuration that points at an unreachable
-#      host, the Docker socket and a fresh data directory mounted at the same path on both sides (as
-#      documented); checks tini is PID 1, GET /healthz answers 200 with the gitea forge, a badly signed
+#   4. smoke test: `tandem --help`; node-llama-cpp's CPU binary loads offline; then `start` with a Gitea
+#      configuration that points at a stand-in of Gitea's API (deploy/stand-ins/forge-api: it answers
+#      only `GET /api/v1/user`, which start needs to learn the bot's login, on a network of this run), the
+#      Docker socket and a fresh data directory mounted at the same path on both sides (as documented);
+#      checks tini is PID 1, GET /healthz answers 200 with the gitea forge, a badly signed
 #      Gitea delivery gets 401 and a signed unsupported one 202; `docker stop` (SIGTERM) must exit 0
 #      within the grace, and the warm sandbox containers of that process must be gone.
 #   5. `docker-compose config -q` (or `docker compose config -q`) on docker-compose.yml, when available.
@@ -80,11 +82,13 @@ flock 9
 
 # Everything this run creates, removed on exit whatever happens (see cleanup below).
 containers=()
+networks=()
 data_dir=''
 tmp_files=()
 cleanup() {
-  local c
+  local c n
   for c in "${containers[@]}"; do docker rm -f "$c" >/dev/null 2>&1 || true; done
+  for n in "${networks[@]}"; do docker network rm "$n" >/dev/null 2>&1 || true; done
   if [ -n "$data_dir" ]; then
     # Warm sandboxes left by a process that did not stop cleanly (normally none).
     docker ps -aq --filter label=dev.tandem.sandbox=1 --filter "label=dev.tandem.worker=${worker_id:-none}" |
@@ -100,26 +104,9 @@ trap cleanup EXIT
 
 # --- 1. base image -----------------------------------------------------------------------------------
 
-# Prints the first URI of the machine's apt sources (deb822 or one-line format) serving the given suite.
-# Same reading as sandbox/build-image.sh's apt_uri_for.
-apt_uri_for() {
-  local suite="$1" f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    awk -v suite="$suite" '
-      function flush() { if (uri != "" && types ~ /(^| )deb( |$)/ && (" " suites " ") ~ (" " suite " ")) { print uri; found = 1; exit } }
-      /^[[:space:]]*$/ { flush(); uri = ""; suites = ""; types = ""; next }
-      /^URIs:/ { uri = $2 }
-      /^Suites:/ { $1 = ""; suites = $0 }
-      /^Types:/ { $1 = ""; types = $0 }
-      END { if (!found) flush() }
-    ' "$f" | head -1
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -f "$f" ] || continue
-    awk -v suite="$suite" '$1 == "deb" { i = 2; if ($2 ~ /^\[/) { while ($i !~ /\]$/) i++; i++ } if ($(i + 1) == suite) { print $i; exit } }' "$f"
-  done
-}
+# apt_uri_for: the machine's apt source of a suite (shared with build-stand-in-image.sh).
+# shellcheck source=deploy/lib/debian-root.sh
+. "$here/lib/debian-root.sh"
 
 mirror="${TANDEM_DEBIAN_MIRROR:-$(apt_uri_for bookworm | head -1)}"
 mirror="${mirror:-http://deb.debian.org/debian}"
@@ -369,11 +356,18 @@ smoke_test() {
   name="tandem-verify-$$-$RANDOM"
   local t0
   t0="$(now_ms)"
+  # Start learns the bot's login from the forge before anything else: Gitea's API stand-in answers it.
+  networks+=("$name")
+  docker network create "$name" >/dev/null
+  containers+=("$name-gitea")
+  docker run --detach --name "$name-gitea" --network "$name" --entrypoint node \
+    --volume "$here/stand-ins/forge-api/forge-api.mjs:/stand-in/forge-api.mjs:ro" \
+    "$tag" /stand-in/forge-api.mjs 3001 >/dev/null
   containers+=("$name")
-  docker run --detach --name "$name" --publish 127.0.0.1::3000 \
+  docker run --detach --name "$name" --network "$name" --publish 127.0.0.1::3000 \
     --volume "$socket:$socket" --volume "$data_dir:$data_dir" \
     --env "TANDEM_DATA_DIR=$data_dir" \
-    --env GITEA_URL=http://gitea.invalid:3000 --env GITEA_TOKEN=verify-token \
+    --env "GITEA_URL=http://$name-gitea:3001" --env GITEA_TOKEN=verify-token \
     --env "GITEA_WEBHOOK_SECRET=$secret" --env GITEA_BOT_LOGIN=tandem-bot \
     --env TANDEM_SHUTDOWN_GRACE_SECONDS=10 \
     "$tag" start >/dev/null
@@ -457,10 +451,16 @@ check_compose() {
   local out
   out="$(cd "$repo" && POSTGRES_PASSWORD=verify "${compose[@]}" -f docker-compose.yml config -q 2>&1)" ||
     die "${compose[*]} config -q: $out"
-  # The required variable must be required: without it, config must fail and name it.
-  if out="$(cd "$repo" && env -u POSTGRES_PASSWORD "${compose[@]}" -f docker-compose.yml --env-file /dev/null config -q 2>&1)"; then
+  # The required variable must be required: without it, config must fail and name it. An empty env file
+  # keeps a .env next to the file out (a file: docker-compose 1.29 refuses /dev/null, which would fail
+  # this check for the wrong reason).
+  local empty_env
+  empty_env="$(mktemp)"
+  tmp_files+=("$empty_env")
+  if out="$(cd "$repo" && env -u POSTGRES_PASSWORD "${compose[@]}" -f docker-compose.yml --env-file "$empty_env" config -q 2>&1)"; then
     die "${compose[*]} config accepted docker-compose.yml without POSTGRES_PASSWORD"
   fi
+  grep -q 'set POSTGRES_PASSWORD' <<<"$out" || die "${compose[*]} config failed without naming POSTGRES_PASSWORD: $out"
   say "${compose[*]} config -q: valid (and refused without POSTGRES_PASSWORD)"
   record compose "valid ($("${compose[@]}" version --short 2>/dev/null || echo '?'))"
 }

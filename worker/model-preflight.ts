@@ -3,7 +3,14 @@
  * `local-coder` among them), whether its GGUF file is already in the model cache. Nothing is downloaded
  * here: a missing model is fetched on first use, with progress (`download-progress.ts`); this only tells
  * the operator in advance, with what to do on a machine without internet access.
+ *
+ * The lookup is node-llama-cpp's own `resolveModelFile` (its file naming is its business), run in a
+ * short-lived child process: importing node-llama-cpp costs about 40 MB that would otherwise stay
+ * resident in a process that may never load a model (docs/deployment.md, "Memory").
  */
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
 import type { ModelCatalog } from '../src/llm/catalog.js';
 import type { Logger } from '../src/log/logger.js';
 
@@ -19,9 +26,34 @@ export interface EmbeddedModelState {
 /** Resolves a model reference without downloading (node-llama-cpp's `resolveModelFile`). */
 export type ResolveCached = (model: string, directory: string) => Promise<string>;
 
+/**
+ * The child's program: argv is `[node-llama-cpp module URL, model, directory]`; prints the cached file's
+ * path, or exits 1 with node-llama-cpp's reason on stderr. Plain JavaScript, so no TypeScript loader.
+ */
+const CHILD = `
+const [url, model, directory] = process.argv.slice(1);
+import(url)
+  .then(({ resolveModelFile }) => resolveModelFile(model, { directory, cli: false, download: false }))
+  .then(
+    (path) => process.stdout.write(path),
+    (error) => {
+      process.stderr.write(String(error && error.message ? error.message : error));
+      process.exit(1);
+    },
+  );
+`;
+
 const defaultResolve: ResolveCached = async (model, directory) => {
-  const { resolveModelFile } = await import('node-llama-cpp');
-  return resolveModelFile(model, { directory, cli: false, download: false });
+  const url = pathToFileURL(createRequire(import.meta.url).resolve('node-llama-cpp')).href;
+  const child = await execa(process.execPath, ['-e', CHILD, url, model, directory], {
+    reject: false,
+    stdin: 'ignore',
+    timeout: 60_000,
+  });
+  if (child.exitCode !== 0 || child.stdout === '') {
+    throw new Error(child.stderr || `model check exited with ${String(child.exitCode)}`);
+  }
+  return child.stdout;
 };
 
 /**

@@ -22,9 +22,9 @@ import { createLogger, type Logger } from '../src/log/logger.js';
 import { createQueueBackend } from '../src/queue/create-queue-backend.js';
 import type { QueueBackend } from '../src/queue/queue-backend.js';
 import { withGithubAppEnv } from './github-app-env.js';
-import { startHttpSide, type HttpSide } from './http-side.js';
+import type { HttpSide } from './http-side.js';
 import { resolveBotIdentities } from './resolve-bot-identities.js';
-import { startWorkerSide, type WorkerSide } from './worker-side.js';
+import type { WorkerSide } from './worker-side.js';
 
 /** Which sides a process runs. */
 export type TandemMode = 'start' | 'server' | 'worker';
@@ -103,8 +103,11 @@ export async function runTandem(options: RunTandemOptions): Promise<RunningTande
       { database: database.kind, queue: backend.description, dataDir: resolve(config.dataDir) },
       'storage ready',
     );
+    // Each side is imported only by the processes that run it: the worker side brings the sandbox,
+    // models, agents and workflow, which a `server` process never uses (docs/deployment.md, "Memory").
     let workerSide: WorkerSide | undefined;
     if (options.mode !== 'server') {
+      const { startWorkerSide } = await import('./worker-side.js');
       workerSide = await startWorkerSide({
         config,
         catalog: catalog!,
@@ -117,6 +120,7 @@ export async function runTandem(options: RunTandemOptions): Promise<RunningTande
     }
     let http: HttpSide | undefined;
     if (options.mode !== 'worker') {
+      const { startHttpSide } = await import('./http-side.js');
       http = await startHttpSide({ config, database, backend, logger });
       closers.push(() => http!.close());
     }

@@ -192,7 +192,7 @@ function createForges(config: ServerConfig, logger: Logger): Partial<Record<Forg
     const probot = createTandemProbot(gh, { log: logger });
     forges.github = createGithubForge({
       auth: (id) => probot.auth(id),
-      ...(gh.gheHost ? { webUrl: `https://${gh.gheHost}` } : {}),
+      ...(gh.gheHost ? { webUrl: `${gh.gheProtocol ?? 'https'}://${gh.gheHost}` } : {}),
     });
   }
   const gitea = config.gitea;

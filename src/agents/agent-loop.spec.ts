@@ -4,7 +4,12 @@ import { ContextLengthExceededError } from '../errors/index.js';
 import type { ModelRequest, ModelResponse, ToolCall } from '../llm/types.js';
 import type { AgentModels, ModelUsage } from './agent-models.js';
 import { describeOutcome, runAgent, type AgentStepEvent } from './agent-loop.js';
-import type { ToolContext } from './agent-tools.js';
+import { toolDefinitions, type ToolContext } from './agent-tools.js';
+
+/** The developer's tool names as the loop lists them to the model. */
+const TOOL_NAMES = toolDefinitions('developer', {})
+  .map((t) => t.name)
+  .join(', ');
 
 const Result = z.object({ summary: z.string().min(1) });
 
@@ -103,7 +108,13 @@ describe('runAgent', () => {
       role: 'tool',
       toolCallId: 'read_file',
       name: 'read_file',
-      content: JSON.stringify({ ok: true, content: 'content of a.py' }),
+      content: JSON.stringify({
+        ok: true,
+        path: 'a.py',
+        total_lines: 1,
+        shown: '1-1',
+        content: '   1\tcontent of a.py',
+      }),
     });
     // Each request is a snapshot: the first one still ends with the task.
     expect(models.requests[0]!.messages.map((m) => m.role)).toEqual(['system', 'user']);
@@ -147,9 +158,7 @@ describe('runAgent', () => {
       'the model answered in text 3 times in a row instead of calling a tool',
     );
     expect(lastOf(models, 1)).toContain('You answered in text, but this step needs a tool call');
-    expect(lastOf(models, 1)).toContain(
-      'read_file, list_files, search, repo_map, write_file, run_tests, finish',
-    );
+    expect(lastOf(models, 1)).toContain(TOOL_NAMES);
     expect(models.requests[1]!.messages.at(-2)).toEqual({ role: 'assistant', content: prose.text });
   });
 
@@ -161,8 +170,7 @@ describe('runAgent', () => {
       ok: false,
       error: {
         type: 'unknown_tool',
-        message:
-          'There is no tool named "open_file". The tools are: read_file, list_files, search, repo_map, write_file, run_tests, finish.',
+        message: `There is no tool named "open_file". The tools are: ${TOOL_NAMES}.`,
       },
     });
     expect(describeOutcome(outcome)).toBe(

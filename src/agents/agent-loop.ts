@@ -16,7 +16,7 @@ import { parseJsonAnswer } from '../llm/parse-json-answer.js';
 import type { ChatMessage, ModelResponse, ToolCall, ToolDefinition } from '../llm/types.js';
 import type { AgentModels, PairRole } from './agent-models.js';
 import { ProblemTally, type AgentOutcome, type ProblemRecord } from './agent-outcome.js';
-import { executeTool, toolDefinitions, type ToolContext } from './agent-tools.js';
+import { executeTool, TOOL_ALIASES, toolDefinitions, type ToolContext } from './agent-tools.js';
 import {
   invalidCallMessage,
   invalidFinishMessage,
@@ -192,7 +192,8 @@ async function answerWithCalls<T>(
   steps: number,
   emit: (kind: AgentStepEvent['kind'], data: Record<string, unknown>) => Promise<void>,
 ): Promise<Turn<T>> {
-  const known = new Set(tools.map((t) => t.name));
+  // Old tool names (`read_file`, `write_file`) that models and scripts still use are accepted as aliases.
+  const known = new Set([...tools.map((t) => t.name), ...Object.keys(TOOL_ALIASES)]);
   state.messages.push({ role: 'assistant', content: response.text, toolCalls: response.toolCalls });
   let progress = false;
   let problem: ProblemRecord | undefined;

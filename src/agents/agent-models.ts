@@ -21,6 +21,14 @@ export interface ModelUsage {
   >;
 }
 
+/** Per-alias catalog settings the pair engine reads (see {@link AgentModels.settings}). */
+export interface AliasSettings {
+  /** Independent samples per green attempt (default 1). */
+  samples?: number;
+  /** Sampling temperature of an alias's first attempt. */
+  temperature?: number;
+}
+
 /** Model access for one ticket. */
 export interface AgentModels {
   /** Alias currently serving `role`. */
@@ -30,6 +38,12 @@ export interface AgentModels {
    * (code `budget_exceeded`); other failures throw typed model errors.
    */
   complete(role: PairRole, request: ModelRequest): Promise<ModelResponse>;
+  /**
+   * The catalog settings of the alias now serving `role` that the engine uses: `samples` per attempt
+   * (absent or 1: one; the engine keeps the first sample the suite passes, see `green-phase.ts`) and the
+   * alias's own `temperature` (the first attempt's; retries go higher, see `temperature.ts`).
+   */
+  settings?(role: PairRole): AliasSettings;
   /** Moves `role` to the next alias of its escalation chain; returns it, or null when exhausted. */
   escalate(role: PairRole): string | null;
   /** Usage so far, including what {@link AgentModels.restoreUsage} carried over. */

@@ -24,7 +24,15 @@ export const CycleLog = z.object({
   /** 0-based criterion index. */
   criterion: z.number().int().min(0),
   red: z
-    .object({ commit: z.string(), failing: z.array(z.string()), summary: z.string() })
+    .object({
+      commit: z.string(),
+      failing: z.array(z.string()),
+      summary: z.string(),
+      /** The test files the Tester wrote or changed (repository-relative). */
+      files: z.array(z.string()).optional(),
+      /** The new tests failed to load (a symbol or module the code lacks) rather than fail an assertion. */
+      loadFailure: z.boolean().optional(),
+    })
     .optional(),
   green: z.object({ commit: z.string(), summary: z.string() }).optional(),
   refactor: z.object({ commit: z.string(), summary: z.string() }).optional(),
@@ -43,6 +51,15 @@ export const PendingCommit = z.object({
   result: z.record(z.string(), z.unknown()),
 });
 export type PendingCommit = z.infer<typeof PendingCommit>;
+
+/** The Developer sent the cycle's test back to the Tester, saying why. */
+export const Dispute = z.object({
+  cycle: z.number().int().min(1),
+  reason: z.string(),
+  /** Set when the Tester answered: true when it kept the test unchanged, false when it rewrote it. */
+  upheld: z.boolean().optional(),
+});
+export type Dispute = z.infer<typeof Dispute>;
 
 /** Why a ticket was blocked, for a person. */
 export const Diagnosis = z.object({
@@ -105,6 +122,13 @@ export const Checkpoint = z.object({
   feedback: z.array(z.string()).default([]),
   tried: z.array(z.string()).default([]),
   escalations: z.array(z.object({ role: z.string(), to: z.string(), phase: Phase })).default([]),
+  /**
+   * What the last failed attempt of this phase changed (a budgeted diff; new files in full up to a cap),
+   * shown to the next attempt after the work tree was reset. Empty once the phase moves on.
+   */
+  previousChange: z.string().default(''),
+  /** Tests the Developer disputed, per cycle (at most `RunPairOptions.disputesPerCycle` per cycle). */
+  disputes: z.array(Dispute).default([]),
   /** Result of the last green phase, carried into an optional refactor. */
   refactorRequested: z.boolean().default(false),
   pending: PendingCommit.optional(),
@@ -147,4 +171,6 @@ export interface RunRecord {
   commits: { sha: string; subject: string }[];
   durationMs: number;
   diagnosis?: Diagnosis;
+  /** Tests the Developer disputed, and how the Tester answered. */
+  disputes?: Dispute[];
 }

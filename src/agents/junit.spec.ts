@@ -22,6 +22,10 @@ describe('parseJunit', () => {
     expect(cases[1]!.message).toBe('assert (3 * 4) == 7');
     expect(cases[3]!.message).toBe('failed on setup with "RuntimeError: fixture exploded"');
     expect(cases[0]).toMatchObject({ name: 'test_passes', classname: 'tests.test_mix' });
+    // The failure text's innermost `path:line:` frame locates it.
+    expect(cases[1]).toMatchObject({ file: 'tests/test_mix.py', line: 9 });
+    expect(cases[3]).toMatchObject({ file: 'tests/test_mix.py', line: 19 });
+    expect(cases[0]!.line).toBeUndefined();
   });
 
   it('reads a pytest collection error as a load failure', () => {

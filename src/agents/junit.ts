@@ -12,8 +12,10 @@ export interface TestCase {
   id: string;
   name: string;
   classname: string;
-  /** Source file when the reporter gives it. */
+  /** Source file when the reporter gives it, else the file of the failure's innermost `path:line:` frame. */
   file?: string;
+  /** 1-based line of the failure, when its text names one (pytest's `tests/test_x.py:9: AssertionError`). */
+  line?: number;
   outcome: 'passed' | 'failed' | 'error' | 'skipped';
   /** Failure or error message (first 500 characters). */
   message?: string;
@@ -87,6 +89,16 @@ function toCase(tc: XmlNode): TestCase {
   };
   let outcome: TestCase['outcome'] = 'passed';
   let message: string | undefined;
+  const frameOf = (
+    el: XmlNode | string | undefined,
+  ): { file: string; line: number } | undefined => {
+    const text = typeof el === 'string' ? el : str(el?.['#text']);
+    const frames = [...text.matchAll(/^(\S+?\.\w+):(\d+):/gm)];
+    const last = frames.at(-1);
+    return last?.[1] && last[2] ? { file: last[1], line: Number(last[2]) } : undefined;
+  };
+  const failure = first('error') ?? first('failure');
+  const frame = failure === undefined ? undefined : frameOf(failure);
   if (first('error') !== undefined) {
     outcome = 'error';
     message = messageOf(first('error'));
@@ -100,7 +112,8 @@ function toCase(tc: XmlNode): TestCase {
     id: classname ? `${classname}::${name}` : name,
     name,
     classname,
-    ...(file ? { file } : {}),
+    ...(file || frame ? { file: file || (frame?.file ?? '') } : {}),
+    ...(frame && (!file || file === frame.file) ? { line: frame.line } : {}),
     outcome,
     ...(message === undefined ? {} : { message }),
   };

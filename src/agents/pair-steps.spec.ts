@@ -32,7 +32,12 @@ describe('applyCommit', () => {
       {
         phase: 'red',
         cycle: 1,
-        result: { tests: ['test_mul'], summary: 's', failing: ['t::test_mul'] },
+        result: {
+          tests: ['test_mul'],
+          summary: 's',
+          failing: ['t::test_mul'],
+          files: ['tests/test_mul.py'],
+        },
       },
       'r1',
     );
@@ -46,7 +51,7 @@ describe('applyCommit', () => {
       expect.objectContaining({
         cycle: 1,
         criterion: 0,
-        red: { commit: 'r1', failing: ['t::test_mul'], summary: 's' },
+        red: { commit: 'r1', failing: ['t::test_mul'], summary: 's', files: ['tests/test_mul.py'] },
         green: { commit: 'g1', summary: 'impl' },
         attempts: { red: 1, green: 2 },
       }),

@@ -6,27 +6,66 @@ import { z } from 'zod';
 import type { Checkpoint, PendingCommit } from './checkpoint.js';
 import type { SuiteRun } from './run-suite.js';
 
+/**
+ * The phase results are the `finish` tool's parameters. Each field's `.describe()` text is the one source
+ * of what the field means: it travels in the tool's JSON schema and is written into the role's system
+ * prompt (`finishInstructions` in prompts.ts), so the prompt can never ask for a field the schema lacks.
+ */
+
 /** The Tester's red-phase result. */
 export const RedResult = z.object({
-  /** Names of the tests written for the criterion (as the runner reports them, e.g. `test_add`). */
-  tests: z.array(z.string().min(1)).min(1),
-  /** One line for the commit subject. */
-  summary: z.string().min(1).max(200),
-  /** The criterion is already met by the code: commit the test without a green step. */
-  alreadyMet: z.boolean().optional(),
+  tests: z
+    .array(z.string().min(1))
+    .min(1)
+    .describe(
+      'Names of the tests you wrote for this criterion, as the test runner reports them (e.g. test_add).',
+    ),
+  summary: z
+    .string()
+    .min(1)
+    .max(200)
+    .describe('One line for the commit subject: what the tests check.'),
+  alreadyMet: z
+    .boolean()
+    .optional()
+    .describe(
+      'true only when the code already meets the criterion and your test passes as it is (no developer step follows).',
+    ),
 });
 export type RedResult = z.infer<typeof RedResult>;
 
 /** The Developer's green-phase result. */
 export const GreenResult = z.object({
-  summary: z.string().min(1).max(200),
-  /** Ask for the optional refactor step. */
-  refactor: z.boolean().optional(),
+  summary: z
+    .string()
+    .min(1)
+    .max(200)
+    .describe('One line for the commit subject: what your change does.'),
+  refactor: z
+    .boolean()
+    .optional()
+    .describe(
+      'true to ask for a separate refactor step, only when a clean-up is clearly worth it.',
+    ),
+  dispute: z
+    .string()
+    .min(10)
+    .max(2_000)
+    .optional()
+    .describe(
+      'Only when a test is wrong (it contradicts the criterion, or cannot pass without changing it): name the test and say why. Your changes are dropped and the test goes back to the Tester.',
+    ),
 });
 export type GreenResult = z.infer<typeof GreenResult>;
 
 /** The Developer's refactor result. */
-export const RefactorResult = z.object({ summary: z.string().min(1).max(200) });
+export const RefactorResult = z.object({
+  summary: z
+    .string()
+    .min(1)
+    .max(200)
+    .describe('One line for the commit subject: what the refactor improves.'),
+});
 export type RefactorResult = z.infer<typeof RefactorResult>;
 
 const strings = (v: unknown): string[] =>
@@ -37,6 +76,7 @@ export function advance(cp: Checkpoint): void {
   const next = cp.criteria.findIndex((c) => c.status === 'open');
   cp.attempts = 0;
   cp.feedback = [];
+  cp.previousChange = '';
   cp.refactorRequested = false;
   if (next < 0) {
     cp.phase = 'final';
@@ -60,8 +100,15 @@ export function applyCommit(cp: Checkpoint, pending: PendingCommit, sha: string 
   log.attempts[pending.phase] = cp.attempts + 1;
   const summary = typeof pending.result.summary === 'string' ? pending.result.summary : '';
   const criterion = cp.criteria[log.criterion];
+  cp.previousChange = '';
   if (pending.phase === 'red') {
-    log.red = { commit: sha ?? '', failing: strings(pending.result.failing), summary };
+    log.red = {
+      commit: sha ?? '',
+      failing: strings(pending.result.failing),
+      summary,
+      files: strings(pending.result.files),
+      ...(pending.result.loadFailure === true ? { loadFailure: true } : {}),
+    };
     if (criterion) {
       criterion.tests = strings(pending.result.tests);
     }

@@ -53,5 +53,6 @@ export async function buildRunRecord(input: RunRecordInput): Promise<RunRecord> 
     commits: commits.map((c) => ({ sha: c.sha, subject: c.subject })),
     durationMs: input.durationMs,
     ...(input.diagnosis ? { diagnosis: input.diagnosis } : {}),
+    ...(cp.disputes.length > 0 ? { disputes: cp.disputes } : {}),
   };
 }

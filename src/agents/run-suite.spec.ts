@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExecOptions, ExecResult } from '../sandbox/types.js';
 import type { TestCase } from './junit.js';
-import { classify, runSuite, summarizeRun } from './run-suite.js';
+import { classify, OUTPUT_BUDGET, runSuite, summarizeRun } from './run-suite.js';
 
 const tc = (outcome: TestCase['outcome'], name = 't', classname = 'tests.test_x'): TestCase => ({
   id: `${classname}::${name}`,
@@ -104,7 +104,11 @@ describe('runSuite', () => {
       'pytest',
       '--junitxml=/workspace/.tandem/junit.xml',
     ]);
-    expect(run).toMatchObject({ status: 'failed', exitCode: 1, output: 'out\nerr' });
+    expect(run).toMatchObject({ status: 'failed', exitCode: 1 });
+    // No parser knows this output: the failing tests come from the report, with their locations.
+    expect(run.output).toBe(
+      'out\nerr\n\nFailing tests (2):\n1. tests.test_mix::test_fails (tests/test_mix.py:9)\n   assert (3 * 4) == 7\n2. tests.test_mix::test_errors (tests/test_mix.py:19)\n   failed on setup with "RuntimeError: fixture exploded"',
+    );
     expect(summarizeRun(run)).toEqual({
       passed: 1,
       failed: 2,
@@ -166,15 +170,55 @@ describe('runSuite', () => {
     });
   });
 
-  it('keeps only the tail of long output', async () => {
+  it('reads TAP output without a report: failing tests, counts, and the failure kept within the budget', async () => {
     dir = await mkdtemp(join(tmpdir(), 'tandem-suite-'));
+    const stdout = await readFile('test/fixtures/test-output/node18-tap-long.txt', 'utf8');
     const run = await runSuite({
-      sandbox: { exec: fakeExec({ exitCode: 1, stdout: `${'a'.repeat(10_000)}END` }) },
+      sandbox: { exec: fakeExec({ exitCode: 1, stdout }) },
       workTree: dir,
-      command: ['npm', 'test'],
+      command: ['node', '--test'],
       timeoutMs: 1_000,
     });
-    expect(run.output).toHaveLength(6_000);
-    expect(run.output.endsWith('END')).toBe(true);
+    expect(run).toMatchObject({ status: 'failed', cases: null });
+    expect(run.failures).toEqual([
+      {
+        name: 'sub subtracts',
+        message:
+          'AssertionError: Expected values to be strictly equal:\n\n8 !== 2\nstrictEqual: expected 2, actual 8',
+        file: 'test/a-calc.test.js',
+        line: 6,
+      },
+    ]);
+    expect(summarizeRun(run)).toEqual({
+      passed: 120,
+      failed: 1,
+      text: 'failed: 120 passed, 1 failed',
+    });
+    expect(run.output.length).toBeLessThanOrEqual(OUTPUT_BUDGET);
+    // What the engine keeps for the agent's feedback (the reason, then the last 3,000 characters).
+    const feedback = `${run.reason ?? ''}\n${run.output}`.trim().slice(-3_000);
+    expect(feedback).toContain('1. sub subtracts (test/a-calc.test.js:6)');
+    expect(feedback).toContain('8 !== 2');
+  });
+
+  it('says when the runner prints no passing count, and falls back to the exit code when no parser knows the output', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tandem-suite-'));
+    const stdout = await readFile('test/fixtures/test-output/go-test.txt', 'utf8');
+    const go = await runSuite({
+      sandbox: { exec: fakeExec({ exitCode: 1, stdout }) },
+      workTree: dir,
+      command: ['go', 'test', './...'],
+      timeoutMs: 1_000,
+    });
+    expect(summarizeRun(go).text).toBe('failed: passing count not printed, 2 failed');
+    const unknown = await runSuite({
+      sandbox: { exec: fakeExec({ exitCode: 2, stdout: 'make: *** [test] Error 2' }) },
+      workTree: dir,
+      command: ['make', 'test'],
+      timeoutMs: 1_000,
+    });
+    expect(unknown).toMatchObject({ status: 'broken', report: null, failures: [] });
+    expect(summarizeRun(unknown).text).toBe('broken (exit 2)');
+    expect(unknown.output).toBe('make: *** [test] Error 2');
   });
 });

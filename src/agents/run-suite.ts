@@ -20,6 +20,9 @@ import { DiskLimitExceededError, FileToolError, WorkspaceEscapeError } from '../
 import type { Sandbox } from '../sandbox/types.js';
 import { WorkspaceFiles } from '../sandbox/workspace-files.js';
 import { isLoadFailure, parseJunit, type TestCase } from './junit.js';
+import { parseTestOutput } from './test-output/parse-test-output.js';
+import { renderTestOutput } from './test-output/render-test-output.js';
+import type { FailedTest, TestReport } from './test-output/test-report.js';
 
 /** Workspace-relative directory for Tandem's report files (excluded from commits). */
 export const REPORT_DIR = '.tandem';
@@ -43,8 +46,16 @@ export interface SuiteRun {
   durationMs: number;
   /** Per-test outcomes from the JUnit report, or null when the runner wrote none. */
   cases: TestCase[] | null;
-  /** Tail of stdout + stderr (at most 6 000 characters). */
+  /**
+   * The run's output for agents and people, at most {@link OUTPUT_BUDGET} characters: the start and end
+   * of stdout + stderr around an explicit cut marker, then the failing tests (name, location, message)
+   * last, so a consumer that keeps only the end of it keeps them (see `render-test-output.ts`).
+   */
   output: string;
+  /** What the runner's text output says (counts, failing cases), or null when no parser knew it. */
+  report?: TestReport | null;
+  /** The failing tests: from the text output when it names them, else from the JUnit report. */
+  failures?: FailedTest[];
   /** Why the run is `broken`, when it is. */
   reason?: string;
   /**
@@ -68,7 +79,11 @@ export interface RunSuiteOptions {
   maxWorkspaceBytes?: number;
 }
 
-const OUTPUT_TAIL = 6_000;
+/**
+ * Largest {@link SuiteRun.output}, in characters. Below the 3,000 characters the pair engine keeps of a
+ * run in an agent's feedback, with room for the `reason` it puts in front.
+ */
+export const OUTPUT_BUDGET = 2_500;
 
 /** Runs the suite once; only infrastructure failures throw. */
 export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
@@ -85,12 +100,21 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
       : { maxWorkspaceBytes: options.maxWorkspaceBytes }),
   });
   const combined = `${result.stdout}${result.stderr ? `\n${result.stderr}` : ''}`;
-  const output = combined.length > OUTPUT_TAIL ? combined.slice(-OUTPUT_TAIL) : combined;
-  const base = { exitCode: result.exitCode, durationMs: result.durationMs, output };
+  const report = parseTestOutput(combined);
+  const base = { exitCode: result.exitCode, durationMs: result.durationMs, report };
+  const describe = (cases: TestCase[] | null) => {
+    const failures = failuresOf(report, cases);
+    const failed = report?.failed ?? failures.length;
+    return {
+      failures,
+      output: renderTestOutput({ output: combined, failures, failed, budget: OUTPUT_BUDGET }),
+    };
+  };
   if (result.diskLimitExceeded) {
     const { diskLimitBytes: limitBytes, workspaceBytes: usedBytes } = result;
     return {
       ...base,
+      ...describe(null),
       status: 'broken',
       cases: null,
       reason: new DiskLimitExceededError(limitBytes, usedBytes).message,
@@ -102,11 +126,29 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
   }
   if (result.timedOut || result.oomKilled) {
     const reason = result.timedOut ? 'test command timed out' : 'test command ran out of memory';
-    return { ...base, status: 'broken', cases: null, reason };
+    return { ...base, ...describe(null), status: 'broken', cases: null, reason };
   }
   const xml = usesReport ? await readReport(options.workTree) : null;
   const cases = xml === null ? null : parseJunit(xml);
-  return { ...base, cases, ...classify(result.exitCode, cases) };
+  return { ...base, ...describe(cases), cases, ...classify(result.exitCode, cases) };
+}
+
+/**
+ * The failing tests of a run: the text output's when its parser found any (they carry locations), else
+ * the JUnit report's failed and errored cases.
+ */
+function failuresOf(report: TestReport | null, cases: readonly TestCase[] | null): FailedTest[] {
+  if (report && report.failures.length > 0) {
+    return report.failures;
+  }
+  return (cases ?? [])
+    .filter((c) => c.outcome === 'failed' || c.outcome === 'error')
+    .map((c) => ({
+      name: c.id,
+      message: c.message ?? '',
+      ...(c.file ? { file: c.file } : {}),
+      ...(c.line ? { line: c.line } : {}),
+    }));
 }
 
 /**
@@ -158,9 +200,23 @@ export function classify(
     : { status: 'broken', reason: `test command exited with ${exitCode} without a failing test` };
 }
 
-/** A short human summary: `3 passed, 1 failed` or the status. */
+/**
+ * A short summary: `failed: 3 passed, 1 failed` from the JUnit report's cases, else from the counts the
+ * runner printed (`passed` is 0 when the runner does not print it, and the text says so), else the status
+ * and exit code.
+ */
 export function summarizeRun(run: SuiteRun): { passed: number; failed: number; text: string } {
   if (run.cases === null) {
+    const report = run.report;
+    if (report) {
+      const passed =
+        report.passed === null ? 'passing count not printed' : `${report.passed} passed`;
+      return {
+        passed: report.passed ?? 0,
+        failed: report.failed,
+        text: `${run.status}: ${passed}, ${report.failed} failed`,
+      };
+    }
     return { passed: 0, failed: 0, text: `${run.status} (exit ${run.exitCode})` };
   }
   const passed = run.cases.filter((c) => c.outcome === 'passed').length;

@@ -1,6 +1,6 @@
 /** Adapts `src/llm`'s {@link ModelSession} (ModelManager.forTicket) to the engine's {@link AgentModels} port. */
 import type { ModelSession, SessionUsage } from '../llm/model-session.js';
-import type { AgentModels, ModelUsage } from './agent-models.js';
+import type { AgentModels, AliasSettings, ModelUsage, PairRole } from './agent-models.js';
 
 /** What a resumed ticket had used before the restart (passed to `ModelManager.forTicket` as `used`). */
 export type UsedBefore = Pick<SessionUsage, 'inputTokens' | 'outputTokens' | 'costUsd'>;
@@ -11,17 +11,28 @@ export type UsedBefore = Pick<SessionUsage, 'inputTokens' | 'outputTokens' | 'co
  */
 export type OpenSession = (used?: UsedBefore) => ModelSession;
 
+/** Options of {@link sessionModels}. */
+export interface SessionModelsOptions {
+  /**
+   * The catalog settings of an alias (`samples`, `temperature`), e.g. `(alias) => manager.entry(alias)`;
+   * absent: one sample and the engine's default temperatures everywhere.
+   */
+  settingsOf?: (alias: string) => AliasSettings;
+}
+
 /**
  * Wraps a ticket's model session; adds up provider latency for the orchestration-overhead figure.
  * `restoreUsage` re-opens the session with the carried-over totals (so the manager's own budget check sees
  * them) and adds the per-role figures and latency to what `usage()` reports.
  */
-export function sessionModels(open: OpenSession): AgentModels {
+export function sessionModels(open: OpenSession, options: SessionModelsOptions = {}): AgentModels {
   let session = open();
   let latencyMs = 0;
   let before: ModelUsage | undefined;
+  const { settingsOf } = options;
   return {
     alias: (role) => session.currentAlias(role),
+    ...(settingsOf ? { settings: (role: PairRole) => settingsOf(session.currentAlias(role)) } : {}),
     async complete(role, request) {
       const { response } = await session.complete(role, request);
       latencyMs += response.latencyMs;

@@ -1,7 +1,10 @@
 /** The ticket a pair works on: what the Architect wrote, or a local file for `tandem run`. */
 import { z } from 'zod';
 
-/** A ticket: id (issue number or local id), title, description and ordered acceptance criteria. */
+/**
+ * A ticket: id (issue number or local id), title, description, ordered acceptance criteria and, when the
+ * Architect planned it, its likely files and the spec excerpt it comes from.
+ */
 export const Ticket = z.object({
   /** Issue number, or a local id (letters, digits, `-`, `_`). Used in branch names and commit subjects. */
   id: z.union([z.number().int().positive(), z.string().regex(/^[A-Za-z0-9_-]{1,40}$/)]),
@@ -9,5 +12,9 @@ export const Ticket = z.object({
   description: z.string().default(''),
   /** Testable acceptance criteria, in the order they are worked. */
   acceptanceCriteria: z.array(z.string().min(1)).min(1).max(30),
+  /** Repository paths the Architect expects the ticket to change (hints for the agents, not limits). */
+  likelyFiles: z.array(z.string().min(1).max(300)).max(30).optional(),
+  /** The part of the approved spec the ticket comes from (at most 4,000 characters). */
+  specExcerpt: z.string().max(4_000).optional(),
 });
 export type Ticket = z.infer<typeof Ticket>;

@@ -51,10 +51,16 @@ export const RoleModels = z
   });
 export type RoleModels = z.infer<typeof RoleModels>;
 
-const roleDefault = (alias: string): RoleModels => ({ alias, escalation: [] });
-
 /** Default alias for every role: the embedded llama.cpp coder model of the default catalog. */
 export const DEFAULT_ALIAS = 'local-coder';
+
+/**
+ * Default escalation chain of every role: the built-in 7B coder of the default catalog (`local-coder-7b`),
+ * tried when the 1.5B default keeps failing a phase or answers planning steps invalidly.
+ */
+export const DEFAULT_ESCALATION: readonly string[] = ['local-coder-7b'];
+
+const roleDefault = (alias: string): RoleModels => ({ alias, escalation: [...DEFAULT_ESCALATION] });
 
 export const ModelsPolicy = z.strictObject({
   /** `local-only` refuses catalog aliases marked `remote`. */

@@ -106,6 +106,7 @@ export const ServerEnv = z.object({
     .string()
     .regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'must be a host name without scheme, e.g. github.example.com')
     .optional(),
+  GHE_PROTOCOL: z.enum(['http', 'https'], { error: 'must be http or https' }).optional(),
   GITEA_URL: urlWith(['http:', 'https:'], 'http(s)')
     .refine((s) => URL.canParse(s) && new URL(s).username === '', 'must not contain credentials')
     .optional(),
@@ -154,6 +155,8 @@ export interface GitHubAppConfig {
   webhookSecret: string;
   /** GitHub Enterprise Server host name; absent for github.com. */
   gheHost?: string;
+  /** Scheme of the GitHub Enterprise Server (`GHE_PROTOCOL`, Probot's variable): `https` unless set. */
+  gheProtocol?: 'http' | 'https';
   /** The App's own login, `<slug>[bot]`: never in the environment, looked up at start (`GET /app`). */
   botLogin?: string;
 }
@@ -231,7 +234,14 @@ export interface LoadServerConfigOptions {
   readFile?: (path: string) => string;
 }
 
-const GITHUB_VARS = ['APP_ID', 'PRIVATE_KEY', 'PRIVATE_KEY_PATH', 'WEBHOOK_SECRET', 'GHE_HOST'];
+const GITHUB_VARS = [
+  'APP_ID',
+  'PRIVATE_KEY',
+  'PRIVATE_KEY_PATH',
+  'WEBHOOK_SECRET',
+  'GHE_HOST',
+  'GHE_PROTOCOL',
+];
 const GITEA_VARS = [
   'GITEA_URL',
   'GITEA_TOKEN',
@@ -370,6 +380,7 @@ function build(
     }
     if (e.GHE_HOST !== undefined) {
       config.github.gheHost = e.GHE_HOST;
+      config.github.gheProtocol = e.GHE_PROTOCOL ?? 'https';
     }
   }
   if (e.GITEA_URL && e.GITEA_TOKEN && (e.GITEA_WEBHOOK_SECRET || repositorySecrets.size > 0)) {

@@ -14,6 +14,8 @@ import pg from 'pg';
 import { z } from 'zod';
 import { ConfigError, redactSecrets } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
+import { initPgliteDataDir } from './init-pglite-data-dir.js';
+import { pgliteTuning } from './pglite-tuning.js';
 import { PgliteSessionLock } from './pglite-session-lock.js';
 import * as schema from './schema.js';
 
@@ -99,10 +101,13 @@ export type DatabaseHandle = PgliteDatabaseHandle | PostgresDatabaseHandle;
  * - `databaseUrl` set → node-postgres `Pool` (kind `postgres`); the connection is not tested here, the first
  *   query fails with pg's own error if the server is unreachable.
  * - `inMemory: true` → in-memory PGlite with the `vector` extension loaded (kind `pglite`).
- * - otherwise → PGlite persisted in `<dataDir ?? ./.tandem>/pglite` (created if missing).
+ * - otherwise → PGlite persisted in `<dataDir ?? ./.tandem>/pglite`; a missing directory is first
+ *   created by initdb in a child process (`initPgliteDataDir`), so what initdb allocates is not kept.
  *
- * First PGlite start with pgvector takes about 3–4 s on a 2-core machine (WASM compile).
+ * PGlite runs with the settings of `pglite-tuning.ts` (memory). A first PGlite start with pgvector takes about 3–4 s on a
+ * 2-core machine (WASM compile); creating the data directory adds about 5 s.
  * @throws ConfigError when the options are invalid (the URL is never echoed).
+ * @throws DatabaseInitError when a new data directory cannot be created.
  */
 export async function createDatabase(
   options: DatabaseOptions = {},
@@ -123,9 +128,15 @@ export async function createDatabase(
     return openPostgres(databaseUrl, collaborators);
   }
   const pgliteDir = inMemory === true ? null : resolve(join(dataDir ?? DEFAULT_DATA_DIR, 'pglite'));
+  const { startParams, initDbStartParams, nodeFlags } = pgliteTuning();
+  if (pgliteDir !== null) {
+    await initPgliteDataDir(pgliteDir, { startParams, initDbStartParams, nodeFlags });
+  }
   const pglite = await PGlite.create({
     ...(pgliteDir === null ? {} : { dataDir: pgliteDir }),
     extensions: { vector },
+    startParams,
+    initDbStartParams,
   });
   return wrapPglite(pglite, pgliteDir, collaborators);
 }

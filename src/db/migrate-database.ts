@@ -11,6 +11,7 @@ import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { z } from 'zod';
 import { MigrationError, redactSecrets } from '../errors/index.js';
+import { assertPgvectorUsable, readPgvectorState } from './check-pgvector.js';
 import type { DatabaseHandle } from './create-database.js';
 import { findMigrationsFolder } from './migrations-folder.js';
 import * as schema from './schema.js';
@@ -40,7 +41,8 @@ export const MIGRATION_LOCK_KEY = 7_406_339_901;
  * @param handle from `createDatabase`.
  * @param options.migrationsFolder defaults to the package's own `migrations/`.
  * @returns the tags applied now (empty on a second call).
- * @throws MigrationError (`migration_failed`) with the driver error as `cause`.
+ * @throws MigrationError (`migration_failed`) with the driver error as `cause`; on a server without a usable
+ *   pgvector, one that says what to install (see `check-pgvector.ts`) before anything is applied.
  */
 export async function migrateDatabase(
   handle: DatabaseHandle,
@@ -58,6 +60,8 @@ export async function migrateDatabase(
     const client = await handle.pool.connect();
     try {
       await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      // PGlite loads pgvector itself; a server may lack it, and drizzle would only say "Failed query".
+      assertPgvectorUsable(await readPgvectorState((text) => client.query(text)));
       const db = drizzleNodePg({ client, schema });
       const before = await lastAppliedAt(async (text) => (await client.query<AtRow>(text)).rows);
       await migrateNodePg(db, { migrationsFolder });

@@ -14,6 +14,7 @@ export { ScriptExhaustedError } from './script-exhausted-error.js';
 export { WebhookPayloadError } from './webhook-payload-error.js';
 export { ForgeRequestError } from './forge-request-error.js';
 export { MigrationError } from './migration-error.js';
+export { DatabaseInitError } from './database-init-error.js';
 export { InvalidRefNameError } from './invalid-ref-name-error.js';
 export { GitCommandError } from './git-command-error.js';
 export { DockerUnavailableError } from './docker-unavailable-error.js';

@@ -116,14 +116,16 @@ export async function runLocalTicket(options: RunLocalTicketOptions): Promise<Lo
       record = await runPair({
         ticket,
         policy,
-        models: sessionModels((used) =>
-          manager.forTicket({
-            policy,
-            priority: policy.priority,
-            ticketId: run.ticketId,
-            runId: run.runId,
-            ...(used ? { used } : {}),
-          }),
+        models: sessionModels(
+          (used) =>
+            manager.forTicket({
+              policy,
+              priority: policy.priority,
+              ticketId: run.ticketId,
+              runId: run.runId,
+              ...(used ? { used } : {}),
+            }),
+          { settingsOf: (alias) => manager.entry(alias) },
         ),
         store,
         jobId,

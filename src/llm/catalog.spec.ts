@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RepoPolicy } from '../config/repo-policy.js';
 import { ConfigError } from '../errors/index.js';
-import { DEFAULT_CATALOG, catalogSecrets, loadModelCatalog, parseModelCatalog } from './catalog.js';
+import {
+  DEFAULT_CATALOG,
+  DEFAULT_ESCALATION_ALIAS,
+  catalogSecrets,
+  loadModelCatalog,
+  parseModelCatalog,
+} from './catalog.js';
 import { validatePolicyModels } from './validate-policy-models.js';
 
 const CATALOG = `
@@ -89,9 +95,19 @@ describe('model catalog', () => {
     expect(issues[2]?.message).toMatch(/not a URL/);
   });
 
-  it('the default catalog is llama-cpp local-coder from hf:, with no scripted alias', () => {
-    expect(Object.keys(DEFAULT_CATALOG.models)).toEqual(['local-coder']);
+  it('the default catalog is llama-cpp local-coder and its escalation step from hf:, with no scripted alias', () => {
+    expect(Object.keys(DEFAULT_CATALOG.models)).toEqual(['local-coder', 'local-coder-7b']);
     expect(DEFAULT_CATALOG.models['local-coder']?.model).toMatch(/^hf:Qwen\/Qwen2\.5-Coder-1\.5B/);
+    expect(DEFAULT_CATALOG.models['local-coder-7b']?.model).toMatch(
+      /Qwen2\.5-Coder-7B-Instruct-Q4_K_M/,
+    );
+    // The default policy's chain names aliases the default catalog has, so it validates out of the box.
+    const policy = RepoPolicy.parse({});
+    expect(policy.models.developer).toEqual({
+      alias: 'local-coder',
+      escalation: [DEFAULT_ESCALATION_ALIAS],
+    });
+    expect(validatePolicyModels(policy.models, DEFAULT_CATALOG)).toEqual([]);
     const scripted = parseModelCatalog(
       'models: { s: { provider: scripted, model: m, script: x.yaml } }',
       {},

@@ -95,6 +95,12 @@ export const CatalogEntry = z
     structuredOutput: z.enum(['json_schema', 'json_object']).default('json_schema'),
     /** Wall-clock limit of one call in seconds. */
     timeoutSeconds: z.number().int().min(1).max(3_600).default(600),
+    /**
+     * Pair engine: independent samples per green attempt, the first the test suite passes is kept
+     * (Agentless). 1 (the default) is off; more costs that many times the calls, so only where calls
+     * are cheap or fast.
+     */
+    samples: z.number().int().min(1).max(8).default(1),
     /** scripted: path of the script file. */
     script: z.string().min(1).optional(),
   })
@@ -161,14 +167,36 @@ export interface ModelCatalog {
   models: Readonly<Record<string, ModelEntry>>;
 }
 
-/** Qwen2.5-Coder 1.5B Instruct, Q4_K_M (about 1.1 GB), from Qwen's own GGUF repository. */
+/**
+ * Qwen2.5-Coder 1.5B Instruct, Q4_K_M (about 1.1 GB), from Qwen's own GGUF repository: the policy default,
+ * small enough to run on any machine (about 1.6 GB of memory with a 16k context, on CPU).
+ */
 export const DEFAULT_LOCAL_CODER =
   'hf:Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf';
 
-/** Built-in aliases: `local-coder` (the policy default), embedded through llama.cpp. Never `scripted`. */
+/**
+ * Qwen2.5-Coder 7B Instruct, Q4_K_M (4.68 GB; about 5.7 GB of memory with a 16k context), one file in
+ * bartowski's GGUF repository: the built-in escalation step, downloaded only when a role first escalates.
+ */
+export const DEFAULT_LOCAL_CODER_7B =
+  'hf:bartowski/Qwen2.5-Coder-7B-Instruct-GGUF/Qwen2.5-Coder-7B-Instruct-Q4_K_M.gguf';
+
+/** Alias of the built-in escalation step (`DEFAULT_ESCALATION` in the repository policy names it). */
+export const DEFAULT_ESCALATION_ALIAS = 'local-coder-7b';
+
+/**
+ * Built-in aliases, both embedded through llama.cpp (never `scripted`): `local-coder`, the policy default
+ * for every role, and `local-coder-7b`, the step every role escalates to by default. docs/models.md has
+ * the recommendations for GPUs.
+ */
 export const DEFAULT_CATALOG_FILE: CatalogFile = CatalogFile.parse({
   models: {
-    'local-coder': { provider: 'llama-cpp', model: DEFAULT_LOCAL_CODER, contextSize: 8_192 },
+    'local-coder': { provider: 'llama-cpp', model: DEFAULT_LOCAL_CODER, contextSize: 16_384 },
+    [DEFAULT_ESCALATION_ALIAS]: {
+      provider: 'llama-cpp',
+      model: DEFAULT_LOCAL_CODER_7B,
+      contextSize: 16_384,
+    },
   },
 });
 

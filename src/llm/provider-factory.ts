@@ -1,14 +1,13 @@
 /**
- * Builds the provider of a catalog alias. HTTP providers are plain classes; the embedded llama.cpp provider
- * is imported dynamically so that nothing pays for node-llama-cpp unless a `llama-cpp` alias is used.
+ * Builds the provider of a catalog alias. Every provider module is imported dynamically when the first
+ * alias of its kind is built, so a process pays only for the clients it uses: node-llama-cpp (a native
+ * addon, about 40 MB resident) for `llama-cpp`, the `openai` SDK (about 12 MB) for `openai`, `ollama`'s
+ * client for `ollama`. A worker that has called no model has loaded none of them.
  */
 import { ConfigError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import type { ModelEntry } from './catalog.js';
 import { LlamaRuntime, type LlamaRuntimeOptions } from './providers/llama-runtime.js';
-import { OllamaProvider } from './providers/ollama-provider.js';
-import { OpenAiProvider } from './providers/openai-provider.js';
-import { ScriptedProvider, loadModelScript } from './providers/scripted-provider.js';
 import type { ModelProvider } from './types.js';
 
 /**
@@ -50,12 +49,18 @@ export function createProviderFactory(options: ProviderFactoryOptions): Provider
             { path: `models.${alias}.script`, message: 'required for scripted' },
           ]);
         }
+        const { ScriptedProvider, loadModelScript } =
+          await import('./providers/scripted-provider.js');
         return new ScriptedProvider({ alias, responses: await loadModelScript(entry.script) });
       }
-      case 'ollama':
+      case 'ollama': {
+        const { OllamaProvider } = await import('./providers/ollama-provider.js');
         return new OllamaProvider({ alias, entry });
-      case 'openai':
+      }
+      case 'openai': {
+        const { OpenAiProvider } = await import('./providers/openai-provider.js');
         return new OpenAiProvider({ alias, entry, ...logger });
+      }
       case 'llama-cpp': {
         const { LlamaCppProvider } = await import('./providers/llama-cpp-provider.js');
         const progress = options.onDownloadProgress;

@@ -1,6 +1,6 @@
 /**
- * The narrow model port the PM and Architect need: one structured completion per step.
- * `src/llm`'s `ModelSession` satisfies it as is (`session.completeStructured(role, request, schema)`).
+ * The narrow model port the PM and Architect need: one structured completion per step, and the role's
+ * escalation chain. `src/llm`'s `ModelSession` satisfies it as is.
  */
 import type { z } from 'zod';
 import type { Role } from '../config/repo-policy.js';
@@ -23,4 +23,6 @@ export interface PlanningModel {
     request: ModelRequest,
     schema: z.ZodType<T>,
   ): Promise<PlanningAnswer<T>>;
+  /** Moves `role` to the next alias of its escalation chain; returns it, or null when exhausted. */
+  escalate(role: Role): string | null;
 }

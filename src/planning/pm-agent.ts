@@ -2,8 +2,10 @@
  * The PM agent: reads a request (issue and comments) and decides between clarifying questions and a
  * spec draft; answers comments on the request or its spec PR; revises the spec on `/reject <why>`.
  * Pure planning: it takes plain data and a {@link PlanningModel}, never a forge (DESIGN.md dependency
- * rules); the workflow layer does the forge and git I/O.
+ * rules); the workflow layer does the forge and git I/O. An answer that stays invalid moves the PM to the
+ * next alias of its escalation chain (`completeEscalating`).
  */
+import { completeEscalating } from './complete-escalating.js';
 import { PmDecision, PmReply, SpecDraft } from './pm-decision.js';
 import type { PlanningModel } from './planning-model.js';
 import { PM_REPLY_SYSTEM, PM_SYSTEM, renderThread } from './pm-prompts.js';
@@ -24,13 +26,15 @@ function context(thread: RequestThread): string {
 
 /**
  * First move on a request: questions or a spec.
- * @throws the model layer's errors (`InvalidModelOutputError` when the answer stays invalid)
+ * @throws the model layer's errors (`InvalidModelOutputError` when the answer stays invalid with every
+ *   alias of the PM's escalation chain)
  */
 export async function decideOnRequest(
   model: PlanningModel,
   thread: RequestThread,
 ): Promise<PmDecision> {
-  const { value } = await model.completeStructured(
+  const { value } = await completeEscalating(
+    model,
     'pm',
     {
       step: 'decide',
@@ -60,7 +64,8 @@ export interface SpecComment extends RequestThread {
  * classifies approval (acted upon only when the policy allows inferred approval).
  */
 export async function replyOnSpec(model: PlanningModel, input: SpecComment): Promise<PmReply> {
-  const { value } = await model.completeStructured(
+  const { value } = await completeEscalating(
+    model,
     'pm',
     {
       step: 'reply',
@@ -82,7 +87,8 @@ export async function reviseSpec(
   model: PlanningModel,
   input: RequestThread & { specMarkdown: string; feedback: string },
 ): Promise<SpecDraft> {
-  const { value } = await model.completeStructured(
+  const { value } = await completeEscalating(
+    model,
     'pm',
     {
       step: 'revise',

@@ -15,6 +15,7 @@ import { runMigrations } from 'bullmq';
 import pg from 'pg';
 import type { DatabaseHandle } from '../db/create-database.js';
 import { servePglite, type PgliteServer } from '../db/serve-pglite.js';
+import { assertQueueServerVersion, readServerVersion } from './assert-queue-server-version.js';
 
 /** BullMQ's schema in Tandem's database. */
 export const BULLMQ_SCHEMA = 'bullmq';
@@ -28,9 +29,10 @@ export interface PostgresQueuePool {
 }
 
 /**
- * Opens the pool and runs BullMQ's migrations (idempotent; BullMQ serialises concurrent starters with an
- * advisory lock). `poolSize` bounds connections: each Worker and QueueEvents keeps one for `LISTEN`, the
- * rest run queries, so it must exceed the number of workers plus queue events.
+ * Opens the pool, checks the server is new enough for BullMQ (`assertQueueServerVersion`) and runs BullMQ's
+ * migrations (idempotent; BullMQ serialises concurrent starters with an advisory lock). `poolSize` bounds
+ * connections: each Worker and QueueEvents keeps one for `LISTEN`, the rest run queries, so it must exceed
+ * the number of workers plus queue events.
  * @throws the driver's error (the caller wraps it); nothing stays open when it throws.
  */
 export async function openPostgresQueuePool(
@@ -68,6 +70,7 @@ export async function openPostgresQueuePool(
   try {
     const client = await pool.connect();
     try {
+      assertQueueServerVersion(await readServerVersion((text) => client.query(text)));
       await runMigrations(client, BULLMQ_SCHEMA);
     } finally {
       client.release();

@@ -1,4 +1,5 @@
-import Docker from 'dockerode';
+import { createRequire } from 'node:module';
+import type Docker from 'dockerode';
 import { DockerUnavailableError, SandboxImageMissingError } from '../errors/index.js';
 
 /**
@@ -27,9 +28,14 @@ export function dockerEndpoint(docker?: Docker, env: NodeJS.ProcessEnv = process
  * written to such a socket fails with `EPIPE` (dockerode#193). `execCommand` retries an exec start that
  * dies that way. (A private no-keep-alive agent would avoid it, but loses `socketPath` under test HTTP
  * interceptors such as nock's.)
+ *
+ * dockerode (with docker-modem, ssh2 and BuildKit's gRPC client, about 20 MB resident) is loaded by the
+ * first call, not when this module is imported, so a process that never reaches Docker (`tandem server`)
+ * never loads it. It is CommonJS, so `require` loads it synchronously and this stays a plain function.
  */
 export function createDockerClient(): Docker {
-  return new Docker();
+  const DockerClient = createRequire(import.meta.url)('dockerode') as typeof Docker;
+  return new DockerClient();
 }
 
 const UNREACHABLE = new Set([

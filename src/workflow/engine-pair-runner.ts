@@ -36,8 +36,11 @@ import type { PairJobInput, PairJobResult, PairRunner } from './pair-runner.js';
 /** Collaborators of {@link createEnginePairRunner}. */
 export interface EnginePairRunnerOptions {
   db: Database;
-  /** The process's model manager (one per worker); each job gets a session from it. */
-  models: Pick<ModelManager, 'forTicket'>;
+  /**
+   * The process's model manager (one per worker); each job gets a session from it, and the catalog
+   * entry of an alias (`samples`, `temperature`).
+   */
+  models: Pick<ModelManager, 'forTicket' | 'entry'>;
   /** Docker sandbox provider (warm pool). */
   sandboxes: Pick<SandboxProvider, 'acquire'>;
   /** Author/committer of the pair's commits (default `Tandem <tandem@localhost>`). */
@@ -91,18 +94,21 @@ async function runOnce(o: EnginePairRunnerOptions, input: PairJobInput): Promise
   const escalation = startingEscalation(input.escalation, checkpoint);
   let session: ModelSession | undefined;
   // The engine re-opens the session with what the checkpoint says was used (budgets hold on resume).
-  const models = sessionModels((used) => {
-    session = o.models.forTicket({
-      policy,
-      repositoryId: input.repositoryId,
-      ticketId: input.ticketId,
-      runId: stored.runId,
-      priority: policy.priority,
-      escalation,
-      ...(used ? { used } : {}),
-    });
-    return session;
-  });
+  const models = sessionModels(
+    (used) => {
+      session = o.models.forTicket({
+        policy,
+        repositoryId: input.repositoryId,
+        ticketId: input.ticketId,
+        runId: stored.runId,
+        priority: policy.priority,
+        escalation,
+        ...(used ? { used } : {}),
+      });
+      return session;
+    },
+    { settingsOf: (alias) => o.models.entry(alias) },
+  );
   const sandbox = await o.sandboxes.acquire({
     image: policy.sandbox.image,
     limits: { cpus: policy.sandbox.cpus, memoryMb: policy.sandbox.memoryMb, pids: o.pids ?? 256 },

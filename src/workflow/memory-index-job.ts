@@ -5,8 +5,6 @@
  * deduplicated per repository. An embedding model that does not answer leaves the text indexed and the
  * job finished: the vectors follow at the next run or with `tandem memory reembed`.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { indexCode } from '../memory/index-code.js';
 import { memoryScope } from '../memory/project-memory.js';
 import { withBaseCheckout } from './base-checkout.js';
@@ -33,16 +31,16 @@ export async function runMemoryIndexJob(
   const base = policy.branches.base || (await deps.forgeFor(kind).getDefaultBranch(ref));
   const report = await withBaseCheckout(
     deps,
-    { ref, kind, base, dirName: `memory-${jobId}` },
-    async (ws) =>
+    { ref, kind, base, jobId: `memory-${jobId}` },
+    async ({ workspace, files, paths }) =>
       indexCode({
         store: memory.store,
         repositoryId: repo.id,
         tree: {
           branch: base,
-          commit: ws.baseCommit,
-          files: await ws.listFiles(),
-          read: (p) => readFile(join(ws.workTree, p), 'utf8'),
+          commit: workspace.baseCommit,
+          files: paths,
+          read: (p) => files.readFile(p),
         },
         logger: deps.logger,
       }),

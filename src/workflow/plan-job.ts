@@ -10,11 +10,10 @@
  * there is one, else the issue found by that marker (a job that died between creating the issue and
  * inserting the row), and only then creates a new issue: never two issues for one planned ticket.
  */
-import { readFile } from 'node:fs/promises';
 import { and, desc, eq } from 'drizzle-orm';
-import { join } from 'node:path';
 import { buildRepoMap } from '../agents/repo-map.js';
-import { planTickets } from '../planning/architect-agent.js';
+import { planTickets, type PlanInput } from '../planning/architect-agent.js';
+import { architectContext } from '../planning/code-context.js';
 import { PlannedTicket } from '../planning/ticket-plan.js';
 import { events } from '../db/schema.js';
 import { withMarker } from '../forge/comment-marker.js';
@@ -66,11 +65,12 @@ export async function runPlanJob(deps: WorkflowDeps, data: PlanJob, jobId: strin
       return;
     }
     const base = policy.branches.base || (await forge.getDefaultBranch(ref));
-    const repoMap = await mapRepository(deps, ref, forgeKind(repo), base, jobId);
+    const specMarkdown = spec?.content ?? '';
+    const code = await readCode(deps, { ref, kind: forgeKind(repo), base, jobId }, specMarkdown);
     planned = await planTickets(deps.planningModel({ policy, repositoryId: repo.id }), {
       issue: { number: request.issueNumber, title: request.title },
-      specMarkdown: spec?.content ?? '',
-      repoMap,
+      specMarkdown,
+      ...code,
     });
     if (spec !== null && request.specPath !== null) {
       const approved = { title: request.title, path: request.specPath, sha: spec.sha };
@@ -239,15 +239,27 @@ export function ticketIssueBody(
   ].join('\n');
 }
 
-/** Clones the base branch into a scratch directory and builds the repository map. */
-async function mapRepository(
+/**
+ * What the Architect reads of the code on the base branch: the repository map, search hits for the
+ * spec's key terms and the files they point to (`architectContext`, budgeted).
+ */
+async function readCode(
   deps: WorkflowDeps,
-  ref: RepoRef,
-  kind: 'github' | 'gitea',
-  base: string,
-  jobId: string,
-): Promise<string> {
-  return withBaseCheckout(deps, { ref, kind, base, dirName: `plan-${jobId}` }, async (ws) =>
-    buildRepoMap(await ws.listFiles(), (p) => readFile(join(ws.workTree, p), 'utf8')),
-  );
+  target: { ref: RepoRef; kind: 'github' | 'gitea'; base: string; jobId: string },
+  specMarkdown: string,
+): Promise<Pick<PlanInput, 'repoMap' | 'searchHits' | 'files'>> {
+  return withBaseCheckout(deps, target, async ({ workspace, files, paths }) => {
+    const read = (p: string) => files.readFile(p);
+    const repoMap = await buildRepoMap(paths, read);
+    const context = await architectContext(specMarkdown, {
+      files: paths,
+      grep: (pattern, max) => workspace.grep(pattern, max),
+      readFile: read,
+    });
+    return {
+      repoMap,
+      ...(context.searchHits ? { searchHits: context.searchHits } : {}),
+      ...(context.files.length > 0 ? { files: context.files } : {}),
+    };
+  });
 }

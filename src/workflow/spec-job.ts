@@ -4,10 +4,13 @@
  * the request already moved and the comments carry markers.
  */
 import { join } from 'node:path';
+import { buildRepoMap } from '../agents/repo-map.js';
+import { GitCommandError } from '../errors/index.js';
 import { decideOnRequest, reviseSpec } from '../planning/pm-agent.js';
 import type { PmDecision } from '../planning/pm-decision.js';
 import type { RepoPolicy } from '../config/repo-policy.js';
 import { specFeedbackMemory } from '../memory/workflow-memories.js';
+import { withBaseCheckout } from './base-checkout.js';
 import { updateDashboard } from './dashboard.js';
 import { repoRefOf, type RepositoryRow } from './repository-store.js';
 import { openRequestContext } from './request-context.js';
@@ -36,7 +39,8 @@ export async function runSpecJob(deps: WorkflowDeps, data: SpecJob, jobId: strin
     if (request.state !== 'drafting' || request.specPrNumber !== null) {
       return;
     }
-    const decision = await decideOnRequest(model, { issue, comments: [] });
+    const repoMap = await pmRepoMap(deps, repo, policy, jobId);
+    const decision = await decideOnRequest(model, { issue, comments: [], ...repoMap });
     await applyDecision(deps, repo, policy, request, decision, jobId, issue.number);
     await updateDashboard(deps.db, forge, repo.id);
     return;
@@ -48,6 +52,7 @@ export async function runSpecJob(deps: WorkflowDeps, data: SpecJob, jobId: strin
   const spec = await reviseSpec(model, {
     issue,
     comments: [],
+    ...(await pmRepoMap(deps, repo, policy, jobId)),
     specMarkdown: current?.content ?? '',
     feedback: data.feedback,
   });
@@ -123,3 +128,33 @@ export async function applyDecision(
 }
 
 const safe = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');
+
+/**
+ * The repository map of the base branch for the PM (`{ repoMap }`), or nothing when the repository
+ * cannot be read (e.g. it has no commit yet): the PM can still write a spec from the issue alone.
+ */
+async function pmRepoMap(
+  deps: WorkflowDeps,
+  repo: RepositoryRow,
+  policy: RepoPolicy,
+  jobId: string,
+): Promise<{ repoMap?: string }> {
+  const ref = repoRefOf(repo);
+  const kind = forgeKind(repo);
+  try {
+    const base = policy.branches.base || (await deps.forgeFor(kind).getDefaultBranch(ref));
+    const repoMap = await withBaseCheckout(deps, { ref, kind, base, jobId: `pm-${jobId}` }, (c) =>
+      buildRepoMap(c.paths, (p) => c.files.readFile(p)),
+    );
+    return repoMap ? { repoMap } : {};
+  } catch (error) {
+    if (!(error instanceof GitCommandError)) {
+      throw error;
+    }
+    deps.logger.warn(
+      { repo: repo.id, code: error.code },
+      'pm: no repository map, the base branch could not be read',
+    );
+    return {};
+  }
+}

@@ -14,6 +14,9 @@ import type { PairJobResult } from './pair-runner.js';
 import { policyForJob } from './policy-guard.js';
 import { codeBlock, escapeInline, inlineCode } from './markdown.js';
 import { renderPrBody, type RoleUsage } from './pr-body.js';
+import { specExcerpt } from '../planning/spec-excerpt.js';
+import { currentSpecFile } from './request-flow.js';
+import { getRequest } from './request-store.js';
 import { getRepository, repoRefOf } from './repository-store.js';
 import {
   diagnosisMemory,
@@ -77,6 +80,18 @@ export async function runTicketJob(
       () => undefined,
     );
   }, options.stopPollMs ?? 1_000);
+  const acceptanceCriteria = [
+    ...ticket.acceptanceCriteria,
+    ...feedback.map((f) => `${REVIEW_CRITERION_PREFIX}${f}`),
+  ];
+  // What the Architect and the spec say about the ticket reaches the pair's prompts.
+  const spec =
+    ticket.requestId === null
+      ? null
+      : await currentSpecFile(deps, repo, policy, await getRequest(deps.db, ticket.requestId));
+  const excerpt = spec
+    ? specExcerpt(spec.content, { title: ticket.title, acceptanceCriteria })
+    : '';
   let result: PairJobResult;
   try {
     result = await deps.pairs.run({
@@ -86,10 +101,9 @@ export async function runTicketJob(
         id: ticket.issueNumber,
         title: ticket.title,
         description: ticket.description,
-        acceptanceCriteria: [
-          ...ticket.acceptanceCriteria,
-          ...feedback.map((f) => `${REVIEW_CRITERION_PREFIX}${f}`),
-        ],
+        acceptanceCriteria,
+        ...(ticket.likelyFiles.length > 0 ? { likelyFiles: ticket.likelyFiles.slice(0, 30) } : {}),
+        ...(excerpt ? { specExcerpt: excerpt } : {}),
       },
       policy,
       runKey: data.runKey,

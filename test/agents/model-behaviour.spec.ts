@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeOutcome } from '../../src/agents/agent-loop.js';
+import { toolDefinitions } from '../../src/agents/agent-tools.js';
 import { RedResult } from '../../src/agents/pair-steps.js';
 import { TESTER_SYSTEM } from '../../src/agents/prompts.js';
 import { sessionModels } from '../../src/agents/session-models.js';
@@ -77,6 +78,12 @@ const tester = (run: BehaviourRun, extra: Partial<Parameters<typeof runPhase>[0]
     ...extra,
   });
 
+/** The tester's tool names as the agent loop lists them to the model. */
+const toolNames = (): string =>
+  toolDefinitions('tester', {})
+    .map((t) => t.name)
+    .join(', ');
+
 describe('model behaviour', () => {
   let shared: SharedSandbox;
   /** The workspace or engine run of the current test, closed after it. */
@@ -120,7 +127,9 @@ describe('model behaviour', () => {
           // The suite really ran in the sandbox and failed: multiply does not exist yet.
           expect(lastUserText(log.bodies[3]!)).toMatch(/"status":"failed"/);
           // Native first; the text calls switched the alias to the text protocol.
-          expect(log.bodies[0]!.tools).toHaveLength(7);
+          expect(
+            log.bodies[0]!.tools.map((t: { function: { name: string } }) => t.function.name),
+          ).toEqual(toolDefinitions('tester', {}).map((t) => t.name));
           expect(log.bodies[1]!.tools).toBeUndefined();
           expect(String(log.bodies[1]!.messages[0].content)).toContain('<tools>');
         },
@@ -250,65 +259,70 @@ describe('model behaviour', () => {
         const log = modelServer({
           contextSize: 8192,
           answer: scripted(DIALECTS.hermes!, [
-            { name: 'view_file', arguments: { path: 'calc.py' } },
+            { name: 'open_file', arguments: { path: 'calc.py' } },
             ...TESTER_STEPS,
           ]),
         });
         const { outcome } = await tester(run);
         expect(outcome.kind).toBe('result');
         expect(lastUserText(log.bodies[1]!)).toContain(
-          'There is no tool named \\"view_file\\". The tools are: read_file, list_files, search, repo_map, write_file, run_tests, finish.',
+          `There is no tool named \\"open_file\\". The tools are: ${toolNames()}.`,
         );
       }, 60_000);
     });
 
     describe('context', () => {
-      /** Six notes of 9,000 characters each (about 2,600 tokens apiece) for the model to read. */
+      /** Six notes of 100 lines, 9,000 characters each (about 2,600 tokens apiece), for the model to read. */
       async function bigNotes(workTree: string): Promise<Call[]> {
         await mkdir(join(workTree, 'docs'), { recursive: true });
         const reads: Call[] = [];
         for (let i = 1; i <= 6; i += 1) {
           await writeFile(
             join(workTree, 'docs', `n${i}.md`),
-            `note ${i}: ${'word '.repeat(1_800)}`,
+            // Lines of 90 characters: the viewer shows a window of them in full (it cuts long lines).
+            Array.from({ length: 100 }, (_, l) =>
+              `note ${i}.${l}: ${'word '.repeat(16)}`.padEnd(89),
+            ).join('\n') + '\n',
           );
           reads.push(read(`docs/n${i}.md`));
         }
         return reads;
       }
 
-      it('a conversation that would overflow a 4,096-token context never sends a request above it', async () => {
+      // 8,192 tokens: the smallest context the agents are meant for (the tool descriptions alone take
+      // 1–2k tokens, depending on the tokenizer).
+      it('a conversation that would overflow a 8,192-token context never sends a request above it', async () => {
         const reads = await bigNotes(shared.workTree);
         const log = modelServer({
-          contextSize: 4096,
+          contextSize: 8192,
           answer: scripted(DIALECTS.hermes!, [...reads, write(), finish]),
         });
-        const { outcome, session } = await tester(run, { catalogExtra: { contextSize: 4096 } });
+        const { outcome, session } = await tester(run, { catalogExtra: { contextSize: 8192 } });
         expect(outcome.kind).toBe('result');
         expect(await run.read(TEST_FILE)).toBe(TEST_CONTENT);
-        expect(Math.max(...log.requestTokens)).toBeLessThanOrEqual(4096);
+        expect(Math.max(...log.requestTokens)).toBeLessThanOrEqual(8192);
         // Without fitting, the last request would have held every note in full.
         const raw = reads.length * 9_000;
-        expect(raw / 3.5).toBeGreaterThan(4096 * 3);
+        expect(raw / 3.5).toBeGreaterThan(8192 * 1.5);
         // The task is in every request.
         expect(log.bodies.every((b) => String(b.messages[1].content).startsWith('Ticket #8'))).toBe(
           true,
         );
-        expect(session.contextStats().largestPromptTokens).toBeLessThanOrEqual(4096);
+        expect(session.contextStats().largestPromptTokens).toBeLessThanOrEqual(8192);
         expect(session.contextStats().condensed).toBeGreaterThan(0);
       }, 90_000);
 
       it("a server's HTTP 400 for context length becomes a condensed retry, and the phase finishes", async () => {
         const reads = await bigNotes(shared.workTree);
         const log = modelServer({
-          contextSize: 4096,
+          contextSize: 8192,
           // A tokenizer denser than Tandem's estimate: the first large request is refused.
           charsPerToken: 1.8,
           answer: scripted(DIALECTS.hermes!, [...reads, write(), finish]),
         });
-        const { outcome, session } = await tester(run, { catalogExtra: { contextSize: 4096 } });
+        const { outcome, session } = await tester(run, { catalogExtra: { contextSize: 8192 } });
         expect(outcome.kind).toBe('result');
-        expect(log.requestTokens.some((t) => t > 4096)).toBe(true);
+        expect(log.requestTokens.some((t) => t > 8192)).toBe(true);
         expect(session.contextStats().contextRetries).toBeGreaterThan(0);
         expect(await run.read(TEST_FILE)).toBe(TEST_CONTENT);
       }, 90_000);

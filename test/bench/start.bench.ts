@@ -7,18 +7,10 @@
  * Figures in milliseconds, one run each (start-up is dominated by PGlite's WASM start, about 3–4 s).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../helpers/free-port.js';
 
 async function once(dataDir: string): Promise<{ startMs: number; shutdownMs: number }> {
   const port = await freePort();

@@ -8,7 +8,8 @@ import { migrateDatabase } from '../../src/db/migrate-database.js';
 import { findMigrationsFolder } from '../../src/db/migrations-folder.js';
 import { EMBEDDING_DIMENSIONS, memories, repositories } from '../../src/db/schema.js';
 import { ConfigError, MigrationError } from '../../src/errors/index.js';
-import { createTestDatabase, type Database } from '../helpers/database.js';
+import type { Database } from '../helpers/database.js';
+import { describeOnDatabases } from '../helpers/database-backends.js';
 import { SHIPPED_MIGRATIONS } from '../helpers/shipped-migrations.js';
 
 const ALL = [...SHIPPED_MIGRATIONS];
@@ -21,15 +22,16 @@ function unit(axis: number, tilt = 0): number[] {
   return v;
 }
 
-describe('migrateDatabase on PGlite', () => {
+describeOnDatabases('migrateDatabase', (backend) => {
   const open: DatabaseHandle[] = [];
   afterEach(async () => {
     await Promise.all(open.splice(0).map((h) => h.close()));
   });
 
   it('applies every migration on a fresh database, then nothing on the second run', async () => {
-    const handle = await createDatabase({ inMemory: true });
+    const handle = await backend.createEmpty();
     open.push(handle);
+    expect(handle.kind).toBe(backend.kind);
     expect(await migrateDatabase(handle)).toEqual({ applied: ALL, total: ALL.length });
     expect(await migrateDatabase(handle)).toEqual({ applied: [], total: ALL.length });
     const [row] = await handle.db
@@ -37,6 +39,47 @@ describe('migrateDatabase on PGlite', () => {
       .values({ forge: 'github', owner: 'o', name: 'r' })
       .returning();
     expect(row?.id).toBe(1);
+  });
+
+  it('wraps a failing migration in MigrationError and applies none of the batch', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'tandem-migrations-'));
+    try {
+      await cp(findMigrationsFolder(), folder, { recursive: true });
+      const journalPath = join(folder, 'meta', '_journal.json');
+      const journal = JSON.parse(await readFile(journalPath, 'utf8'));
+      journal.entries.push({
+        idx: 2,
+        version: '7',
+        when: Date.now(),
+        tag: '0002_broken',
+        breakpoints: true,
+      });
+      await writeFile(journalPath, JSON.stringify(journal));
+      await writeFile(join(folder, '0002_broken.sql'), 'CREATE TABLE broken (id nonsense_type);');
+
+      const handle = await backend.createEmpty();
+      open.push(handle);
+      const err = await migrateDatabase(handle, { migrationsFolder: folder }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(MigrationError);
+      expect((err as MigrationError).code).toBe('migration_failed');
+      expect((err as Error).message).toContain('nonsense_type');
+      // Pending migrations run in one transaction: the good ones before the broken one are rolled back too.
+      const tables = await handle.db.execute(sql`select to_regclass('public.repositories') as t`);
+      expect(tables.rows).toEqual([{ t: null }]);
+      // The shipped migrations still apply afterwards.
+      expect((await migrateDatabase(handle)).applied).toEqual(ALL);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('migrateDatabase on PGlite', () => {
+  const open: DatabaseHandle[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((h) => h.close()));
   });
 
   it('persists in the data directory across restarts', async () => {
@@ -68,40 +111,6 @@ describe('migrateDatabase on PGlite', () => {
     expect(bad).toBeInstanceOf(ConfigError);
   });
 
-  it('wraps a failing migration in MigrationError and applies none of the batch', async () => {
-    const folder = await mkdtemp(join(tmpdir(), 'tandem-migrations-'));
-    try {
-      await cp(findMigrationsFolder(), folder, { recursive: true });
-      const journalPath = join(folder, 'meta', '_journal.json');
-      const journal = JSON.parse(await readFile(journalPath, 'utf8'));
-      journal.entries.push({
-        idx: 2,
-        version: '7',
-        when: Date.now(),
-        tag: '0002_broken',
-        breakpoints: true,
-      });
-      await writeFile(journalPath, JSON.stringify(journal));
-      await writeFile(join(folder, '0002_broken.sql'), 'CREATE TABLE broken (id nonsense_type);');
-
-      const handle = await createDatabase({ inMemory: true });
-      open.push(handle);
-      const err = await migrateDatabase(handle, { migrationsFolder: folder }).catch(
-        (e: unknown) => e,
-      );
-      expect(err).toBeInstanceOf(MigrationError);
-      expect((err as MigrationError).code).toBe('migration_failed');
-      expect((err as Error).message).toContain('nonsense_type');
-      // Pending migrations run in one transaction: the good ones before the broken one are rolled back too.
-      const tables = await handle.db.execute(sql`select to_regclass('public.repositories') as t`);
-      expect(tables.rows).toEqual([{ t: null }]);
-      // The shipped migrations still apply afterwards.
-      expect((await migrateDatabase(handle)).applied).toEqual(ALL);
-    } finally {
-      await rm(folder, { recursive: true, force: true });
-    }
-  });
-
   it('reports a missing migrations folder as MigrationError', async () => {
     const handle = await createDatabase({ inMemory: true });
     open.push(handle);
@@ -130,9 +139,9 @@ async function aRepository(db: Database): Promise<number> {
   return row?.id ?? 0;
 }
 
-describe('schema features on a migrated database', () => {
+describeOnDatabases('schema features on a migrated database', (backend) => {
   it('finds the nearest memory by cosine distance through the HNSW index', async () => {
-    const t = await createTestDatabase();
+    const t = await backend.create();
     try {
       const repositoryId = await aRepository(t.db);
       const dimensions = EMBEDDING_DIMENSIONS;
@@ -174,11 +183,15 @@ describe('schema features on a migrated database', () => {
       expect(nearest[0]?.ref).toBe('issue#2');
       expect(Number(nearest[0]?.distance)).toBeLessThan(0.05);
 
-      // The planner can use the partial HNSW index of this width for the ordered scan.
-      await t.pglite.exec('set enable_seqscan = off');
-      const plan = await t.pglite.query<{ 'QUERY PLAN': string }>(
-        `explain select id from memories where dimensions = ${dimensions} order by embedding::vector(${dimensions}) <=> '${JSON.stringify(query)}'::vector(${dimensions}) limit 1`,
-      );
+      // The planner can use the partial HNSW index of this width for the ordered scan (one connection: a transaction).
+      const plan = await t.db.transaction(async (tx) => {
+        await tx.execute(sql`set local enable_seqscan = off`);
+        return tx.execute<{ 'QUERY PLAN': string }>(
+          sql.raw(
+            `explain select id from memories where dimensions = ${dimensions} order by embedding::vector(${dimensions}) <=> '${JSON.stringify(query)}'::vector(${dimensions}) limit 1`,
+          ),
+        );
+      });
       expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain(
         `memories_embedding_${dimensions}`,
       );
@@ -188,7 +201,7 @@ describe('schema features on a migrated database', () => {
   });
 
   it('matches a word (any inflection) through the generated full-text search column', async () => {
-    const t = await createTestDatabase();
+    const t = await backend.create();
     try {
       const repositoryId = await aRepository(t.db);
       await t.db.insert(memories).values([
@@ -212,8 +225,8 @@ describe('schema features on a migrated database', () => {
   });
 
   it('gives every test database its own rows', async () => {
-    const a = await createTestDatabase();
-    const b = await createTestDatabase();
+    const a = await backend.create();
+    const b = await backend.create();
     try {
       await a.db.insert(repositories).values({ forge: 'github', owner: 'a', name: 'only-in-a' });
       expect(await b.db.select().from(repositories)).toEqual([]);

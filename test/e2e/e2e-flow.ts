@@ -1,6 +1,7 @@
 /**
  * The end-to-end flow shared by the GitHub and Gitea tests. {@link startTandem} runs the real pieces
- * (PGlite, BullMQ on Redis, the HTTP ingestion server with its outbox relay, the workers with the given
+ * (PGlite and BullMQ on Redis, or a PostgreSQL server carrying both: `test/helpers/workflow-stores.ts`;
+ * the HTTP ingestion server with its outbox relay, the workers with the given
  * real forge, a bare git remote, a scripted model, the stand-in pair runner); {@link issueToDone} drives
  * one request from the trigger label to done through signed webhook deliveries and checks what a user
  * sees on the forge (state kept by a {@link MemoryForge} behind the nock fake of the forge's API).
@@ -9,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { execa } from 'execa';
 import { expect } from 'vitest';
 import { createPermissionChecker } from '../../src/commands/permission-checker.js';
@@ -20,15 +22,14 @@ import { parseModelCatalog } from '../../src/llm/catalog.js';
 import { DrizzleModelCallRecorder } from '../../src/llm/drizzle-model-call-recorder.js';
 import { ModelManager } from '../../src/llm/model-manager.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
-import { createQueueBackend } from '../../src/queue/create-queue-backend.js';
-import type { QueueBackend } from '../../src/queue/queue-backend.js';
 import { DockerSandboxProvider } from '../../src/sandbox/docker-sandbox-provider.js';
 import { createEnginePairRunner } from '../../src/workflow/engine-pair-runner.js';
 import type { PairRunner } from '../../src/workflow/pair-runner.js';
 import { getRequest } from '../../src/workflow/request-store.js';
 import { getTicket, ticketsOfRequest } from '../../src/workflow/ticket-store.js';
 import { startWorkers, type RunningWorkers } from '../../worker/start-workers.js';
-import { createTestDatabase, type PgliteDatabaseHandle } from '../helpers/database.js';
+import type { DatabaseHandle } from '../../src/db/create-database.js';
+import { openWorkflowStores } from '../helpers/workflow-stores.js';
 import { postDelivery } from '../ingest/post-delivery.js';
 import { createGitPairRunner } from '../workflow/git-pair-runner.js';
 import { POLICY, SCRIPT, until } from '../workflow/harness.js';
@@ -90,7 +91,7 @@ export interface RunningTandem {
   bare: string;
   store: MemoryForge;
   api: { unknown: string[]; requests: string[] };
-  database: PgliteDatabaseHandle;
+  database: DatabaseHandle;
   pairs: PairRunner;
   /** What the database and the logs say now: for the message of a failed wait. */
   diagnose(): Promise<string>;
@@ -143,8 +144,7 @@ export async function startTandem(
   store.permissions.set('reader', 'read');
   store.permissions.set('maria', 'write');
   const api = side.fake(store);
-  const database = await createTestDatabase();
-  const backend: QueueBackend = await createQueueBackend({ redisUrl: 'redis://127.0.0.1:6379' });
+  const { database, backend } = await openWorkflowStores();
   const prefix = `test-${randomUUID()}`;
   const secret = `whsec-${randomUUID()}`;
   await writeFile(
@@ -213,7 +213,7 @@ export async function startTandem(
     pairs,
     async diagnose() {
       const rows = async (query: string) =>
-        JSON.stringify((await database.pglite.query(query)).rows);
+        JSON.stringify((await database.db.execute(sql.raw(query))).rows);
       return [
         `requests: ${await rows('select id, state from requests order by id')}`,
         `tickets: ${await rows('select id, state, blocked_reason from tickets order by id')}`,

@@ -9,9 +9,11 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { AgentModels } from '../../src/agents/agent-models.js';
 import type { RunRecord } from '../../src/agents/checkpoint.js';
 import { finishLocalTicket } from '../../src/workflow/ticket-store.js';
+import { events } from '../../src/db/schema.js';
 import { createDbRunStore } from '../../src/agents/db-run-store.js';
 import { runPair, type RunPairOptions } from '../../src/agents/pair-engine.js';
 import { sessionModels } from '../../src/agents/session-models.js';
@@ -38,6 +40,39 @@ export interface SharedSandbox {
 }
 
 const logger = createLogger({ level: 'silent' });
+
+/** The events a run recorded (kind and data), in order. */
+export async function eventsOf(
+  r: Pick<EngineRun, 'db'>,
+): Promise<{ kind: string; data: Record<string, unknown> }[]> {
+  const rows = await r.db.db.select().from(events);
+  return rows.map((e) => ({ kind: e.kind, data: e.data as Record<string, unknown> }));
+}
+
+/**
+ * The hooks of a spec file whose tests share one sandbox: started before all, closed after all, and the
+ * test's run closed after each. `prepare` makes a test's run (see {@link prepareRun}).
+ */
+export function sharedSandboxRuns(): { prepare(options: PrepareRunOptions): Promise<EngineRun> } {
+  let shared: SharedSandbox | undefined;
+  let run: EngineRun | undefined;
+  beforeAll(async () => {
+    shared = await startSharedSandbox();
+  }, 60_000);
+  afterAll(async () => {
+    await shared?.close();
+  });
+  afterEach(async () => {
+    await run?.close();
+    run = undefined;
+  });
+  return {
+    async prepare(options) {
+      run = await prepareRun(shared!, options);
+      return run;
+    },
+  };
+}
 
 /** Starts one sandbox (limits of the calc fixture) over a fresh host directory. */
 export async function startSharedSandbox(
@@ -74,8 +109,8 @@ export interface EngineRun {
   policy: RepoPolicy;
   workspace: GitWorkspace;
   db: PgliteDatabaseHandle;
-  /** The `script` alias's provider of the current process, for `received` assertions. */
-  scripted: () => Promise<ScriptedProvider>;
+  /** A scripted alias's provider (default `script`) of the current process, for `received` assertions. */
+  scripted: (alias?: string) => Promise<ScriptedProvider>;
   models: AgentModels;
   /** Runs (or resumes) the pair; `overrides` replace any option. */
   run(overrides?: Partial<RunPairOptions>): Promise<RunRecord>;
@@ -124,8 +159,9 @@ export async function prepareRun(
   const catalog = await loadModelCatalog(local.catalog);
   const openModels = () => {
     const manager = new ModelManager({ catalog, logger });
-    const models = sessionModels((used) =>
-      manager.forTicket({ policy, priority: policy.priority, ...(used ? { used } : {}) }),
+    const models = sessionModels(
+      (used) => manager.forTicket({ policy, priority: policy.priority, ...(used ? { used } : {}) }),
+      { settingsOf: (alias) => manager.entry(alias) },
     );
     return { manager, models };
   };
@@ -138,7 +174,8 @@ export async function prepareRun(
     policy,
     workspace: await openWorkspace(),
     db,
-    scripted: async () => (await current.manager.provider('script')) as ScriptedProvider,
+    scripted: async (alias = 'script') =>
+      (await current.manager.provider(alias)) as ScriptedProvider,
     models: current.models,
     // As `tandem run` does: the run, then its local ticket moved on through the validated transitions.
     run: async (overrides = {}) => {

@@ -6,8 +6,9 @@
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RepoPolicy } from '../../src/config/repo-policy.js';
-import { events, runs, tickets } from '../../src/db/schema.js';
+import { runs, tickets } from '../../src/db/schema.js';
 import {
+  eventsOf,
   prepareRun,
   startSharedSandbox,
   type EngineRun,
@@ -36,11 +37,6 @@ const ONE_CYCLE = [
   'test(#8): multiply returns the product|tester|red|1',
   'feat(#8): add multiply|developer|green|1',
 ];
-
-async function eventsOf(r: EngineRun): Promise<{ kind: string; data: Record<string, unknown> }[]> {
-  const rows = await r.db.db.select().from(events);
-  return rows.map((e) => ({ kind: e.kind, data: e.data as Record<string, unknown> }));
-}
 
 /** The first user prompt of each request (role, step) the scripted provider received, in order. */
 async function prompts(r: EngineRun): Promise<{ role: string; step: string; last: string }[]> {

@@ -288,7 +288,7 @@ describe('embedded model download from a Hugging Face mirror', () => {
       expect(stderr).toBe(
         [
           'error: model alias remote uses provider openai: only llama-cpp aliases have a file to pull',
-          'error: model alias nope is not in the catalog (aliases: gone, local-coder, remote, tiny)',
+          'error: model alias nope is not in the catalog (aliases: gone, local-coder, local-coder-7b, remote, tiny)',
           '',
         ].join('\n'),
       );

@@ -1,16 +1,22 @@
 /**
- * One BullMQ behaviour suite, run on both queue backends: Redis (ioredis) and BullMQ's PostgreSQL backend
- * on an embedded PGlite served over its socket. Redis at 127.0.0.1:6379 unless TANDEM_TEST_REDIS_URL.
+ * One BullMQ behaviour suite, run on every queue backend: Redis (ioredis), and BullMQ's PostgreSQL backend
+ * on an embedded PGlite served over its socket and on a real PostgreSQL server (a database of its own on
+ * `TANDEM_TEST_POSTGRES_URL`). Redis at 127.0.0.1:6379 unless TANDEM_TEST_REDIS_URL.
  */
 /* eslint-disable @typescript-eslint/require-await -- BullMQ processors return promises; several here compute synchronously */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { PgliteDatabaseHandle } from '../../src/db/create-database.js';
+import type { DatabaseHandle } from '../../src/db/create-database.js';
 import { createQueueBackend } from '../../src/queue/create-queue-backend.js';
 import type { QueueBackend, TandemQueue } from '../../src/queue/queue-backend.js';
-import { createTestDatabase } from '../helpers/database.js';
+import {
+  describeOnServer,
+  PGLITE_BACKEND,
+  SERVER_BACKEND,
+  type TestDatabaseBackend,
+} from '../helpers/database-backends.js';
 
 const redisUrl = process.env.TANDEM_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -24,11 +30,12 @@ function redisSetup(): Setup {
   return { open: () => createQueueBackend({ redisUrl }), dispose: async () => {} };
 }
 
-function pgliteSetup(): Setup {
-  let database: Promise<PgliteDatabaseHandle> | undefined;
+/** BullMQ's PostgreSQL backend in a fresh database of the given kind. */
+function postgresSetup(backend: TestDatabaseBackend): Setup {
+  let database: Promise<DatabaseHandle> | undefined;
   return {
     async open() {
-      database ??= createTestDatabase();
+      database ??= backend.create();
       return createQueueBackend({}, { database: await database });
     },
     async dispose() {
@@ -51,17 +58,20 @@ async function until(
   }
 }
 
-describe.each([
-  ['redis', redisSetup],
-  ['postgres on PGlite', pgliteSetup],
-] as const)('queue backend: %s', (kind, makeSetup) => {
-  const setup = makeSetup();
+describe('queue backend [redis]', () => queueSuite(redisSetup(), 'redis'));
+describe(`queue backend: BullMQ's PostgreSQL backend ${PGLITE_BACKEND.label}`, () =>
+  queueSuite(postgresSetup(PGLITE_BACKEND), 'pglite'));
+describeOnServer(`queue backend: BullMQ's PostgreSQL backend ${SERVER_BACKEND.label}`, () =>
+  queueSuite(postgresSetup(SERVER_BACKEND), 'postgres'),
+);
+
+function queueSuite(setup: Setup, description: QueueBackend['description']): void {
   let backend: QueueBackend;
   const queues: { obliterate(opts: { force: boolean }): Promise<void> }[] = [];
 
   beforeAll(async () => {
     backend = await setup.open();
-    expect(backend.kind).toBe(kind === 'redis' ? 'redis' : 'postgres');
+    expect(backend.description).toBe(description);
   });
   afterEach(async () => {
     // Remove what each test left (Redis keys outlive the test; PGlite is discarded anyway).
@@ -243,4 +253,4 @@ describe.each([
     expect((await check.getJob(job.id!))?.returnvalue).toBe('finished');
     expect(() => own.createQueue('after-close')).toThrow(/closing/);
   });
-});
+}

@@ -4,7 +4,7 @@
  * using node-llama-cpp's real resolver without network; a cached file is reported ready; progress on a
  * terminal is one line redrawn in place.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -47,11 +47,37 @@ describe('embedded model check at start-up', () => {
     );
     expect(states).toEqual([
       { alias: 'local-coder', model: DEFAULT_CATALOG.models['local-coder']!.model, cached: false },
+      {
+        alias: 'local-coder-7b',
+        model: DEFAULT_CATALOG.models['local-coder-7b']!.model,
+        cached: false,
+      },
     ]);
     const [line] = out.lines();
     expect(line).toMatchObject({ level: 40, alias: 'local-coder', modelsDir: dir });
     expect(String(line?.msg)).toContain('fetched on first use');
     expect(String(line?.msg)).toContain('TANDEM_MODEL_CATALOG');
+  }, 30_000);
+
+  it('finds a cached model with node-llama-cpp’s real resolver (run in a child process)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tandem-models-'));
+    // node-llama-cpp's name for `hf:<user>/<repo>/<file>` in its models directory.
+    const file = join(dir, 'hf_Qwen_qwen2.5-coder-1.5b-instruct-q4_k_m.gguf');
+    await writeFile(file, '');
+    const out = capture();
+    const states = await checkEmbeddedModels(
+      { ...DEFAULT_CATALOG, modelsDir: dir },
+      createLogger({ level: 'info', destination: out.stream }),
+    );
+    expect(states).toEqual([
+      {
+        alias: 'local-coder',
+        model: DEFAULT_CATALOG.models['local-coder']!.model,
+        cached: true,
+        path: file,
+      },
+    ]);
+    expect(out.lines()[0]).toMatchObject({ level: 30, msg: 'embedded model ready', path: file });
   }, 30_000);
 
   it('reports a cached model as ready and skips aliases that are not embedded hf: models', async () => {
@@ -68,7 +94,10 @@ describe('embedded model check at start-up', () => {
       createLogger({ level: 'info', destination: out.stream }),
       (model, directory) => Promise.resolve(`${directory}/${model.split('/').at(-1)}`),
     );
-    expect(states.map((s) => [s.alias, s.cached])).toEqual([['local-coder', true]]);
+    expect(states.map((s) => [s.alias, s.cached])).toEqual([
+      ['local-coder', true],
+      ['local-coder-7b', true],
+    ]);
     expect(out.lines()[0]).toMatchObject({ level: 30, msg: 'embedded model ready' });
   });
 });

@@ -181,7 +181,7 @@ describe('workflow commands and recovery', () => {
     expect(diagnosis.body).toContain('AssertionError: expected 1 to be 2');
     const dashboard = await until('dashboard with the reason', () =>
       [...x.forge.issues.values()].find(
-        (i) => i.title === 'Tandem dashboard' && i.body.includes('## Blocked'),
+        (i) => i.title === 'Tandem dashboard' && i.body.includes('CSV writer: escalation'),
       ),
     );
     // The reason comes from the run: rendered escaped, so `_` cannot start emphasis.

@@ -1,6 +1,7 @@
 /**
- * The workflow on real infrastructure for integration tests: a fresh migrated PGlite, BullMQ on the
- * local Redis (own key prefix per harness), a real bare git remote behind the in-memory forge, the real
+ * The workflow on real infrastructure for integration tests: a fresh migrated PGlite and BullMQ on the
+ * local Redis (own key prefix per harness), or a database on a PostgreSQL server with BullMQ's PostgreSQL
+ * backend in it (`test/helpers/workflow-stores.ts`), a real bare git remote behind the in-memory forge, the real
  * ModelManager with a scripted model (calls recorded in `model_calls`), and the stand-in pair runner. Events go in through the `events`
  * queue, as the ingestion relay puts them.
  */
@@ -16,13 +17,12 @@ import { DrizzleModelCallRecorder } from '../../src/llm/drizzle-model-call-recor
 import { ModelManager } from '../../src/llm/model-manager.js';
 import { getRequest } from '../../src/workflow/request-store.js';
 import { createLogger } from '../../src/log/logger.js';
-import { createQueueBackend } from '../../src/queue/create-queue-backend.js';
-import type { QueueBackend } from '../../src/queue/queue-backend.js';
 import type { PairRunner } from '../../src/workflow/pair-runner.js';
 import { EVENT_JOB_OPTIONS } from '../../src/ingest/outbox-relay.js';
 import { EVENTS_QUEUE } from '../../src/workflow/work-jobs.js';
 import { startWorkers, type RunningWorkers } from '../../worker/start-workers.js';
-import { createTestDatabase, type PgliteDatabaseHandle } from '../helpers/database.js';
+import type { DatabaseHandle } from '../../src/db/create-database.js';
+import { openWorkflowStores } from '../helpers/workflow-stores.js';
 import { createGitPairRunner, type GitPairRunner } from './git-pair-runner.js';
 import { createBareRepo, createMemoryForge, type MemoryForge } from './memory-forge.js';
 
@@ -55,7 +55,7 @@ export const REPO: RepoRef = { owner: 'octo', name: 'app', installationId: 1 };
 export interface Harness {
   dir: string;
   bare: string;
-  database: PgliteDatabaseHandle;
+  database: DatabaseHandle;
   forge: MemoryForge;
   pairs: GitPairRunner;
   models: ModelManager;
@@ -78,8 +78,7 @@ export interface HarnessOptions {
 /** Starts the workers on fresh infrastructure; `reader` has read and `maria` write permission. */
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'tandem-flow-'));
-  const database = await createTestDatabase();
-  const backend: QueueBackend = await createQueueBackend({ redisUrl: 'redis://127.0.0.1:6379' });
+  const { database, backend } = await openWorkflowStores();
   const prefix = `test-${randomUUID()}`;
   const bare = await createBareRepo(dir, options.files);
   const forge = createMemoryForge(bare);

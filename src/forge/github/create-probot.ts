@@ -25,7 +25,9 @@ export function createTandemProbot(
     privateKey: config.privateKey,
     secret: config.webhookSecret,
     log: options.log.child({ name: 'probot' }),
-    ...(config.gheHost ? { baseUrl: `https://${config.gheHost}/api/v3` } : {}),
+    ...(config.gheHost
+      ? { baseUrl: `${config.gheProtocol ?? 'https'}://${config.gheHost}/api/v3` }
+      : {}),
     ...(options.Octokit ? { Octokit: options.Octokit } : {}),
   });
 }
