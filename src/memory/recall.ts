@@ -1,10 +1,10 @@
 /**
  * What each agent recalls from project memory, as prompt sections under a token budget, plus the
- * `search_memory` / `search_code` tools the pair agents can call. The agents consume these; nothing here
+ * search behind the `search_memory` / `search_code` tools of the pair agents (`src/agents/tools/`). The agents consume these; nothing here
  * calls a model except the embedding of the query (through `ProjectMemory`).
  *
  * - PM: prior specs and decisions of the repository, near the new issue.
- * - Architect: similar past plans, tickets, decisions and run diagnoses, and code of the base branch.
+ * - Architect: similar past plans, tickets, decisions, reviews and run diagnoses, and code of the base branch.
  * - Pair: what this ticket's earlier runs and reviews left (newest first: a blocked ticket's retry sees
  *   what was tried), the repository's facts (setup and test commands, conventions), related reviews and
  *   diagnoses of other tickets, and code hits.
@@ -12,9 +12,7 @@
  * Every function answers `{ text: '' }` when memory is absent or off for the repository, and never fails
  * for the embedding model: a search falls back to full text (logged once by `ProjectMemory`).
  */
-import { z } from 'zod';
-import type { ToolDefinition } from '../llm/types.js';
-import { MEMORY_KINDS, MemoryKind } from './memory-types.js';
+import type { MemoryKind } from './memory-types.js';
 import type {
   MemoryHit,
   MemoryScope,
@@ -107,7 +105,7 @@ export async function recallForPm(
 }
 
 /**
- * For the Architect splitting `specText` into tickets: similar past plans, tickets, decisions and run
+ * For the Architect splitting `specText` into tickets: similar past plans, tickets, decisions, reviews and run
  * diagnoses (half the budget), then code of the base branch (the other half).
  */
 export async function recallForArchitect(
@@ -125,7 +123,7 @@ export async function recallForArchitect(
       title: 'Similar past work in this repository',
       share: 0.5,
       find: search,
-      request: { kinds: ['plan', 'ticket', 'decision', 'diagnosis'], limit: 6 },
+      request: { kinds: ['plan', 'ticket', 'decision', 'diagnosis', 'review'], limit: 6 },
     },
     {
       title: 'Related code on the base branch',
@@ -183,93 +181,36 @@ export async function recallForPair(
   ]);
 }
 
-/** Arguments of the `search_memory` tool. */
-export const SearchMemoryArgs = z.object({
-  query: z.string().trim().min(1).max(2_000),
-  kind: MemoryKind.optional(),
-  limit: z.number().int().min(1).max(10).optional(),
-});
-export type SearchMemoryArgs = z.infer<typeof SearchMemoryArgs>;
-
-/** The `search_memory` tool, for the pair agents to register (run it with {@link runMemoryTool}). */
-export const SEARCH_MEMORY_TOOL: ToolDefinition = {
-  name: 'search_memory',
-  description:
-    'Search what this repository remembers, by meaning and by words: approved specs and their decisions, ' +
-    'plans, review feedback and what changed in answer, why earlier runs were blocked and what was tried, ' +
-    'repository facts (setup and test commands, conventions) and the code of the base branch. ' +
-    'Returns the best matches with where each came from.',
-  parameters: {
-    type: 'object',
-    properties: {
-      query: { type: 'string', description: 'What to look for, in words or code.' },
-      kind: { type: 'string', enum: [...MEMORY_KINDS], description: 'Only memories of this kind.' },
-      limit: { type: 'integer', minimum: 1, maximum: 10, description: 'Most results (default 5).' },
-    },
-    required: ['query'],
-  },
-};
-
-/** The `search_code` tool: `search_memory` restricted to the code of the base branch. */
-export const SEARCH_CODE_TOOL: ToolDefinition = {
-  name: 'search_code',
-  description:
-    'Find code of the base branch by meaning and by words (functions, classes, types); each match is ' +
-    'one top-level definition with its path and lines.',
-  parameters: {
-    type: 'object',
-    properties: {
-      query: { type: 'string', description: 'What the code does, or names in it.' },
-      limit: { type: 'integer', minimum: 1, maximum: 10, description: 'Most results (default 5).' },
-    },
-    required: ['query'],
-  },
-};
-
-/** A memory tool's answer, in the agents' tool result shape. */
-export type MemoryToolResult =
-  | { ok: true; results: string; count: number }
-  | { ok: false; error: { type: 'invalid_arguments' | 'memory_off'; message: string } };
+/** One search the pair's `search_memory` / `search_code` tools ask for. */
+export interface MemoryToolSearch {
+  query: string;
+  /** Only memories of this kind (`code` for `search_code`). */
+  kind?: MemoryKind;
+  /** Most results. */
+  limit: number;
+}
 
 /**
- * Runs `search_memory` or `search_code` with the model's arguments: invalid arguments and memory being
- * off come back as `{ ok: false }` for the model to act on; database failures throw.
+ * The search behind the pair's `search_memory` / `search_code` tools, for one repository: the best
+ * matches within `budgetTokens`, rendered as a Markdown section with provenance. Database failures throw
+ * (the tool call then ends the run as any infrastructure failure does); the embedding model being down
+ * does not (full text answers).
  */
-export async function runMemoryTool(
-  memory: ProjectMemory | undefined,
+export function memoryToolSearch(
+  memory: ProjectMemory,
   scope: MemoryScope,
-  call: { name: string; arguments: Record<string, unknown> },
   budgetTokens = 2_000,
-): Promise<MemoryToolResult> {
-  if (memory === undefined || !scope.enabled) {
+): (request: MemoryToolSearch) => Promise<{ results: string; count: number }> {
+  return async (request) => {
+    const { hits } = await memory.search(scope, {
+      query: request.query,
+      ...(request.kind ? { kinds: [request.kind] } : {}),
+      limit: request.limit,
+      budgetTokens,
+    });
     return {
-      ok: false,
-      error: { type: 'memory_off', message: 'project memory is off for this repository' },
+      count: hits.length,
+      results: hits.length === 0 ? 'No memory matches.' : renderMemorySection('Memories', hits),
     };
-  }
-  const args = SearchMemoryArgs.safeParse(
-    call.name === SEARCH_CODE_TOOL.name ? { ...call.arguments, kind: 'code' } : call.arguments,
-  );
-  if (!args.success) {
-    return {
-      ok: false,
-      error: {
-        type: 'invalid_arguments',
-        message: args.error.issues
-          .map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`)
-          .join('; '),
-      },
-    };
-  }
-  const { hits } = await memory.search(scope, {
-    query: args.data.query,
-    ...(args.data.kind ? { kinds: [args.data.kind] } : {}),
-    limit: args.data.limit ?? 5,
-    budgetTokens,
-  });
-  return {
-    ok: true,
-    count: hits.length,
-    results: hits.length === 0 ? 'No memory matches.' : renderMemorySection('Memories', hits),
   };
 }

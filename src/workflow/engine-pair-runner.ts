@@ -140,6 +140,7 @@ async function runOnce(o: EnginePairRunnerOptions, input: PairJobInput): Promise
       ...(o.maxSteps === undefined ? {} : { maxSteps: o.maxSteps }),
       ...(o.loopLimit === undefined ? {} : { loopLimit: o.loopLimit }),
       ...(o.protectedPaths ? { protectedPaths: o.protectedPaths } : {}),
+      ...(input.searchMemory ? { searchMemory: input.searchMemory } : {}),
     });
     await rm(input.jobDir, { recursive: true, force: true });
     return { status: record.status, record, escalation: session?.escalationState() ?? escalation };

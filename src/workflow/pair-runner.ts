@@ -3,6 +3,7 @@
  * `PairRunner.run` and turn its result into forge actions (PR, status, labels, comments). The worker
  * wires the real engine (`src/agents/pair-engine.ts`) behind it; the workflow never sees a sandbox.
  */
+import type { MemorySearch } from '../agents/agent-tools.js';
 import type { RunRecord } from '../agents/checkpoint.js';
 import type { Ticket } from '../agents/ticket.js';
 import type { RepoPolicy, Role } from '../config/repo-policy.js';
@@ -32,6 +33,12 @@ export interface PairJobInput {
   /** Aborted by `/stop` or shutdown: the engine stops at its next safe point (after a checkpoint). */
   signal: AbortSignal;
   logger: Logger;
+  /**
+   * The project memory search behind the pair's `search_memory` / `search_code` tools; absent when the
+   * repository has no memory (the tools are then not offered). What memory recalls for the ticket is in
+   * `ticket.memory`.
+   */
+  searchMemory?: MemorySearch;
 }
 
 /** How a pair run ended. `stopped`: aborted at a safe point, checkpoint kept. */

@@ -19,6 +19,7 @@ import { events } from '../db/schema.js';
 import { withMarker } from '../forge/comment-marker.js';
 import { z } from 'zod';
 import type { Forge, RepoRef } from '../forge/types.js';
+import { recallForArchitect } from '../memory/recall.js';
 import { planMemories, specMemories } from '../memory/workflow-memories.js';
 import { withBaseCheckout } from './base-checkout.js';
 import { updateDashboard } from './dashboard.js';
@@ -36,7 +37,7 @@ import {
 } from './ticket-store.js';
 import type { PlanJob } from './work-jobs.js';
 import type { WorkflowDeps } from './workflow-deps.js';
-import { enqueueCodeIndex, remember } from './workflow-memory.js';
+import { enqueueCodeIndex, RECALL_BUDGET_TOKENS, recallText, remember } from './workflow-memory.js';
 
 /** Runs a `plan` job. */
 export async function runPlanJob(deps: WorkflowDeps, data: PlanJob, jobId: string): Promise<void> {
@@ -67,10 +68,14 @@ export async function runPlanJob(deps: WorkflowDeps, data: PlanJob, jobId: strin
     const base = policy.branches.base || (await forge.getDefaultBranch(ref));
     const specMarkdown = spec?.content ?? '';
     const code = await readCode(deps, { ref, kind: forgeKind(repo), base, jobId }, specMarkdown);
+    const memory = await recallText(deps, repo.id, policy, (m, scope) =>
+      recallForArchitect(m, scope, specMarkdown || request.title, RECALL_BUDGET_TOKENS.architect),
+    );
     planned = await planTickets(deps.planningModel({ policy, repositoryId: repo.id }), {
       issue: { number: request.issueNumber, title: request.title },
       specMarkdown,
       ...code,
+      ...(memory ? { memory } : {}),
     });
     if (spec !== null && request.specPath !== null) {
       const approved = { title: request.title, path: request.specPath, sha: spec.sha };

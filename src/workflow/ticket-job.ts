@@ -18,6 +18,8 @@ import { specExcerpt } from '../planning/spec-excerpt.js';
 import { currentSpecFile } from './request-flow.js';
 import { getRequest } from './request-store.js';
 import { getRepository, repoRefOf } from './repository-store.js';
+import { memoryScope } from '../memory/project-memory.js';
+import { memoryToolSearch, recallForPair } from '../memory/recall.js';
 import {
   diagnosisMemory,
   REVIEW_CRITERION_PREFIX,
@@ -28,7 +30,7 @@ import { currentActivation, forgeKind, moveTicketOnForge, scheduleTickets } from
 import { getTicket, updateTicket } from './ticket-store.js';
 import type { ReviseJob, TicketJob } from './work-jobs.js';
 import type { WorkflowDeps } from './workflow-deps.js';
-import { remember } from './workflow-memory.js';
+import { RECALL_BUDGET_TOKENS, recallText, remember } from './workflow-memory.js';
 
 /** Options of {@link runTicketJob}. */
 export interface TicketJobOptions {
@@ -92,6 +94,21 @@ export async function runTicketJob(
   const excerpt = spec
     ? specExcerpt(spec.content, { title: ticket.title, acceptanceCriteria })
     : '';
+  // What earlier runs and reviews of this ticket left (a retry after a block sees what was tried), the
+  // repository's facts, related work and code: in the pair's prompts, and searchable through its tools.
+  const recallTicket = {
+    issueNumber: ticket.issueNumber,
+    title: ticket.title,
+    description: ticket.description,
+    acceptanceCriteria,
+  };
+  const memory = await recallText(deps, repo.id, policy, (m, scope) =>
+    recallForPair(m, scope, recallTicket, RECALL_BUDGET_TOKENS.pair),
+  );
+  const searchMemory =
+    deps.memory !== undefined && policy.memory.enabled
+      ? memoryToolSearch(deps.memory, memoryScope(repo.id, policy))
+      : undefined;
   let result: PairJobResult;
   try {
     result = await deps.pairs.run({
@@ -104,7 +121,9 @@ export async function runTicketJob(
         acceptanceCriteria,
         ...(ticket.likelyFiles.length > 0 ? { likelyFiles: ticket.likelyFiles.slice(0, 30) } : {}),
         ...(excerpt ? { specExcerpt: excerpt } : {}),
+        ...(memory ? { memory } : {}),
       },
+      ...(searchMemory ? { searchMemory } : {}),
       policy,
       runKey: data.runKey,
       remote,

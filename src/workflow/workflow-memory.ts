@@ -5,7 +5,13 @@
  * is logged here).
  */
 import type { RepoPolicy } from '../config/repo-policy.js';
-import { memoryScope, type MemoryInput } from '../memory/project-memory.js';
+import {
+  memoryScope,
+  type MemoryInput,
+  type MemoryScope,
+  type ProjectMemory,
+} from '../memory/project-memory.js';
+import type { Recalled } from '../memory/recall.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 
 /** Writes memories of the repository when memory is on for it; never throws. */
@@ -44,5 +50,36 @@ export async function enqueueCodeIndex(
       { repositoryId, err: error instanceof Error ? error.message : String(error) },
       'memory: could not schedule the code index',
     );
+  }
+}
+
+/**
+ * Tokens each agent's recalled sections may take in its prompt: enough for a handful of memories next to
+ * the repository map and the spec, small beside the 16k context of the default local models.
+ */
+export const RECALL_BUDGET_TOKENS = { pm: 1_500, architect: 2_500, pair: 2_000 } as const;
+
+/**
+ * Runs one recall (`recallForPm`, `recallForArchitect`, `recallForPair`) when memory is on for the
+ * repository and answers its text ('' otherwise). A failing recall (the database, say) is logged and
+ * answers '': an agent without memories still does its work.
+ */
+export async function recallText(
+  deps: Pick<WorkflowDeps, 'memory' | 'logger'>,
+  repositoryId: number,
+  policy: RepoPolicy,
+  recall: (memory: ProjectMemory, scope: MemoryScope) => Promise<Recalled>,
+): Promise<string> {
+  if (deps.memory === undefined || !policy.memory.enabled) {
+    return '';
+  }
+  try {
+    return (await recall(deps.memory, memoryScope(repositoryId, policy))).text;
+  } catch (error) {
+    deps.logger.warn(
+      { repositoryId, err: error instanceof Error ? error.message : String(error) },
+      'memory: recall failed, the agent goes on without it',
+    );
+    return '';
   }
 }

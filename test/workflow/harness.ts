@@ -21,8 +21,9 @@ import type { PairRunner } from '../../src/workflow/pair-runner.js';
 import { EVENT_JOB_OPTIONS } from '../../src/ingest/outbox-relay.js';
 import { EVENTS_QUEUE } from '../../src/workflow/work-jobs.js';
 import { startWorkers, type RunningWorkers } from '../../worker/start-workers.js';
-import type { DatabaseHandle } from '../../src/db/create-database.js';
 import { openWorkflowStores } from '../helpers/workflow-stores.js';
+import type { Database, DatabaseHandle } from '../../src/db/create-database.js';
+import type { ProjectMemory } from '../../src/memory/project-memory.js';
 import { createGitPairRunner, type GitPairRunner } from './git-pair-runner.js';
 import { createBareRepo, createMemoryForge, type MemoryForge } from './memory-forge.js';
 
@@ -73,6 +74,8 @@ export interface HarnessOptions {
   pairs?: GitPairRunner;
   /** Extra wrapping of the pair runner (e.g. counting). */
   wrapPairs?: (runner: PairRunner) => PairRunner;
+  /** Project memory on the harness's database (default: none, as a server without memory). */
+  memory?: (db: Database) => ProjectMemory;
 }
 
 /** Starts the workers on fresh infrastructure; `reader` has read and `maria` write permission. */
@@ -108,6 +111,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       remoteUrl: () => bare,
       workDir: join(dir, 'jobs'),
       logger: createLogger({ level: 'silent' }),
+      ...(options.memory ? { memory: options.memory(database.db) } : {}),
     },
   });
   const events = backend.createQueue(EVENTS_QUEUE, { prefix });

@@ -37,6 +37,7 @@ export function phaseTools(run: PairRun, role: PairRole, files: readonly string[
     grep: (pattern, max) => workspace.grep(pattern, max),
     repoMap: () => buildRepoMap(files, (p) => sandbox.readFile(p)),
     runTests: () => run.suite(),
+    ...(run.o.searchMemory ? { searchMemory: run.o.searchMemory } : {}),
   };
 }
 
