@@ -356,7 +356,7 @@ export class ProjectMemory {
     const target = { model: embedder.model, dimensions: embedder.dimensions };
     const reset =
       options.all === true ||
-      (state?.embeddingModel != null && state.embeddingModel !== embedder.model)
+      (state !== null && state.embeddingModel !== null && state.embeddingModel !== embedder.model)
         ? await this.store.resetEmbeddings(repositoryId, target)
         : 0;
     await this.store.noteEmbeddingAlias(repositoryId, alias);

@@ -4,7 +4,9 @@ import { codeBlock, escapeInline, inlineCode } from './markdown.js';
 describe('markdown from untrusted text', () => {
   it('neutralises images, links, tables, headings and HTML in inline text', () => {
     const out = escapeInline('# x ![a](https://evil.test/?d=1) [l](u) | <img src=x> *b*');
-    expect(out).toBe('# x \\!\\[a\\](https://evil.test/?d=1) \\[l\\](u) \\| \\<img src=x\\> \\*b\\*');
+    expect(out).toBe(
+      '# x \\!\\[a\\](https://evil.test/?d=1) \\[l\\](u) \\| \\<img src=x\\> \\*b\\*',
+    );
     expect(out).not.toMatch(/(^|[^\\])!\[/);
   });
 
