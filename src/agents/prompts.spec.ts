@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { GreenResult, RedResult, RefactorResult } from './pair-steps.js';
-import { Checkpoint } from './checkpoint.js';
+import { startingCheckpoint } from './checkpoint.js';
 import {
   DEVELOPER_SYSTEM,
   finishInstructions,
@@ -47,17 +47,7 @@ describe('prompts and finish schemas', () => {
 });
 
 describe('phasePrompt and project memory', () => {
-  const checkpoint = Checkpoint.parse({
-    version: 1,
-    phase: 'red',
-    cycle: 1,
-    criterion: 0,
-    attempts: 0,
-    baseCommit: '',
-    lastCommit: '',
-    criteria: [{ text: 'header line first', status: 'open' }],
-    cycles: [],
-  });
+  const checkpoint = startingCheckpoint(['header line first'], '', '');
   const ticket = {
     id: 7,
     title: 'CSV writer',

@@ -10,7 +10,7 @@
  * Without project memory the same flow sends none of it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Checkpoint } from '../../src/agents/checkpoint.js';
+import { startingCheckpoint } from '../../src/agents/checkpoint.js';
 import { phasePrompt } from '../../src/agents/prompts.js';
 import type { ForgeEvent } from '../../src/forge/forge-event.js';
 import type { ModelRequest } from '../../src/llm/types.js';
@@ -172,18 +172,8 @@ describe('project memory across tickets and requests', () => {
     expect(retry!.ticket.memory).toContain('green attempt 1 with script: suite failed');
     const firstPrompt = phasePrompt(
       retry!.ticket,
-      // The checkpoint a fresh run starts from (run-pair.ts).
-      Checkpoint.parse({
-        version: 1,
-        phase: 'red',
-        cycle: 1,
-        criterion: 0,
-        attempts: 0,
-        baseCommit: '',
-        lastCommit: '',
-        criteria: retry!.ticket.acceptanceCriteria.map((text) => ({ text, status: 'open' })),
-        cycles: [],
-      }),
+      // The checkpoint a fresh run starts from.
+      startingCheckpoint(retry!.ticket.acceptanceCriteria, '', ''),
       'Write a failing test for criterion 1.',
       '(map)',
     );
