@@ -7,7 +7,8 @@
  * - T1's review ("changes requested") is remembered; T2 of the same request gets that feedback;
  * - a second request's PM prompt carries the first request's approved spec, and its Architect prompt
  *   (as sent to the model) carries T1's review feedback and blocked run.
- * Without project memory the same flow sends none of it.
+ * Without project memory the same flow sends none of it. Runs on PGlite with BullMQ on Redis and on a
+ * PostgreSQL server carrying state and jobs (vitest.config.ts, `ON_BOTH_DATABASES`).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startingCheckpoint } from '../../src/agents/checkpoint.js';
