@@ -28,7 +28,16 @@ const layer = (files, group, message, ignores = ['src/cli/**']) => ({
 
 export default tseslint.config(
   // The forge-API stand-in is a plain Node script run inside a test image, outside the TypeScript project.
-  { ignores: ['dist/', 'node_modules/', '.tandem/', 'coverage/', 'migrations/', 'deploy/stand-ins/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      '.tandem/',
+      'coverage/',
+      'migrations/',
+      'deploy/stand-ins/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

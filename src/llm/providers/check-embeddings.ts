@@ -36,7 +36,11 @@ export function checkEmbeddings(
     }
     const out = Array.from(v);
     if (!out.every(Number.isFinite)) {
-      throw new ModelCallError(alias, 'an embedding holds a value that is not a finite number', false);
+      throw new ModelCallError(
+        alias,
+        'an embedding holds a value that is not a finite number',
+        false,
+      );
     }
     return out;
   });

@@ -103,7 +103,11 @@ export class LlamaCppProvider implements ModelProvider {
       throw new ModelCallAbortedError(this.alias, { cause: signal.reason });
     }
     if (this.options.entry.kind === 'embedding') {
-      throw new ModelCallError(this.alias, 'is an embedding model (kind: embedding): it cannot chat', false);
+      throw new ModelCallError(
+        this.alias,
+        'is an embedding model (kind: embedding): it cannot chat',
+        false,
+      );
     }
     this.active += 1;
     clearTimeout(this.idleTimer);
@@ -125,7 +129,11 @@ export class LlamaCppProvider implements ModelProvider {
   /** Embeddings of `texts`, one vector per text (loads the model and its embedding context if needed). */
   async embed(texts: readonly string[], signal?: AbortSignal): Promise<EmbeddingResult> {
     if (this.options.entry.kind !== 'embedding') {
-      throw new ModelCallError(this.alias, 'is a chat model: embedding needs kind: embedding', false);
+      throw new ModelCallError(
+        this.alias,
+        'is a chat model: embedding needs kind: embedding',
+        false,
+      );
     }
     const started = performance.now();
     this.active += 1;

@@ -203,7 +203,11 @@ export class OpenAiProvider implements ModelProvider {
     }
     const res = EmbeddingsAnswer.safeParse(raw);
     if (!res.success) {
-      throw new ModelCallError(this.alias, 'the /embeddings answer has no list of embeddings', false);
+      throw new ModelCallError(
+        this.alias,
+        'the /embeddings answer has no list of embeddings',
+        false,
+      );
     }
     const ordered = [...res.data.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
     return {
