@@ -91,6 +91,19 @@ const ranked = (r: Row): RankedMemory => ({
   score: Number(r.score),
 });
 
+/** What names a memory: one row per (repository, kind, ref). */
+const MEMORY_NAME = [memories.repositoryId, memories.kind, memories.ref];
+
+/** The `set` of an upsert that replaces a memory's text: new content and metadata, and `vector`. */
+function replaced(vector: { embedding: SQL | null; dimensions: SQL | null }) {
+  return {
+    content: sql`excluded.content`,
+    metadata: sql`excluded.metadata`,
+    ...vector,
+    updatedAt: sql`now()`,
+  };
+}
+
 /** See the module comment. */
 export class DrizzleMemoryStore implements MemoryStore {
   private readonly db: Database;
@@ -115,14 +128,11 @@ export class DrizzleMemoryStore implements MemoryStore {
         .insert(memories)
         .values(rows.slice(i, i + INSERT_BATCH))
         .onConflictDoUpdate({
-          target: [memories.repositoryId, memories.kind, memories.ref],
-          set: {
-            content: sql`excluded.content`,
-            metadata: sql`excluded.metadata`,
+          target: MEMORY_NAME,
+          set: replaced({
             embedding: sql`case when ${same} then ${memories.embedding} end`,
             dimensions: sql`case when ${same} then ${memories.dimensions} end`,
-            updatedAt: sql`now()`,
-          },
+          }),
           // Same content and metadata: nothing to write, the row keeps its vector and its time.
           setWhere: sql`${memories.content} is distinct from excluded.content or ${memories.metadata} is distinct from excluded.metadata`,
         })
@@ -376,14 +386,8 @@ export class DrizzleMemoryStore implements MemoryStore {
           .insert(memories)
           .values(rows.slice(i, i + INSERT_BATCH))
           .onConflictDoUpdate({
-            target: [memories.repositoryId, memories.kind, memories.ref],
-            set: {
-              content: sql`excluded.content`,
-              metadata: sql`excluded.metadata`,
-              embedding: null,
-              dimensions: null,
-              updatedAt: sql`now()`,
-            },
+            target: MEMORY_NAME,
+            set: replaced({ embedding: null, dimensions: null }),
           });
       }
       return { removed, written: rows.length };
