@@ -3,7 +3,7 @@
  * - retrieval p95/p50 of `ProjectMemory.search` (hybrid: full text + HNSW vector search, fused) at each
  *   size of `TANDEM_BENCH_MEMORY_SIZES` (default `10000,100000`) on PGlite and, when
  *   `TANDEM_TEST_POSTGRES_URL` names one, on a PostgreSQL server; `TANDEM_BENCH_MEMORY_PGLITE_MAX` caps the
- *   PGlite sizes (default 100000);
+ *   PGlite sizes (default 10000: filling PGlite runs at about 150 ms per memory with its HNSW index);
  * - the table's and the HNSW index's size per 1,000 memories;
  * - embedding throughput of the tiny GGUF (64 wide, random weights) through node-llama-cpp.
  *
@@ -33,7 +33,7 @@ const SIZES = (process.env.TANDEM_BENCH_MEMORY_SIZES ?? '10000,100000')
   .split(',')
   .map((s) => Number.parseInt(s, 10))
   .filter((n) => n > 0);
-const PGLITE_MAX = Number(process.env.TANDEM_BENCH_MEMORY_PGLITE_MAX ?? 100_000);
+const PGLITE_MAX = Number(process.env.TANDEM_BENCH_MEMORY_PGLITE_MAX ?? 10_000);
 const DIMENSIONS = Number(process.env.TANDEM_BENCH_MEMORY_DIMENSIONS ?? 768);
 const QUERIES = 40;
 const BATCH = 2_000;
