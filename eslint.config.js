@@ -77,11 +77,18 @@ export default tseslint.config(
   layer(['src/**'], [], ''),
   layer(
     ['src/ingest/**'],
-    ['**/llm/**', '**/sandbox/**', '**/git/**', '**/agents/**', '**/workflow/**'],
-    'HTTP ingestion must not import models, sandboxes, git or agents (DESIGN.md, dependency rules)',
+    ['**/llm/**', '**/sandbox/**', '**/git/**', '**/agents/**', '**/workflow/**', '**/memory/**'],
+    'HTTP ingestion must not import models, sandboxes, git, agents or memory (DESIGN.md, dependency rules)',
   ),
   layer(
-    ['src/agents/**', 'src/planning/**', 'src/git/**', 'src/sandbox/**', 'src/llm/**'],
+    [
+      'src/agents/**',
+      'src/planning/**',
+      'src/git/**',
+      'src/sandbox/**',
+      'src/llm/**',
+      'src/memory/**',
+    ],
     ['**/forge/**', '**/ingest/**', '**/workflow/**'],
     'the pair engine, agents, models and sandboxes never import a forge (DESIGN.md, dependency rules)',
   ),

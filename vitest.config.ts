@@ -3,7 +3,11 @@ import { configDefaults, defineConfig, type TestProjectInlineConfiguration } fro
 // The workflow suites that run twice: on PGlite with BullMQ on Redis, and on a PostgreSQL server carrying
 // both state and jobs (test/helpers/workflow-stores.ts). The storage and queue suites name their variants
 // themselves (test/helpers/database-backends.ts).
-const ON_BOTH_DATABASES = ['test/workflow/workflow-flow.spec.ts', 'test/e2e/engine-flow.spec.ts'];
+const ON_BOTH_DATABASES = [
+  'test/workflow/workflow-flow.spec.ts',
+  'test/workflow/memory-flow.spec.ts',
+  'test/e2e/engine-flow.spec.ts',
+];
 
 const serverUrl = process.env.TANDEM_TEST_POSTGRES_URL;
 const serverVersion = process.env.TANDEM_TEST_POSTGRES_VERSION;

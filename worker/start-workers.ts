@@ -1,6 +1,6 @@
 /**
  * The worker process's job processors on BullMQ: `events` (the router, concurrency 1 so the events of
- * a repository are applied in order), `tandem-work` (`spec`, `chat`, `plan`) and `tandem-pairs`
+ * a repository are applied in order), `tandem-work` (`spec`, `chat`, `plan`, `memory-index`) and `tandem-pairs`
  * (`ticket`, `revise`, capped by `maxPairJobs` in this process and by the queue's global concurrency
  * across all workers). What a retry cannot fix (bad configuration, an invalid transition) is thrown as
  * `UnrecoverableError`. A job that fails for good never leaves its work looking busy: a pair job blocks its
@@ -13,6 +13,7 @@ import type { QueueBackend, TandemWorker } from '../src/queue/queue-backend.js';
 import { TandemError } from '../src/errors/index.js';
 import { runChatJob } from '../src/workflow/chat-job.js';
 import { handleEvent } from '../src/workflow/handle-event.js';
+import { runMemoryIndexJob } from '../src/workflow/memory-index-job.js';
 import { runPlanJob } from '../src/workflow/plan-job.js';
 import { runSpecJob } from '../src/workflow/spec-job.js';
 import { runTicketJob } from '../src/workflow/ticket-job.js';
@@ -27,6 +28,7 @@ import {
   ChatJob,
   EVENTS_QUEUE,
   PAIRS_QUEUE,
+  MemoryIndexJob,
   PlanJob,
   ReviseJob,
   SpecJob,
@@ -117,6 +119,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
         }
         if (job.name === 'plan') {
           return await runPlanJob(deps, PlanJob.parse(job.data), id);
+        }
+        if (job.name === 'memory-index') {
+          return await runMemoryIndexJob(deps, MemoryIndexJob.parse(job.data), id);
         }
         throw new UnrecoverableError(`unknown job ${job.name}`);
       } catch (error) {

@@ -2,7 +2,8 @@
  * The worker side of a Tandem process: the Docker sandbox provider (orphans of an earlier process removed,
  * warm pool filled), the model catalog and `ModelManager` (calls recorded in `model_calls`), the forges
  * the environment configures (GitHub through Probot's installation auth, Gitea with the bot token), the
- * real pair engine behind the workflow's port, and the BullMQ workers. Never accepts HTTP.
+ * real pair engine behind the workflow's port, project memory (embeddings through the same manager), and
+ * the BullMQ workers. Never accepts HTTP.
  */
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -24,6 +25,9 @@ import { ModelManager } from '../src/llm/model-manager.js';
 import { createProviderFactory } from '../src/llm/provider-factory.js';
 import { validatePolicyModels } from '../src/llm/validate-policy-models.js';
 import type { Logger } from '../src/log/logger.js';
+import { DrizzleMemoryStore } from '../src/memory/drizzle-memory-store.js';
+import { managerEmbedders } from '../src/memory/embedder.js';
+import { ProjectMemory } from '../src/memory/project-memory.js';
 import type { QueueBackend } from '../src/queue/queue-backend.js';
 import type { TandemMetrics } from '../src/metrics/tandem-metrics.js';
 import { loadCaBundle } from '../src/sandbox/ca-bundle.js';
@@ -184,6 +188,11 @@ export async function startWorkerSide(options: WorkerSideOptions): Promise<Worke
         checks: [(p) => validatePolicyModels(p.models, catalog)],
       },
       logger: logger.child({ component: 'workflow' }),
+      memory: new ProjectMemory({
+        store: new DrizzleMemoryStore({ db: database.db }),
+        embedders: managerEmbedders(models),
+        logger: logger.child({ component: 'memory' }),
+      }),
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     },
   });

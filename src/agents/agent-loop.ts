@@ -73,7 +73,11 @@ type Turn<T> = { end: AgentOutcome<T> } | { problem: ProblemRecord | undefined }
 export async function runAgent<T>(options: RunAgentOptions<T>): Promise<AgentOutcome<T>> {
   const finishSchema = z.toJSONSchema(options.resultSchema) as Record<string, unknown>;
   delete finishSchema.$schema;
-  const tools = toolDefinitions(options.role, finishSchema);
+  const tools = toolDefinitions(
+    options.role,
+    finishSchema,
+    options.tools.searchMemory !== undefined,
+  );
   const state: LoopState = {
     messages: [
       { role: 'system', content: options.system },

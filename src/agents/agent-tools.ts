@@ -16,13 +16,19 @@ import { replaceLines } from './tools/replace-lines.js';
 import { runCommand } from './tools/run-command.js';
 import { runTests } from './tools/run-tests.js';
 import { searchFiles } from './tools/search-files.js';
+import { searchCode, searchMemory } from './tools/search-memory.js';
 import { strReplace } from './tools/str-replace.js';
 import { symbols } from './tools/symbols.js';
 import { fail, type AgentTool, type ToolContext, type ToolResult } from './tools/tool-context.js';
 import { viewFile } from './tools/view-file.js';
 
 export { normalizeRelative } from './tools/edit-guard.js';
-export type { ToolCommandOptions, ToolContext, ToolResult } from './tools/tool-context.js';
+export type {
+  MemorySearch,
+  ToolCommandOptions,
+  ToolContext,
+  ToolResult,
+} from './tools/tool-context.js';
 
 /** Every tool, in the order the model sees them (reading first, then editing, then running). */
 export const TOOLS: readonly AgentTool[] = [
@@ -40,6 +46,18 @@ export const TOOLS: readonly AgentTool[] = [
   runCommand,
 ];
 
+/** The project memory tools, offered after the reading tools when the run has project memory. */
+export const MEMORY_TOOLS: readonly AgentTool[] = [searchMemory, searchCode];
+
+/** The tools of a run: {@link TOOLS}, with {@link MEMORY_TOOLS} after the reading ones when `memory`. */
+export function toolsOf(memory: boolean): readonly AgentTool[] {
+  if (!memory) {
+    return TOOLS;
+  }
+  const at = TOOLS.indexOf(repoMapTool) + 1;
+  return [...TOOLS.slice(0, at), ...MEMORY_TOOLS, ...TOOLS.slice(at)];
+}
+
 /**
  * Names models trained on other scaffolds call, mapped to a tool and its arguments: `read_file` is
  * `view_file`; `write_file` is `create_file` with `overwrite` (a whole-file write, as it always was).
@@ -56,13 +74,17 @@ export const TOOL_ALIASES: Readonly<
   write_file: { tool: 'create_file', arguments: (args) => ({ ...args, overwrite: true }) },
 };
 
-/** Definitions sent to the model; `finish` takes the phase's result schema. */
+/**
+ * Definitions sent to the model; `finish` takes the phase's result schema. `memory`: the run has project
+ * memory, so `search_memory` and `search_code` are offered too.
+ */
 export function toolDefinitions(
   role: PairRole,
   finishSchema: Record<string, unknown>,
+  memory = false,
 ): ToolDefinition[] {
   return [
-    ...TOOLS.map((tool) => ({
+    ...toolsOf(memory).map((tool) => ({
       name: tool.name,
       description: tool.description(role),
       parameters: tool.parameters,
@@ -84,7 +106,7 @@ export async function executeTool(call: ToolCall, ctx: ToolContext): Promise<Too
   const alias = TOOL_ALIASES[call.name];
   const name = alias?.tool ?? call.name;
   const args = alias?.arguments ? alias.arguments(call.arguments) : call.arguments;
-  const tool = TOOLS.find((t) => t.name === name);
+  const tool = toolsOf(ctx.searchMemory !== undefined).find((t) => t.name === name);
   if (!tool) {
     return fail('unknown_tool', `no tool named ${call.name}`);
   }

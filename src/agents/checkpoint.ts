@@ -174,3 +174,25 @@ export interface RunRecord {
   /** Tests the Developer disputed, and how the Tester answered. */
   disputes?: Dispute[];
 }
+
+/**
+ * The checkpoint a fresh run starts from: red phase of cycle 1 on the first criterion, every criterion
+ * open, nothing tried; `baseCommit` is the ticket branch's base, `lastCommit` its head.
+ */
+export function startingCheckpoint(
+  criteria: readonly string[],
+  baseCommit: string,
+  lastCommit: string,
+): Checkpoint {
+  return Checkpoint.parse({
+    version: 1,
+    phase: 'red',
+    cycle: 1,
+    criterion: 0,
+    attempts: 0,
+    baseCommit,
+    lastCommit,
+    criteria: criteria.map((text) => ({ text, status: 'open', tests: [] })),
+    cycles: [],
+  });
+}

@@ -2,7 +2,14 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { GreenResult, RedResult, RefactorResult } from './pair-steps.js';
-import { DEVELOPER_SYSTEM, finishInstructions, REFACTOR_SYSTEM, TESTER_SYSTEM } from './prompts.js';
+import { startingCheckpoint } from './checkpoint.js';
+import {
+  DEVELOPER_SYSTEM,
+  finishInstructions,
+  phasePrompt,
+  REFACTOR_SYSTEM,
+  TESTER_SYSTEM,
+} from './prompts.js';
 
 const PHASES = [
   ['tester', TESTER_SYSTEM, RedResult],
@@ -36,5 +43,23 @@ describe('prompts and finish schemas', () => {
 
   it('renders list fields with their item type', () => {
     expect(finishInstructions(RedResult)).toContain('- tests (required, list of string): ');
+  });
+});
+
+describe('phasePrompt and project memory', () => {
+  const checkpoint = startingCheckpoint(['header line first'], '', '');
+  const ticket = {
+    id: 7,
+    title: 'CSV writer',
+    description: '',
+    acceptanceCriteria: ['header line first'],
+  };
+
+  it('shows what memory recalls for the ticket before the repository, and nothing without it', () => {
+    const recalled =
+      '### What earlier runs and reviews of this ticket left\n- blocked: the suite stayed red';
+    const prompt = phasePrompt({ ...ticket, memory: recalled }, checkpoint, 'Write a test.', 'MAP');
+    expect(prompt).toContain(`From project memory:\n${recalled}\n\nRepository:\nMAP`);
+    expect(phasePrompt(ticket, checkpoint, 'Write a test.', 'MAP')).not.toContain('project memory');
   });
 });

@@ -69,8 +69,8 @@ function testsSection(checkpoint: Checkpoint): string {
 }
 
 /**
- * The user prompt of one phase attempt: the ticket (with the spec excerpt and the Architect's likely files
- * when the ticket has them), criteria with status, the repository map, the cycle's tests, the task, the
+ * The user prompt of one phase attempt: the ticket (with the spec excerpt, the Architect's likely files
+ * and what project memory recalls when the ticket has them), criteria with status, the repository map, the cycle's tests, the task, the
  * feedback of the previous attempt and, after a failed attempt, what it changed.
  */
 export function phasePrompt(
@@ -86,11 +86,12 @@ export function phasePrompt(
   const likely = ticket.likelyFiles?.length
     ? `\n\nLikely files (the Architect's guess): ${ticket.likelyFiles.join(', ')}`
     : '';
+  const memory = ticket.memory ? `\n\nFrom project memory:\n${ticket.memory}` : '';
   const feedback = checkpoint.feedback.length
     ? `\n\nFeedback from the previous attempt:\n${checkpoint.feedback.join('\n\n')}`
     : '';
   const change = checkpoint.previousChange
     ? `\n\nYour previous attempt changed this (the change was discarded; the files are back as committed):\n\`\`\`diff\n${checkpoint.previousChange}\n\`\`\``
     : '';
-  return `Ticket #${ticket.id}: ${ticket.title}\n${ticket.description}${spec}\n\nAcceptance criteria:\n${criteria}${likely}\n\nRepository:\n${repoMap}${testsSection(checkpoint)}\n\nTask (cycle ${checkpoint.cycle}): ${task}${feedback}${change}`;
+  return `Ticket #${ticket.id}: ${ticket.title}\n${ticket.description}${spec}\n\nAcceptance criteria:\n${criteria}${likely}${memory}\n\nRepository:\n${repoMap}${testsSection(checkpoint)}\n\nTask (cycle ${checkpoint.cycle}): ${task}${feedback}${change}`;
 }

@@ -3,7 +3,8 @@ import { z } from 'zod';
 
 /**
  * A ticket: id (issue number or local id), title, description, ordered acceptance criteria and, when the
- * Architect planned it, its likely files and the spec excerpt it comes from.
+ * Architect planned it, its likely files and the spec excerpt it comes from; in the workflow, what project
+ * memory recalls for it.
  */
 export const Ticket = z.object({
   /** Issue number, or a local id (letters, digits, `-`, `_`). Used in branch names and commit subjects. */
@@ -16,5 +17,10 @@ export const Ticket = z.object({
   likelyFiles: z.array(z.string().min(1).max(300)).max(30).optional(),
   /** The part of the approved spec the ticket comes from (at most 4,000 characters). */
   specExcerpt: z.string().max(4_000).optional(),
+  /**
+   * What project memory recalls for the ticket (its earlier runs and reviews, repository facts, related
+   * work and code), Markdown sections within the workflow's recall budget.
+   */
+  memory: z.string().max(16_000).optional(),
 });
 export type Ticket = z.infer<typeof Ticket>;

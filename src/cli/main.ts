@@ -14,6 +14,7 @@ type Register = (program: Command) => void;
 const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   config: () => import('./commands/config.js'),
   eval: () => import('./commands/eval.js'),
+  memory: () => import('./commands/memory.js'),
   migrate: () => import('./commands/migrate.js'),
   models: () => import('./commands/models.js'),
   run: () => import('./commands/run.js'),

@@ -70,6 +70,11 @@ export const ModelsPolicy = z.strictObject({
   developer: RoleModels.default(roleDefault(DEFAULT_ALIAS)),
   tester: RoleModels.default(roleDefault(DEFAULT_ALIAS)),
   reviewer: RoleModels.default(roleDefault(DEFAULT_ALIAS)),
+  /**
+   * Catalog alias of `kind: embedding` that embeds project memory for vector search; absent: memory is
+   * searched by full text only. The privacy rule applies as for the roles.
+   */
+  embedding: AliasName.optional(),
 });
 export type ModelsPolicy = z.infer<typeof ModelsPolicy>;
 
@@ -200,6 +205,16 @@ export const BranchesPolicy = z
   });
 export type BranchesPolicy = z.infer<typeof BranchesPolicy>;
 
+/** Project memory: what the agents remember of this repository (src/memory/). */
+export const MemoryPolicy = z.strictObject({
+  /**
+   * Remember specs, plans, reviews, run diagnoses, repository facts and a code index, and let the agents
+   * recall them; false writes nothing and recalls nothing for this repository.
+   */
+  enabled: z.boolean().default(true),
+});
+export type MemoryPolicy = z.infer<typeof MemoryPolicy>;
+
 export const RepoPolicy = z.strictObject({
   /** Label that hands an issue to Tandem. */
   triggerLabel: z.string().min(1).max(50).default('tandem'),
@@ -226,6 +241,7 @@ export const RepoPolicy = z.strictObject({
   models: ModelsPolicy.default(ModelsPolicy.parse({})),
   budgets: Budgets.default(Budgets.parse({})),
   sandbox: SandboxPolicy.default(SandboxPolicy.parse({})),
+  memory: MemoryPolicy.default(MemoryPolicy.parse({})),
   /**
    * Priority for this repository, 1 (highest) to 10: orders its jobs, weighs its share of model slots
    * (weight 11 − priority), and lets its waiting pair jobs pause lower-priority ones at a safe point.

@@ -22,13 +22,26 @@ import {
   text,
   timestamp,
   uniqueIndex,
-  vector,
 } from 'drizzle-orm/pg-core';
 
-/** Embedding width stored in `memories.embedding` (nomic-embed-text and most small local embedders: 768). */
+/**
+ * The embedding width whose HNSW index the migrations create (nomic-embed-text and most small local
+ * embedders: 768). Vectors of any other width are stored too; their index is made when the first
+ * repository claims that width (`ensureVectorIndex` in src/memory/drizzle-memory-store.ts).
+ */
 export const EMBEDDING_DIMENSIONS = 768;
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/**
+ * pgvector's `vector` without a width, so one column holds the vectors of every embedding model (each
+ * row says its width in `dimensions`). pgvector reads and writes the text form `[1,2,3]` on both drivers.
+ */
+const anyVector = customType<{ data: number[]; driverData: string }>({
+  dataType: () => 'vector',
+  toDriver: (value) => JSON.stringify(value),
+  fromDriver: (value) => JSON.parse(value) as number[],
+});
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
@@ -232,24 +245,69 @@ export const modelCalls = pgTable(
   ],
 );
 
-/** Long-term memory: specs, decisions and review feedback, searchable by text and by embedding. */
+/**
+ * Long-term project memory of one repository: specs, decisions, plans, review feedback, run diagnoses,
+ * repository facts and code chunks, each with its provenance in `ref`, searchable by text and by embedding.
+ * One row per (repository, kind, ref): writing the same memory again updates it (src/memory/).
+ */
 export const memories = pgTable(
   'memories',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    repositoryId: integer('repository_id').references(() => repositories.id),
-    /** spec | decision | review | repo */
+    repositoryId: integer('repository_id')
+      .notNull()
+      .references(() => repositories.id),
+    /** spec | decision | plan | ticket | review | diagnosis | fact | code (`MemoryKind`). */
     kind: text('kind').notNull(),
-    /** Where it came from, e.g. `issue#12`, `pr#40/comment/991`, `docs/specs/12-x.md@sha`. */
+    /**
+     * Where it came from: `issue#12`, `pr#40/review/991`, `issue#14/run/t3`, `src/a.ts#parse`, … Unique
+     * per repository and kind.
+     */
     ref: text('ref').notNull(),
     content: text('content').notNull(),
-    embedding: vector('embedding', { dimensions: EMBEDDING_DIMENSIONS }),
+    /** Record<string, string | number | null>: provenance details (path, lines, commit, file hash, PR). */
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    /** The content's embedding, of width `dimensions`; null until embedded (or after a reset). */
+    embedding: anyVector('embedding'),
+    /** Width of `embedding`; the partial HNSW indexes are per width (`WHERE dimensions = N`). */
+    dimensions: integer('dimensions'),
     search: tsvector('search').generatedAlwaysAs(sql`to_tsvector('english', content)`),
     createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [
-    index('memories_embedding_hnsw').using('hnsw', t.embedding.op('vector_cosine_ops')),
+    uniqueIndex('memories_repository_kind_ref').on(t.repositoryId, t.kind, t.ref),
     index('memories_search').using('gin', t.search),
-    index('memories_repository_kind').on(t.repositoryId, t.kind),
+    index('memories_repository_kind').on(t.repositoryId, t.kind, t.createdAt),
+    index('memories_unembedded')
+      .on(t.repositoryId, t.id)
+      .where(sql`${t.embedding} is null`),
+    index(`memories_embedding_${EMBEDDING_DIMENSIONS}`)
+      .using(
+        'hnsw',
+        sql`(${t.embedding}::vector(${sql.raw(String(EMBEDDING_DIMENSIONS))})) vector_cosine_ops`,
+      )
+      .where(sql`${t.dimensions} = ${sql.raw(String(EMBEDDING_DIMENSIONS))}`),
   ],
 );
+
+/**
+ * Per-repository memory state: which embedding model the stored vectors come from (a search or a write
+ * with another model is refused until `tandem memory reembed`), the alias the repository's policy names
+ * (what `reembed` uses by default), and the base-branch commit the code index reflects.
+ */
+export const memoryState = pgTable('memory_state', {
+  repositoryId: integer('repository_id')
+    .primaryKey()
+    .references(() => repositories.id),
+  /** `<provider>:<model>` of the stored vectors; null while none is stored. */
+  embeddingModel: text('embedding_model'),
+  /** Width of the stored vectors. */
+  dimensions: integer('dimensions'),
+  /** Catalog alias the repository's policy named last (`models.embedding`); null: full-text only. */
+  embeddingAlias: text('embedding_alias'),
+  /** Base branch and commit the code index was built from. */
+  codeBranch: text('code_branch'),
+  codeCommit: text('code_commit'),
+  updatedAt: updatedAt(),
+});

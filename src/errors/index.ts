@@ -28,3 +28,4 @@ export { StaleStateError } from './stale-state-error.js';
 export { QueueBackendError } from './queue-backend-error.js';
 export { EvalError, type EvalFailure } from './eval-error.js';
 export { InterruptedError } from './interrupted-error.js';
+export { EmbeddingMismatchError } from './embedding-mismatch-error.js';

@@ -28,6 +28,14 @@ const HttpUrl = z.string().refine((s) => {
 export const CatalogEntry = z
   .strictObject({
     provider: ProviderName,
+    /**
+     * `chat` (the agents' roles) or `embedding` (the policy's `models.embedding`: vectors for project
+     * memory, through Ollama `/api/embed`, OpenAI-compatible `/v1/embeddings` or a llama.cpp embedding
+     * context).
+     */
+    kind: z.enum(['chat', 'embedding']).default('chat'),
+    /** Width of the vectors an `embedding` alias returns (e.g. 768 for nomic-embed-text); required there. */
+    dimensions: z.number().int().min(1).max(16_000).optional(),
     /** Ollama model name, OpenAI model id, GGUF path or `hf:` reference, or a free label (scripted). */
     model: z.string().min(1),
     /** Base URL (ollama, openai). */
@@ -105,6 +113,23 @@ export const CatalogEntry = z
         code: 'custom',
         path: ['tokenizer'],
         message: `${e.tokenizer} is a server tokenizer: only for the openai provider`,
+      });
+    }
+    if (e.kind === 'embedding' && e.dimensions === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dimensions'],
+        message: 'required for kind: embedding (the width of the vectors the model returns)',
+      });
+    }
+    if (e.kind === 'chat' && e.dimensions !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['dimensions'], message: 'only for kind: embedding' });
+    }
+    if (e.kind === 'embedding' && e.provider === 'scripted') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['provider'],
+        message: 'scripted cannot embed: use ollama, openai or llama-cpp for kind: embedding',
       });
     }
     if (e.provider === 'scripted' && e.script === undefined) {

@@ -9,7 +9,8 @@ export interface ModelCallRecord {
   alias: string;
   provider: string;
   model: string;
-  role: Role;
+  /** The agent role, or `embedding` for project memory's embedding calls. */
+  role: Role | 'embedding';
   repositoryId?: number;
   ticketId?: number;
   /** The request of a PM or Architect call. */

@@ -111,10 +111,30 @@ export interface ModelResponse {
   latencyMs: number;
 }
 
+/**
+ * One embedding call's answer: one vector per input text, in input order, each of the alias's catalog
+ * `dimensions` (checked by the provider).
+ */
+export interface EmbeddingResult {
+  vectors: number[][];
+  /** Input tokens the server reported (llama-cpp: counted by the model's tokenizer); 0 when unknown. */
+  inputTokens: number;
+  /** Wall-clock latency of the provider call in ms. */
+  latencyMs: number;
+}
+
 /** A model provider bound to one catalog alias. */
 export interface ModelProvider {
   readonly alias: string;
   complete(request: ModelRequest): Promise<ModelResponse>;
+  /**
+   * Embeddings of `texts` (catalog aliases with `kind: embedding`): Ollama `/api/embed`, an
+   * OpenAI-compatible `/v1/embeddings`, or a node-llama-cpp embedding context. Absent on providers that
+   * cannot embed (`scripted`).
+   * @throws ModelCallError (transient or not, as for `complete`), ModelCallAbortedError,
+   *   EmbeddingMismatchError when the model answers with another width than the catalog's `dimensions`
+   */
+  embed?(texts: readonly string[], signal?: AbortSignal): Promise<EmbeddingResult>;
   /**
    * Tokens of `text` by the model's own tokenizer (node-llama-cpp's `tokenize`, a server's `/tokenize`),
    * for providers that have one; without it token counts are a calibrated estimate.

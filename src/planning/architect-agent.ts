@@ -35,6 +35,8 @@ export interface PlanInput {
   searchHits?: string;
   /** The files the hits point to, with their (budgeted) content. */
   files?: readonly { path: string; content: string }[];
+  /** What project memory recalls (similar past work, code of the base branch), Markdown sections. */
+  memory?: string;
 }
 
 /** The Architect's user prompt. */
@@ -52,6 +54,7 @@ export function architectPrompt(input: PlanInput): string {
       ? ['', "Where the spec's key terms occur in the code:", input.searchHits]
       : []),
     ...(files.length > 0 ? ['', 'Files that look relevant:', ...files] : []),
+    ...(input.memory ? ['', 'From project memory:', input.memory] : []),
   ].join('\n');
 }
 

@@ -17,11 +17,14 @@ export interface RequestThread {
   comments: readonly { author: string; body: string }[];
   /** Optional repository map (file list with symbols) for context. */
   repoMap?: string;
+  /** What project memory recalls for the request (earlier specs and decisions), Markdown sections. */
+  memory?: string;
 }
 
 function context(thread: RequestThread): string {
   const map = thread.repoMap ? `\n\nRepository map:\n${thread.repoMap}` : '';
-  return `${renderThread(thread.issue, thread.comments)}${map}`;
+  const memory = thread.memory ? `\n\nFrom project memory:\n${thread.memory}` : '';
+  return `${renderThread(thread.issue, thread.comments)}${map}${memory}`;
 }
 
 /**

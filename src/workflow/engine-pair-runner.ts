@@ -164,6 +164,7 @@ async function runOnce(o: EnginePairRunnerOptions, input: PairJobInput): Promise
       ...(o.maxSteps === undefined ? {} : { maxSteps: o.maxSteps }),
       ...(o.loopLimit === undefined ? {} : { loopLimit: o.loopLimit }),
       ...(o.protectedPaths ? { protectedPaths: o.protectedPaths } : {}),
+      ...(input.searchMemory ? { searchMemory: input.searchMemory } : {}),
     });
     ended = { policy, record };
     await rm(input.jobDir, { recursive: true, force: true });

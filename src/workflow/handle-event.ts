@@ -43,6 +43,7 @@ import {
 } from './ticket-flow.js';
 import { findTicketByIssue, findTicketByPr } from './ticket-store.js';
 import type { WorkflowDeps } from './workflow-deps.js';
+import { enqueueCodeIndex } from './workflow-memory.js';
 
 /** Routes one event. Throws on forge/database failures so the `events` job retries. */
 export async function handleEvent(deps: WorkflowDeps, event: ForgeEvent): Promise<void> {
@@ -104,6 +105,9 @@ export async function handleEvent(deps: WorkflowDeps, event: ForgeEvent): Promis
         if ((await holdEditedSpecs(deps, repo, policy)).length > 0) {
           await updateDashboard(deps.db, forge, repo.id);
         }
+      }
+      if (branch === base) {
+        await enqueueCodeIndex(deps, repo.id, policy);
       }
       return;
     }
@@ -340,6 +344,8 @@ async function onPullRequestClosed(
   }
   await scheduleTickets(deps, repo, policy);
   await updateDashboard(deps.db, forge, repo.id);
+  // The merge moved the base branch: the code index follows (a push event may come too; deduplicated).
+  await enqueueCodeIndex(deps, repo.id, policy);
 }
 
 /** True when `login` has the policy's `chatPermission` on the repository (looked up, cached). */

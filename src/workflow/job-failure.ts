@@ -10,6 +10,7 @@ import { TandemError } from '../errors/index.js';
 import { redactSecrets } from '../errors/redact-secrets.js';
 import { StaleStateError } from '../errors/stale-state-error.js';
 import { InvalidTransitionError } from '../errors/invalid-transition-error.js';
+import { failedRunMemory } from '../memory/workflow-memories.js';
 import { getRepository, repoRefOf } from './repository-store.js';
 import { getRequest, transitionRequest } from './request-store.js';
 import { canMoveRequest, RequestState } from './request-state.js';
@@ -17,6 +18,8 @@ import { currentActivation, forgeKind, moveTicketOnForge } from './ticket-flow.j
 import { getTicket } from './ticket-store.js';
 import type { ChatJob } from './work-jobs.js';
 import type { WorkflowDeps } from './workflow-deps.js';
+import { remember } from './workflow-memory.js';
+import { policyForJob } from './policy-guard.js';
 
 /** A short reason for a failure, safe to show on the forge: the error's code and its redacted message. */
 export function failureReason(error: unknown): string {
@@ -57,6 +60,12 @@ export async function blockTicketAfterFailure(
     }),
   );
   if (blocked && ticket.issueNumber !== null) {
+    const issue = ticket.issueNumber;
+    const policy = await policyForJob(deps, repo).catch(() => null);
+    if (policy !== null) {
+      const key = `job-${activation?.number ?? 0}`;
+      await remember(deps, repo.id, policy, [failedRunMemory({ ticketIssue: issue, key, reason })]);
+    }
     await deps
       .forgeFor(forgeKind(repo))
       .ensureComment(

@@ -3,6 +3,7 @@
  * `PairRunner.run` and turn its result into forge actions (PR, status, labels, comments). The worker
  * wires the real engine (`src/agents/pair-engine.ts`) behind it; the workflow never sees a sandbox.
  */
+import type { MemorySearch } from '../agents/agent-tools.js';
 import type { RunRecord } from '../agents/checkpoint.js';
 import type { Ticket } from '../agents/ticket.js';
 import type { RepoPolicy, Role } from '../config/repo-policy.js';
@@ -37,6 +38,12 @@ export interface PairJobInput {
    */
   pause?: AbortSignal;
   logger: Logger;
+  /**
+   * The project memory search behind the pair's `search_memory` / `search_code` tools; absent when the
+   * repository has no memory (the tools are then not offered). What memory recalls for the ticket is in
+   * `ticket.memory`.
+   */
+  searchMemory?: MemorySearch;
 }
 
 /** How a pair run ended. `stopped`: stopped or paused at a safe point, checkpoint kept. */

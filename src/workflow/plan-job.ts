@@ -19,6 +19,8 @@ import { events } from '../db/schema.js';
 import { withMarker } from '../forge/comment-marker.js';
 import { z } from 'zod';
 import type { Forge, RepoRef } from '../forge/types.js';
+import { recallForArchitect } from '../memory/recall.js';
+import { planMemories, specMemories } from '../memory/workflow-memories.js';
 import { withBaseCheckout } from './base-checkout.js';
 import { updateDashboard } from './dashboard.js';
 import { recordEvent } from './event-log.js';
@@ -36,6 +38,7 @@ import {
 import type { PlanJob } from './work-jobs.js';
 import { requestSessionScope } from './repository-quota.js';
 import type { WorkflowDeps } from './workflow-deps.js';
+import { enqueueCodeIndex, RECALL_BUDGET_TOKENS, recallText, remember } from './workflow-memory.js';
 
 /** Runs a `plan` job. */
 export async function runPlanJob(deps: WorkflowDeps, data: PlanJob, jobId: string): Promise<void> {
@@ -51,6 +54,7 @@ export async function runPlanJob(deps: WorkflowDeps, data: PlanJob, jobId: strin
   if (request.state !== 'planning') {
     return;
   }
+  await enqueueCodeIndex(deps, repo.id, policy);
   const recorded = await recordedPlan(deps, request.id);
   let planned = recorded;
   if (planned === null) {
@@ -66,11 +70,35 @@ export async function runPlanJob(deps: WorkflowDeps, data: PlanJob, jobId: strin
     const specMarkdown = spec?.content ?? '';
     const code = await readCode(deps, { ref, kind: forgeKind(repo), base, jobId }, specMarkdown);
     const scope = await requestSessionScope(deps, repo, policy, request.id);
+    const memory = await recallText(deps, repo.id, policy, (m, memoryScope) =>
+      recallForArchitect(
+        m,
+        memoryScope,
+        specMarkdown || request.title,
+        RECALL_BUDGET_TOKENS.architect,
+      ),
+    );
     planned = await planTickets(deps.planningModel(scope), {
       issue: { number: request.issueNumber, title: request.title },
       specMarkdown,
       ...code,
+      ...(memory ? { memory } : {}),
     });
+    if (spec !== null && request.specPath !== null) {
+      const approved = { title: request.title, path: request.specPath, sha: spec.sha };
+      await remember(
+        deps,
+        repo.id,
+        policy,
+        specMemories({
+          ...approved,
+          issueNumber: request.issueNumber,
+          specPrNumber: request.specPrNumber,
+          approvedBy: request.approvedBy,
+          markdown: spec.content,
+        }),
+      );
+    }
     await recordEvent(deps.db, {
       kind: 'plan.created',
       repositoryId: repo.id,
@@ -87,6 +115,15 @@ export async function runPlanJob(deps: WorkflowDeps, data: PlanJob, jobId: strin
     existing,
     retry: recorded !== null,
   });
+  await remember(
+    deps,
+    repo.id,
+    policy,
+    planMemories(
+      request,
+      planned.map((ticket, i) => ({ ticket, issueNumber: tickets[i]?.issueNumber ?? null })),
+    ),
+  );
   await forge.ensureComment(
     ref,
     request.issueNumber,

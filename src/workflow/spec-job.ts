@@ -9,6 +9,8 @@ import { GitCommandError } from '../errors/index.js';
 import { decideOnRequest, reviseSpec } from '../planning/pm-agent.js';
 import type { PmDecision } from '../planning/pm-decision.js';
 import type { RepoPolicy } from '../config/repo-policy.js';
+import { recallForPm } from '../memory/recall.js';
+import { specFeedbackMemory } from '../memory/workflow-memories.js';
 import { withBaseCheckout } from './base-checkout.js';
 import { updateDashboard } from './dashboard.js';
 import { repoRefOf, type RepositoryRow } from './repository-store.js';
@@ -20,6 +22,7 @@ import { forgeKind } from './ticket-flow.js';
 import type { SpecJob } from './work-jobs.js';
 import { requestSessionScope } from './repository-quota.js';
 import type { WorkflowDeps } from './workflow-deps.js';
+import { RECALL_BUDGET_TOKENS, recallText, remember } from './workflow-memory.js';
 
 /** Runs a `spec` job. `jobId` names the scratch directory. */
 export async function runSpecJob(deps: WorkflowDeps, data: SpecJob, jobId: string): Promise<void> {
@@ -39,7 +42,8 @@ export async function runSpecJob(deps: WorkflowDeps, data: SpecJob, jobId: strin
       return;
     }
     const repoMap = await pmRepoMap(deps, repo, policy, jobId);
-    const decision = await decideOnRequest(model, { issue, comments: [], ...repoMap });
+    const memory = await pmMemory(deps, repo.id, policy, issue);
+    const decision = await decideOnRequest(model, { issue, comments: [], ...repoMap, ...memory });
     await applyDecision(deps, repo, policy, request, decision, jobId, issue.number);
     await updateDashboard(deps.db, forge, repo.id);
     return;
@@ -52,10 +56,18 @@ export async function runSpecJob(deps: WorkflowDeps, data: SpecJob, jobId: strin
     issue,
     comments: [],
     ...(await pmRepoMap(deps, repo, policy, jobId)),
+    ...(await pmMemory(deps, repo.id, policy, issue)),
     specMarkdown: current?.content ?? '',
     feedback: data.feedback,
   });
   await applyDecision(deps, repo, policy, request, { action: 'spec', spec }, jobId, issue.number);
+  await remember(deps, repo.id, policy, [
+    specFeedbackMemory({
+      issueNumber: request.issueNumber,
+      feedback: data.feedback,
+      revised: spec,
+    }),
+  ]);
   await updateDashboard(deps.db, forge, repo.id);
 }
 
@@ -117,6 +129,19 @@ export async function applyDecision(
       '`/approve` starts the work.',
   );
   return moved;
+}
+
+/** Earlier specs and decisions of the repository near the issue (`{ memory }`), or nothing. */
+async function pmMemory(
+  deps: WorkflowDeps,
+  repositoryId: number,
+  policy: RepoPolicy,
+  issue: { title: string; body: string },
+): Promise<{ memory?: string }> {
+  const memory = await recallText(deps, repositoryId, policy, (m, scope) =>
+    recallForPm(m, scope, `${issue.title}\n${issue.body}`, RECALL_BUDGET_TOKENS.pm),
+  );
+  return memory ? { memory } : {};
 }
 
 const safe = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_');

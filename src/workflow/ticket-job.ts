@@ -20,13 +20,22 @@ import { specExcerpt } from '../planning/spec-excerpt.js';
 import { currentSpecFile } from './request-flow.js';
 import { getRequest } from './request-store.js';
 import { getRepository, repoRefOf, type RepositoryRow } from './repository-store.js';
-import { forgeKind, moveTicketOnForge, scheduleTickets } from './ticket-flow.js';
+import { memoryScope } from '../memory/project-memory.js';
+import { memoryToolSearch, recallForPair } from '../memory/recall.js';
+import {
+  diagnosisMemory,
+  REVIEW_CRITERION_PREFIX,
+  reviewMemory,
+  runFactMemories,
+} from '../memory/workflow-memories.js';
+import { currentActivation, forgeKind, moveTicketOnForge, scheduleTickets } from './ticket-flow.js';
 import { getTicket, updateTicket, type TicketRow } from './ticket-store.js';
 import { pauseReason, renderPauseComment, type PauseReason } from './pause-reason.js';
 import { announceQuotaPause } from './repository-quota.js';
 import type { RepoPolicy } from '../config/repo-policy.js';
 import type { ReviseJob, TicketJob } from './work-jobs.js';
 import type { WorkflowDeps } from './workflow-deps.js';
+import { RECALL_BUDGET_TOKENS, recallText, remember } from './workflow-memory.js';
 
 /** Options of {@link runTicketJob}. */
 export interface TicketJobOptions {
@@ -111,7 +120,7 @@ export async function runTicketJob(
   }, options.pausePollMs ?? 10_000);
   const acceptanceCriteria = [
     ...ticket.acceptanceCriteria,
-    ...feedback.map((f) => `Review feedback is addressed: ${f}`),
+    ...feedback.map((f) => `${REVIEW_CRITERION_PREFIX}${f}`),
   ];
   // What the Architect and the spec say about the ticket reaches the pair's prompts.
   const spec =
@@ -121,6 +130,21 @@ export async function runTicketJob(
   const excerpt = spec
     ? specExcerpt(spec.content, { title: ticket.title, acceptanceCriteria })
     : '';
+  // What earlier runs and reviews of this ticket left (a retry after a block sees what was tried), the
+  // repository's facts, related work and code: in the pair's prompts, and searchable through its tools.
+  const recallTicket = {
+    issueNumber: ticket.issueNumber,
+    title: ticket.title,
+    description: ticket.description,
+    acceptanceCriteria,
+  };
+  const memory = await recallText(deps, repo.id, policy, (m, scope) =>
+    recallForPair(m, scope, recallTicket, RECALL_BUDGET_TOKENS.pair),
+  );
+  const searchMemory =
+    deps.memory !== undefined && policy.memory.enabled
+      ? memoryToolSearch(deps.memory, memoryScope(repo.id, policy))
+      : undefined;
   let result: PairJobResult;
   try {
     result = await deps.pairs.run({
@@ -133,7 +157,9 @@ export async function runTicketJob(
         acceptanceCriteria,
         ...(ticket.likelyFiles.length > 0 ? { likelyFiles: ticket.likelyFiles.slice(0, 30) } : {}),
         ...(excerpt ? { specExcerpt: excerpt } : {}),
+        ...(memory ? { memory } : {}),
       },
+      ...(searchMemory ? { searchMemory } : {}),
       policy,
       runKey: data.runKey,
       remote,
@@ -172,6 +198,11 @@ export async function runTicketJob(
   if (result.status === 'blocked') {
     const d = result.record.diagnosis;
     const reason = d ? `${d.reason}: ${d.whatFailed}` : 'blocked';
+    // Remembered before the ticket moves: a job that dies after this point is retried and writes it again.
+    if (d) {
+      const memory = { ticketIssue: ticket.issueNumber, title: ticket.title, branch, diagnosis: d };
+      await remember(deps, repo.id, policy, [diagnosisMemory({ ...memory, runKey: data.runKey })]);
+    }
     // The reason, what was tried and the test output come from the run: escaped and fenced, never Markdown.
     await moveTicketOnForge(deps, repo, fresh, 'blocked', { blockedReason: reason.slice(0, 500) });
     await forge.ensureComment(
@@ -220,6 +251,22 @@ export async function runTicketJob(
       `Revised for the review (${feedback.length} point${feedback.length === 1 ? '' : 's'}); the branch is updated.`,
     );
   }
+  const { setup, test, testGlobs } = policy.sandbox;
+  await remember(deps, repo.id, policy, [
+    ...runFactMemories({ setup, test, testGlobs, record: result.record }),
+    ...(feedback.length > 0
+      ? [
+          reviewMemory({
+            ticketIssue: ticket.issueNumber,
+            prNumber: pullRequest.number,
+            reviewId: (await currentActivation(deps, ticket.id))?.work.reviewId ?? null,
+            runKey: data.runKey,
+            feedback,
+            record: result.record,
+          }),
+        ]
+      : []),
+  ]);
   await moveTicketOnForge(deps, repo, fresh, 'review', { prNumber: pullRequest.number });
   await recordEvent(deps.db, {
     kind: 'ticket.pr',

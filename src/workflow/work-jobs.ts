@@ -4,7 +4,7 @@
  * and the little text a job needs (a comment body, review feedback): never a token or a secret.
  *
  * Queues: `events` holds normalized forge events (filled by the ingestion outbox relay, job id = delivery
- * id); `tandem-work` runs the planning jobs (`spec`, `chat`, `plan`); `tandem-pairs` runs the pair jobs
+ * id); `tandem-work` runs the planning jobs (`spec`, `chat`, `plan`) and `memory-index`; `tandem-pairs` runs the pair jobs
  * (`ticket`, `revise`) with a global concurrency cap.
  */
 import { z } from 'zod';
@@ -52,6 +52,10 @@ export const ReviseJob = TicketJob.extend({
 });
 export type ReviseJob = z.infer<typeof ReviseJob>;
 
+/** `memory-index`: the code index of a repository follows its base branch (project memory). */
+export const MemoryIndexJob = z.object({ repositoryId: Id });
+export type MemoryIndexJob = z.infer<typeof MemoryIndexJob>;
+
 /** Every work job by name. */
 export const WORK_JOB_SCHEMAS = {
   spec: SpecJob,
@@ -59,6 +63,7 @@ export const WORK_JOB_SCHEMAS = {
   plan: PlanJob,
   ticket: TicketJob,
   revise: ReviseJob,
+  'memory-index': MemoryIndexJob,
 } as const;
 export type WorkJobName = keyof typeof WORK_JOB_SCHEMAS;
 export type WorkJobData<N extends WorkJobName> = z.infer<(typeof WORK_JOB_SCHEMAS)[N]>;

@@ -9,6 +9,7 @@ import type { Database } from '../db/create-database.js';
 import type { ForgeKind, RepoRef } from '../forge/forge-event.js';
 import type { Forge } from '../forge/types.js';
 import type { Logger } from '../log/logger.js';
+import type { ProjectMemory } from '../memory/project-memory.js';
 import type { PlanningModel } from '../planning/planning-model.js';
 import type { PairRunner } from './pair-runner.js';
 import type { WorkEnqueuer } from './work-jobs.js';
@@ -48,6 +49,11 @@ export interface WorkflowDeps {
   logger: Logger;
   /** The clock of quotas and their periods (default the system clock; tests inject one). */
   now?: () => Date;
+  /**
+   * Project memory (specs, plans, reviews, diagnoses, facts, code index); absent when the server runs
+   * without it. Writing to it never fails a step (see `workflow-memory.ts`).
+   */
+  memory?: ProjectMemory;
   /** Base URL of the status page, for links in comments (optional). */
   publicUrl?: string;
 }

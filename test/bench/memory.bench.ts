@@ -4,7 +4,8 @@
  *
  * Tandem runs from its `tsc` build (`tsc -p tsconfig.build.json`, what `npm start` and the image run), so
  * no TypeScript loader is counted. Every process gets the same GitHub App settings (a generated key,
- * `GHE_HOST` pointing at a closed local port so nothing leaves the machine), `LOG_LEVEL=warn`, and for
+ * `GHE_HOST` pointing at the forge-API stand-in of deploy/stand-ins on a local port, which answers the
+ * bot identity start asks for, so nothing leaves the machine), `LOG_LEVEL=warn`, and for
  * Tandem `TANDEM_SANDBOX_POOL_SIZE=0` (no warm sandbox; no model is loaded by an idle process).
  *
  * Per process:
@@ -127,7 +128,7 @@ async function measure(
 }
 
 /** The GitHub App settings every process gets (Probot's variable names). */
-function githubAppEnv(closedPort: number): Record<string, string> {
+function githubAppEnv(forgePort: number): Record<string, string> {
   const { privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
@@ -137,7 +138,8 @@ function githubAppEnv(closedPort: number): Record<string, string> {
     APP_ID: '1',
     PRIVATE_KEY: privateKey,
     WEBHOOK_SECRET: 'bench-secret',
-    GHE_HOST: `127.0.0.1:${closedPort}`,
+    GHE_HOST: `127.0.0.1:${forgePort}`,
+    GHE_PROTOCOL: 'http',
     LOG_LEVEL: 'warn',
   };
 }
@@ -158,8 +160,37 @@ export default async function memoryBench(): Promise<Record<string, unknown>> {
   process.stderr.write('  building (tsc -p tsconfig.build.json)…\n');
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   await execa(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT });
-  const app = githubAppEnv(await freePort());
+  const forgePort = await freePort();
+  const forge = execa(
+    process.execPath,
+    [join(ROOT, 'deploy/stand-ins/forge-api/forge-api.mjs'), String(forgePort)],
+    { stdout: 'ignore', stderr: 'ignore' },
+  );
+  await waitForForge(forgePort);
+  try {
+    return await benchAll(githubAppEnv(forgePort));
+  } finally {
+    forge.kill('SIGTERM');
+    await forge.catch(() => undefined);
+  }
+}
 
+/** Resolves once the forge stand-in answers on `port`. @throws after 10 s without an answer */
+async function waitForForge(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const answered = await fetch(`http://127.0.0.1:${port}/api/v3/app`).then(
+      () => true,
+      () => false,
+    );
+    if (answered) {
+      return;
+    }
+    await sleep(100);
+  }
+  throw new Error(`the forge stand-in did not answer on port ${port} within 10 s`);
+}
+
+async function benchAll(app: Record<string, string>): Promise<Record<string, unknown>> {
   process.stderr.write('  probot baseline…\n');
   const probotPort = await freePort();
   const probot = await measure(probotBaselineArgs(probotPort), app, probotPort);

@@ -121,7 +121,7 @@ describe('validateConfigFile', () => {
         'set `models.privacy: any` in the policy to allow remote aliases, or use a local one (coder)',
     );
     expect(stderr).toContain(
-      `${file}:5: models.tester.alias: unknown model alias "codr"; the server catalog has: cloud, coder`,
+      `${file}:5: models.tester.alias: unknown model alias "codr"; the server catalog has these chat aliases: cloud, coder`,
     );
     // Without a catalog the same file is valid: aliases are only names until a catalog is known.
     expect((await direct(file)).code).toBe(0);

@@ -8,6 +8,7 @@ import { migrateDatabase } from '../../src/db/migrate-database.js';
 import { findMigrationsFolder } from '../../src/db/migrations-folder.js';
 import { EMBEDDING_DIMENSIONS, memories, repositories } from '../../src/db/schema.js';
 import { ConfigError, MigrationError } from '../../src/errors/index.js';
+import type { Database } from '../helpers/database.js';
 import { describeOnDatabases } from '../helpers/database-backends.js';
 import { SHIPPED_MIGRATIONS } from '../helpers/shipped-migrations.js';
 
@@ -129,35 +130,71 @@ describe('findMigrationsFolder', () => {
   });
 });
 
+/** Inserts a repository row and returns its id (memories belong to one). */
+async function aRepository(db: Database): Promise<number> {
+  const [row] = await db
+    .insert(repositories)
+    .values({ forge: 'github', owner: 'o', name: 'r' })
+    .returning();
+  return row?.id ?? 0;
+}
+
 describeOnDatabases('schema features on a migrated database', (backend) => {
   it('finds the nearest memory by cosine distance through the HNSW index', async () => {
     const t = await backend.create();
     try {
+      const repositoryId = await aRepository(t.db);
+      const dimensions = EMBEDDING_DIMENSIONS;
       await t.db.insert(memories).values([
-        { kind: 'spec', ref: 'issue#1', content: 'login page', embedding: unit(0) },
-        { kind: 'spec', ref: 'issue#2', content: 'billing export', embedding: unit(10) },
-        { kind: 'decision', ref: 'issue#3', content: 'use postgres', embedding: unit(20) },
+        {
+          repositoryId,
+          kind: 'spec',
+          ref: 'issue#1',
+          content: 'login page',
+          embedding: unit(0),
+          dimensions,
+        },
+        {
+          repositoryId,
+          kind: 'spec',
+          ref: 'issue#2',
+          content: 'billing export',
+          embedding: unit(10),
+          dimensions,
+        },
+        {
+          repositoryId,
+          kind: 'decision',
+          ref: 'issue#3',
+          content: 'use postgres',
+          embedding: unit(20),
+          dimensions,
+        },
       ]);
       const query = unit(10, 0.2);
-      const distance = sql<number>`${memories.embedding} <=> ${JSON.stringify(query)}::vector`;
+      const width = sql.raw(String(dimensions));
+      const distance = sql<number>`${memories.embedding}::vector(${width}) <=> ${JSON.stringify(query)}::vector(${width})`;
       const nearest = await t.db
         .select({ ref: memories.ref, distance })
         .from(memories)
+        .where(sql`${memories.dimensions} = ${width}`)
         .orderBy(distance)
         .limit(1);
       expect(nearest[0]?.ref).toBe('issue#2');
       expect(Number(nearest[0]?.distance)).toBeLessThan(0.05);
 
-      // The planner can use the HNSW index for the ordered scan (one connection: a transaction).
+      // The planner can use the partial HNSW index of this width for the ordered scan (one connection: a transaction).
       const plan = await t.db.transaction(async (tx) => {
         await tx.execute(sql`set local enable_seqscan = off`);
         return tx.execute<{ 'QUERY PLAN': string }>(
           sql.raw(
-            `explain select id from memories order by embedding <=> '${JSON.stringify(query)}'::vector limit 1`,
+            `explain select id from memories where dimensions = ${dimensions} order by embedding::vector(${dimensions}) <=> '${JSON.stringify(query)}'::vector(${dimensions}) limit 1`,
           ),
         );
       });
-      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('memories_embedding_hnsw');
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain(
+        `memories_embedding_${dimensions}`,
+      );
     } finally {
       await t.close();
     }
@@ -166,9 +203,15 @@ describeOnDatabases('schema features on a migrated database', (backend) => {
   it('matches a word (any inflection) through the generated full-text search column', async () => {
     const t = await backend.create();
     try {
+      const repositoryId = await aRepository(t.db);
       await t.db.insert(memories).values([
-        { kind: 'review', ref: 'pr#4', content: 'Reviewers asked for smaller migrations' },
-        { kind: 'review', ref: 'pr#5', content: 'Rename the webhook handler' },
+        {
+          repositoryId,
+          kind: 'review',
+          ref: 'pr#4',
+          content: 'Reviewers asked for smaller migrations',
+        },
+        { repositoryId, kind: 'review', ref: 'pr#5', content: 'Rename the webhook handler' },
       ]);
       const hits = await t.db
         .select({ ref: memories.ref })

@@ -46,9 +46,15 @@ describe('migrateDatabase through the node-postgres driver (PGlite served on the
       // The embedded side sees the same database.
       expect((await migrateDatabase(embedded)).applied).toEqual([]);
 
+      const [repo] = await remote.db
+        .insert(repositories)
+        .values({ forge: 'github', owner: 'o', name: 'r' })
+        .returning();
+      const repositoryId = repo?.id ?? 0;
+      const dimensions = EMBEDDING_DIMENSIONS;
       await remote.db.insert(memories).values([
-        { kind: 'spec', ref: 'a', content: 'alpha', embedding: unit(1) },
-        { kind: 'spec', ref: 'b', content: 'beta', embedding: unit(2) },
+        { repositoryId, kind: 'spec', ref: 'a', content: 'alpha', embedding: unit(1), dimensions },
+        { repositoryId, kind: 'spec', ref: 'b', content: 'beta', embedding: unit(2), dimensions },
       ]);
       const distance = sql`${memories.embedding} <=> ${JSON.stringify(unit(2))}::vector`;
       const nearest = await remote.db

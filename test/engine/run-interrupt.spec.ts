@@ -95,7 +95,7 @@ describe('tandem run refuses bad settings before anything starts', () => {
     const result = await tandemRun(local);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(
-      /models\.developer\.alias: unknown model alias "scirpt"; the server catalog has: .*script/,
+      /models\.developer\.alias: unknown model alias "scirpt"; the server catalog has these chat aliases: .*script/,
     );
     expect(result.stderr).not.toContain('opening the workspace');
   }, 60_000);

@@ -15,14 +15,17 @@ import type { ForgeEvent, RepoRef } from '../../src/forge/forge-event.js';
 import { parseModelCatalog } from '../../src/llm/catalog.js';
 import { DrizzleModelCallRecorder } from '../../src/llm/drizzle-model-call-recorder.js';
 import { ModelManager } from '../../src/llm/model-manager.js';
+import { createProviderFactory, type ProviderFactory } from '../../src/llm/provider-factory.js';
+import type { ModelRequest } from '../../src/llm/types.js';
 import { getRequest } from '../../src/workflow/request-store.js';
 import { createLogger } from '../../src/log/logger.js';
 import type { PairRunner } from '../../src/workflow/pair-runner.js';
 import { EVENT_JOB_OPTIONS } from '../../src/ingest/outbox-relay.js';
 import { EVENTS_QUEUE } from '../../src/workflow/work-jobs.js';
 import { startWorkers, type RunningWorkers } from '../../worker/start-workers.js';
-import type { DatabaseHandle } from '../../src/db/create-database.js';
 import { openWorkflowStores } from '../helpers/workflow-stores.js';
+import type { Database, DatabaseHandle } from '../../src/db/create-database.js';
+import type { ProjectMemory } from '../../src/memory/project-memory.js';
 import { createGitPairRunner, type GitPairRunner } from './git-pair-runner.js';
 import { createBareRepo, createMemoryForge, type MemoryForge } from './memory-forge.js';
 
@@ -79,6 +82,31 @@ export interface HarnessOptions {
   maxPairJobs?: number;
   /** The Resource Director's checks in pair jobs (see `StartWorkersOptions.pause`). */
   pause?: { pollMs?: number; preemptAfterMs?: number };
+  /** Project memory on the harness's database (default: none, as a server without memory). */
+  memory?: (db: Database) => ProjectMemory;
+  /** Receives every request the model providers are sent (the prompts), in order. */
+  prompts?: ModelRequest[];
+}
+
+/** The real provider factory, with every request pushed to `prompts` before the provider answers. */
+function recordingFactory(prompts: ModelRequest[], modelsDir: string): ProviderFactory {
+  const real = createProviderFactory({ modelsDir });
+  const factory: ProviderFactory = async (alias, entry) => {
+    const provider = await real(alias, entry);
+    return new Proxy(provider, {
+      get(target, key) {
+        if (key === 'complete') {
+          return (request: ModelRequest) => {
+            prompts.push(request);
+            return target.complete(request);
+          };
+        }
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+  };
+  return Object.assign(factory, real.close ? { close: real.close } : {});
 }
 
 /** Starts the workers on fresh infrastructure; `reader` has read and `maria` write permission. */
@@ -99,6 +127,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const models = new ModelManager({
     catalog,
     recorder: new DrizzleModelCallRecorder({ db: database.db }),
+    ...(options.prompts
+      ? { providerFactory: recordingFactory(options.prompts, join(dir, 'models')) }
+      : {}),
   });
   const pairs = options.pairs ?? createGitPairRunner();
   const running = await startWorkers({
@@ -122,6 +153,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       remoteUrl: () => bare,
       workDir: join(dir, 'jobs'),
       logger: createLogger({ level: 'silent' }),
+      ...(options.memory ? { memory: options.memory(database.db) } : {}),
     },
   });
   const events = backend.createQueue(EVENTS_QUEUE, { prefix });

@@ -46,6 +46,7 @@ export function phaseTools(run: PairRun, role: PairRole, files: readonly string[
         ...run.diskLimit(),
       }),
     commandTimeoutMs: policy.sandbox.commandTimeoutSeconds * 1000,
+    ...(run.o.searchMemory ? { searchMemory: run.o.searchMemory } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { RepoPolicy } from '../../config/repo-policy.js';
 import type { GitWorkspace } from '../../git/git-workspace.js';
 import type { Sandbox } from '../../sandbox/types.js';
+import type { MemorySearch } from '../agent-tools.js';
 import type { AgentModels } from '../agent-models.js';
 import type { RunStore } from '../run-store.js';
 import type { Ticket } from '../ticket.js';
@@ -59,6 +60,11 @@ export interface RunPairOptions {
    * `PROTECTED_PATHS`: the operator's `TANDEM_PROTECTED_PATHS`.
    */
   protectedPaths?: readonly string[];
+  /**
+   * The project memory search behind `search_memory` / `search_code` (offered only when given); what
+   * memory recalls for the ticket comes in `ticket.memory`.
+   */
+  searchMemory?: MemorySearch;
   /**
    * Push the branch after every commit (default true). The push runs while the step's events are
    * recorded and is awaited before the step's checkpoint is saved (so the checkpoint never names a commit

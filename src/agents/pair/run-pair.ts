@@ -13,7 +13,7 @@
  */
 import { BudgetExceededError } from '../../errors/index.js';
 import type { PairRole } from '../agent-models.js';
-import { Checkpoint, type RunRecord } from '../checkpoint.js';
+import { Checkpoint, startingCheckpoint, type RunRecord } from '../checkpoint.js';
 import { buildRunRecord } from '../run-record.js';
 import { budgetProblem } from './budgets.js';
 import { finalPhase } from './final-phase.js';
@@ -69,17 +69,11 @@ async function openRun(o: RunPairOptions): Promise<{ run: PairRun; fresh: boolea
     await run.event('pair.resumed', { phase: cp.phase, cycle: cp.cycle });
     return { run, fresh: false };
   }
-  const cp = Checkpoint.parse({
-    version: 1,
-    phase: 'red',
-    cycle: 1,
-    criterion: 0,
-    attempts: 0,
-    baseCommit: o.workspace.baseCommit,
-    lastCommit: await o.workspace.head(),
-    criteria: o.ticket.acceptanceCriteria.map((text) => ({ text, status: 'open', tests: [] })),
-    cycles: [],
-  });
+  const cp = startingCheckpoint(
+    o.ticket.acceptanceCriteria,
+    o.workspace.baseCommit,
+    await o.workspace.head(),
+  );
   return { run: new PairRun(o, stored.runId, cp), fresh: true };
 }
 

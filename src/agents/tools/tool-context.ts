@@ -4,6 +4,7 @@
  * infrastructure failures (Docker, git, the database, a workspace over its disk limit) throw.
  */
 import { z } from 'zod';
+import type { MemoryKind } from '../../memory/memory-types.js';
 import type { ExecResult } from '../../sandbox/types.js';
 import type { PairRole } from '../agent-models.js';
 import type { SuiteRun } from '../run-suite.js';
@@ -55,7 +56,20 @@ export interface ToolContext {
   runCommand?(argv: readonly string[], options: ToolCommandOptions): Promise<ExecResult>;
   /** Longest a `run_command` may run, in ms (the policy's `commandTimeoutSeconds`; default 120 s). */
   commandTimeoutMs?: number;
+  /**
+   * Searches project memory for `search_memory` / `search_code` (`src/memory/recall.ts`,
+   * `memoryToolSearch`): the matches rendered with their provenance. Absent: the run has no project
+   * memory and those tools are not offered.
+   */
+  searchMemory?: MemorySearch;
 }
+
+/** The search behind the memory tools: `limit` results at most, of `kind` when given. */
+export type MemorySearch = (request: {
+  query: string;
+  kind?: MemoryKind;
+  limit: number;
+}) => Promise<{ results: string; count: number }>;
 
 /** A tool's answer, serialised as the `tool` message content. */
 export type ToolResult =

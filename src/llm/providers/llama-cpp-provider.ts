@@ -10,7 +10,10 @@
  *   (silently drop the oldest messages) fails with `ContextLengthExceededError`; `ModelSession` condenses.
  * - Calls to the loaded model are spread over `contextSequences` sequences of one context; more calls wait.
  * - After `idleTtlSeconds` without calls the model and its context are disposed; the next call reloads.
- * Docs: https://node-llama-cpp.withcat.ai/guide/ (LlamaChat, grammar, resolveModelFile).
+ * - An alias of `kind: embedding` loads an embedding context instead (`model.createEmbeddingContext`) and
+ *   answers `embed` through `getEmbeddingFor`, one text at a time (node-llama-cpp serialises them); a text
+ *   longer than the context is cut to fit, as Ollama's `truncate: true` does.
+ * Docs: https://node-llama-cpp.withcat.ai/guide/ (LlamaChat, grammar, resolveModelFile, embedding).
  */
 import { performance } from 'node:perf_hooks';
 import type {
@@ -21,6 +24,7 @@ import type {
   LLamaChatGenerateResponseOptions,
   LlamaContext,
   LlamaContextSequence,
+  LlamaEmbeddingContext,
   LlamaModel,
 } from 'node-llama-cpp';
 import {
@@ -28,13 +32,15 @@ import {
   ModelCallAbortedError,
   ModelCallError,
   ModelUnavailableError,
+  TandemError,
 } from '../../errors/index.js';
 import type { Logger } from '../../log/logger.js';
 import { newCallId } from '../call-id.js';
 import type { ModelEntry } from '../catalog.js';
 import { parseJsonAnswer } from '../parse-json-answer.js';
 import { splitReasoning } from '../reasoning.js';
-import type { ModelProvider, ModelRequest, ModelResponse } from '../types.js';
+import type { EmbeddingResult, ModelProvider, ModelRequest, ModelResponse } from '../types.js';
+import { checkEmbeddings } from './check-embeddings.js';
 import { grammarSchema, toChatHistory } from './llama-chat-history.js';
 import type { LlamaRuntime } from './llama-runtime.js';
 import { resolveGgufFile } from './resolve-gguf-file.js';
@@ -65,8 +71,11 @@ export interface LlamaCppProviderOptions {
 
 interface Loaded {
   model: LlamaModel;
-  context: LlamaContext;
+  /** The chat context (`kind: chat`). */
+  context?: LlamaContext;
   free: LlamaContextSequence[];
+  /** The embedding context (`kind: embedding`) and the most tokens one input may have in it. */
+  embedding?: { context: LlamaEmbeddingContext; maxTokens: number };
 }
 
 /** See the module comment. */
@@ -93,6 +102,13 @@ export class LlamaCppProvider implements ModelProvider {
     if (signal?.aborted) {
       throw new ModelCallAbortedError(this.alias, { cause: signal.reason });
     }
+    if (this.options.entry.kind === 'embedding') {
+      throw new ModelCallError(
+        this.alias,
+        'is an embedding model (kind: embedding): it cannot chat',
+        false,
+      );
+    }
     this.active += 1;
     clearTimeout(this.idleTimer);
     let sequence: LlamaContextSequence | undefined;
@@ -105,6 +121,57 @@ export class LlamaCppProvider implements ModelProvider {
       if (state && sequence) {
         this.giveSequence(state, sequence);
       }
+      this.active -= 1;
+      this.armIdleTimer();
+    }
+  }
+
+  /** Embeddings of `texts`, one vector per text (loads the model and its embedding context if needed). */
+  async embed(texts: readonly string[], signal?: AbortSignal): Promise<EmbeddingResult> {
+    if (this.options.entry.kind !== 'embedding') {
+      throw new ModelCallError(
+        this.alias,
+        'is a chat model: embedding needs kind: embedding',
+        false,
+      );
+    }
+    const started = performance.now();
+    this.active += 1;
+    clearTimeout(this.idleTimer);
+    try {
+      const { model, embedding } = await this.load();
+      if (embedding === undefined) {
+        throw new Error('unreachable: an embedding alias loads an embedding context');
+      }
+      const vectors: (readonly number[])[] = [];
+      let inputTokens = 0;
+      for (const text of texts) {
+        if (signal?.aborted) {
+          throw new ModelCallAbortedError(this.alias, { cause: signal.reason });
+        }
+        const tokens = model.tokenize(text);
+        const extra = embedding.context.calculateInputLength(tokens) - tokens.length;
+        const kept = tokens.slice(0, Math.max(1, embedding.maxTokens - extra));
+        inputTokens += kept.length;
+        vectors.push((await embedding.context.getEmbeddingFor(kept)).vector);
+      }
+      return {
+        vectors: checkEmbeddings(this.alias, this.options.entry, texts, vectors),
+        inputTokens,
+        latencyMs: performance.now() - started,
+      };
+    } catch (error) {
+      if (error instanceof TandemError) {
+        throw error;
+      }
+      throw new ModelCallError(
+        this.alias,
+        `embedding failed: ${error instanceof Error ? error.message : String(error)}`,
+        false,
+        undefined,
+        { cause: error },
+      );
+    } finally {
       this.active -= 1;
       this.armIdleTimer();
     }
@@ -282,6 +349,16 @@ export class LlamaCppProvider implements ModelProvider {
         },
       );
     }
+    if (entry.kind === 'embedding') {
+      // The context may not exceed what the model was trained on; an input must stay below it.
+      const contextSize = Math.min(entry.contextSize, model.trainContextSize);
+      const context = await model.createEmbeddingContext({
+        contextSize,
+        ...(entry.threads > 0 ? { threads: entry.threads } : {}),
+      });
+      logger?.info({ alias: this.alias, model: entry.model }, 'llama.cpp embedding model loaded');
+      return { model, free: [], embedding: { context, maxTokens: contextSize - 1 } };
+    }
     const context = await model.createContext({
       contextSize: entry.contextSize,
       sequences: entry.contextSequences,
@@ -334,7 +411,8 @@ export class LlamaCppProvider implements ModelProvider {
     }
     try {
       const state = await pending;
-      await state.context.dispose();
+      await state.context?.dispose();
+      await state.embedding?.context.dispose();
       await state.model.dispose();
     } catch {
       // A load that failed has nothing to dispose.

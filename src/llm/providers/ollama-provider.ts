@@ -2,17 +2,34 @@
  * The `ollama` provider, through the `ollama` package's `/api/chat`. Always sends `options.num_ctx` from
  * the catalog (Ollama silently truncates the prompt to its small default context otherwise), `format` =
  * the JSON Schema for structured output, `keep_alive`, and `think: true` for reasoning models; the answer's
- * `message.thinking` and any `<think>` block are kept apart from the text.
- * API: https://github.com/ollama/ollama/blob/main/docs/api.md#generate-a-chat-completion
+ * `message.thinking` and any `<think>` block are kept apart from the text. Embedding aliases go through
+ * `/api/embed` (`input` as a list, `truncate: true`, the same `num_ctx` and `keep_alive`).
+ * API: https://github.com/ollama/ollama/blob/main/docs/api.md#generate-a-chat-completion and
+ * https://github.com/ollama/ollama/blob/main/docs/api.md#generate-embeddings
  */
 import { performance } from 'node:perf_hooks';
 import { Ollama, type Message, type Tool } from 'ollama';
+import { z } from 'zod';
+import { ModelCallError } from '../../errors/index.js';
 import { newCallId } from '../call-id.js';
 import type { ModelEntry } from '../catalog.js';
 import { parseJsonAnswer } from '../parse-json-answer.js';
 import { splitReasoning } from '../reasoning.js';
-import type { ChatMessage, ModelProvider, ModelRequest, ModelResponse } from '../types.js';
+import type {
+  ChatMessage,
+  EmbeddingResult,
+  ModelProvider,
+  ModelRequest,
+  ModelResponse,
+} from '../types.js';
+import { checkEmbeddings } from './check-embeddings.js';
 import { toModelError } from './provider-errors.js';
+
+/** The parts of an `/api/embed` answer the provider reads. */
+const OllamaEmbedAnswer = z.object({
+  embeddings: z.array(z.array(z.number())),
+  prompt_eval_count: z.number().optional(),
+});
 
 /** Options of {@link OllamaProvider}. */
 export interface OllamaProviderOptions {
@@ -61,13 +78,7 @@ export class OllamaProvider implements ModelProvider {
   async complete(request: ModelRequest): Promise<ModelResponse> {
     const started = performance.now();
     const { signal } = request;
-    let status: number | undefined;
-    // A client per call: the package cannot abort a non-streamed request, so the signal goes into fetch.
-    const client = new Ollama({
-      host: this.entry.endpoint ?? 'http://127.0.0.1:11434',
-      headers: this.entry.headers,
-      fetch: (input, init) => this.fetchImpl(input, { ...init, ...(signal ? { signal } : {}) }),
-    });
+    const client = this.client(signal);
     try {
       const tools: Tool[] | undefined = request.tools?.map((t) => ({
         type: 'function',
@@ -114,11 +125,54 @@ export class OllamaProvider implements ModelProvider {
       }
       return response;
     } catch (error) {
-      if (typeof (error as { status_code?: unknown }).status_code === 'number') {
-        status = (error as { status_code: number }).status_code;
-      }
-      throw toModelError(this.alias, error, status, signal, Object.values(this.entry.headers));
+      throw this.failure(error, signal);
     }
+  }
+
+  async embed(texts: readonly string[], signal?: AbortSignal): Promise<EmbeddingResult> {
+    const started = performance.now();
+    let raw: unknown;
+    try {
+      raw = await this.client(signal).embed({
+        model: this.entry.model,
+        input: [...texts],
+        truncate: true,
+        keep_alive: this.entry.keepAlive,
+        options: { num_ctx: this.entry.contextSize },
+      });
+    } catch (error) {
+      throw this.failure(error, signal);
+    }
+    const res = OllamaEmbedAnswer.safeParse(raw);
+    if (!res.success) {
+      throw new ModelCallError(this.alias, 'the /api/embed answer has no embeddings list', false);
+    }
+    return {
+      vectors: checkEmbeddings(this.alias, this.entry, texts, res.data.embeddings),
+      inputTokens: res.data.prompt_eval_count ?? 0,
+      latencyMs: performance.now() - started,
+    };
+  }
+
+  /** A client per call: the package cannot abort a non-streamed request, so the signal goes into fetch. */
+  private client(signal: AbortSignal | undefined): Ollama {
+    return new Ollama({
+      host: this.entry.endpoint ?? 'http://127.0.0.1:11434',
+      headers: this.entry.headers,
+      fetch: (input, init) => this.fetchImpl(input, { ...init, ...(signal ? { signal } : {}) }),
+    });
+  }
+
+  /** The typed error of a failed call (the package's `ResponseError` carries `status_code`). */
+  private failure(error: unknown, signal: AbortSignal | undefined): Error {
+    const code = (error as { status_code?: unknown }).status_code;
+    return toModelError(
+      this.alias,
+      error,
+      typeof code === 'number' ? code : undefined,
+      signal,
+      Object.values(this.entry.headers),
+    );
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,11 @@
  * alias set to `structuredOutput: json_object`, gets `json_object` plus the schema in a system message
  * (the answer is validated by the manager either way). Reasoning comes from `reasoning_content` (vLLM,
  * DeepSeek), `reasoning` (OpenRouter) or `<think>` blocks, and is kept apart from the text.
- * API: https://platform.openai.com/docs/api-reference/chat/create
+ * Embedding aliases go through `/embeddings` with `encoding_format: float` said explicitly: left out, the
+ * `openai` package asks for base64 and decodes it, which servers that only speak floats (older llama.cpp
+ * servers, some proxies) answer with arrays the package then misreads.
+ * API: https://platform.openai.com/docs/api-reference/chat/create and
+ * https://platform.openai.com/docs/api-reference/embeddings/create
  */
 import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
@@ -13,6 +17,8 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
+import { z } from 'zod';
+import { ModelCallError } from '../../errors/index.js';
 import type { Logger } from '../../log/logger.js';
 import type { ModelEntry } from '../catalog.js';
 import { newCallId } from '../call-id.js';
@@ -22,14 +28,22 @@ import { decodeArguments } from '../tool-calls/call-objects.js';
 import { readJsonValue } from '../tool-calls/read-json-value.js';
 import type {
   ChatMessage,
+  EmbeddingResult,
   ModelProvider,
   ModelRequest,
   ModelResponse,
   ToolCall,
   ToolCallProblem,
 } from '../types.js';
+import { checkEmbeddings } from './check-embeddings.js';
 import { toModelError } from './provider-errors.js';
 import { countServerTokens } from './server-tokenizer.js';
+
+/** The parts of an `/embeddings` answer the provider reads (entries may come in any order). */
+const EmbeddingsAnswer = z.object({
+  data: z.array(z.object({ index: z.number().int().min(0), embedding: z.array(z.number()) })),
+  usage: z.object({ prompt_tokens: z.number() }).partial().optional(),
+});
 
 /** Options of {@link OpenAiProvider}. */
 export interface OpenAiProviderOptions {
@@ -175,6 +189,47 @@ export class OpenAiProvider implements ModelProvider {
     // HTTP only.
   }
 
+  async embed(texts: readonly string[], signal?: AbortSignal): Promise<EmbeddingResult> {
+    const started = performance.now();
+    const failed: { body?: string } = {};
+    let raw: unknown;
+    try {
+      raw = await this.client(failed).embeddings.create(
+        { model: this.entry.model, input: [...texts], encoding_format: 'float' },
+        signal ? { signal } : {},
+      );
+    } catch (error) {
+      throw this.failure(error, signal, failed.body);
+    }
+    const res = EmbeddingsAnswer.safeParse(raw);
+    if (!res.success) {
+      throw new ModelCallError(
+        this.alias,
+        'the /embeddings answer has no list of embeddings',
+        false,
+      );
+    }
+    const ordered = [...res.data.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
+    return {
+      vectors: checkEmbeddings(this.alias, this.entry, texts, ordered),
+      inputTokens: res.data.usage?.prompt_tokens ?? 0,
+      latencyMs: performance.now() - started,
+    };
+  }
+
+  /** The typed error of a failed call, the alias's credentials redacted. */
+  private failure(error: unknown, signal: AbortSignal | undefined, body: string | undefined) {
+    const status = (error as { status?: unknown }).status;
+    return toModelError(
+      this.alias,
+      error,
+      typeof status === 'number' ? status : undefined,
+      signal,
+      [...(this.entry.apiKey ? [this.entry.apiKey] : []), ...Object.values(this.entry.headers)],
+      body,
+    );
+  }
+
   private async send(
     request: ModelRequest,
     mode: 'none' | 'json_schema' | 'json_object',
@@ -219,17 +274,8 @@ export class OpenAiProvider implements ModelProvider {
     try {
       res = await this.client(failed).chat.completions.create(body, signal ? { signal } : {});
     } catch (error) {
-      const status = (error as { status?: unknown }).status;
-      const typed = toModelError(
-        this.alias,
-        error,
-        typeof status === 'number' ? status : undefined,
-        signal,
-        [...(this.entry.apiKey ? [this.entry.apiKey] : []), ...Object.values(this.entry.headers)],
-        failed.body,
-      );
-      // Keep the status visible to complete()'s json_schema fallback.
-      throw typed;
+      // The typed error keeps the status visible to complete()'s json_schema fallback.
+      throw this.failure(error, signal, failed.body);
     }
     const message = res.choices[0]?.message;
     const extra = message as { reasoning_content?: unknown; reasoning?: unknown } | undefined;
