@@ -11,12 +11,12 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { ForgeEvent } from '../src/forge/forge-event.js';
 import type { QueueBackend, TandemWorker } from '../src/queue/queue-backend.js';
 import { TandemError } from '../src/errors/index.js';
-import { runChatJob } from '../src/workflow/chat-job.js';
+import { runChatJob } from '../src/workflow/requests/chat-job.js';
 import { handleEvent } from '../src/workflow/handle-event.js';
 import { runMemoryIndexJob } from '../src/workflow/memory-index-job.js';
-import { runPlanJob } from '../src/workflow/plan-job.js';
-import { runSpecJob } from '../src/workflow/spec-job.js';
-import { runTicketJob } from '../src/workflow/ticket-job.js';
+import { runPlanJob } from '../src/workflow/requests/plan-job.js';
+import { runSpecJob } from '../src/workflow/requests/spec-job.js';
+import { runTicketJob } from '../src/workflow/tickets/ticket-job.js';
 import {
   blockRequestAfterFailure,
   blockTicketAfterFailure,

@@ -10,7 +10,7 @@
  */
 import { InterruptedError } from '../src/errors/index.js';
 import type { Logger } from '../src/log/logger.js';
-import type { PairJobResult, PairRunner } from '../src/workflow/pair-runner.js';
+import type { PairJobResult, PairRunner } from '../src/workflow/tickets/pair-runner.js';
 
 /** A pair runner with a shutdown switch. */
 export interface StoppablePairs {

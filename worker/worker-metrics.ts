@@ -24,7 +24,7 @@ import { collectSandboxPool, sandboxMeter } from '../src/metrics/sandbox-metrics
 import type { TandemMetrics } from '../src/metrics/tandem-metrics.js';
 import type { SandboxMeter } from '../src/sandbox/docker-sandbox.js';
 import { createPairProgressRecorder } from '../src/status/pair-progress-recorder.js';
-import type { EnginePairRunnerOptions } from '../src/workflow/engine-pair-runner.js';
+import type { EnginePairRunnerOptions } from '../src/workflow/tickets/engine-pair-runner.js';
 
 /** The parts (see the module comment). */
 export interface WorkerInstruments {

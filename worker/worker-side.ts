@@ -33,7 +33,7 @@ import type { TandemMetrics } from '../src/metrics/tandem-metrics.js';
 import { loadCaBundle } from '../src/sandbox/ca-bundle.js';
 import { DockerSandboxProvider } from '../src/sandbox/docker-sandbox-provider.js';
 import { setupOutputLog } from '../src/sandbox/setup-output-log.js';
-import { createEnginePairRunner } from '../src/workflow/engine-pair-runner.js';
+import { createEnginePairRunner } from '../src/workflow/tickets/engine-pair-runner.js';
 import { EVENTS_QUEUE, PAIRS_QUEUE, WORK_QUEUE } from '../src/workflow/work-jobs.js';
 import { createDownloadProgress } from './download-progress.js';
 import { checkEmbeddedModels } from './model-preflight.js';

@@ -12,7 +12,7 @@ import { eq } from 'drizzle-orm';
 import { parse as parseYaml } from 'yaml';
 import { sessionModels } from '../agents/session-models.js';
 import { createDbRunStore } from '../agents/db-run-store.js';
-import { finishLocalTicket } from '../workflow/ticket-store.js';
+import { finishLocalTicket } from '../workflow/tickets/ticket-store.js';
 import type { RunRecord } from '../agents/checkpoint.js';
 import { runPair, type PairProgress } from '../agents/pair-engine.js';
 import { Ticket } from '../agents/ticket.js';

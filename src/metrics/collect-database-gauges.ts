@@ -11,8 +11,8 @@ import { Gauge } from 'prom-client';
 import type { Database } from '../db/create-database.js';
 import { rowsOf } from '../db/rows-of.js';
 import type { Logger } from '../log/logger.js';
-import { RequestState } from '../workflow/request-state.js';
-import { TicketState } from '../workflow/ticket-state.js';
+import { RequestState } from '../workflow/requests/request-state.js';
+import { TicketState } from '../workflow/tickets/ticket-state.js';
 import type { TandemMetrics } from './tandem-metrics.js';
 
 interface CountRow {

@@ -10,8 +10,13 @@ import type { Database } from '../db/create-database.js';
 import { modelCalls, requests, runs, tickets } from '../db/schema.js';
 import type { Forge } from '../forge/types.js';
 import { getRepository, repoRefOf, updateRepository } from './repository-store.js';
-import { TICKET_LABELS, TicketState } from './ticket-state.js';
-import { currentQuotaPause, preemptedTickets, waitNotes, type WaitNotes } from './wait-reasons.js';
+import { TICKET_LABELS, TicketState } from './tickets/ticket-state.js';
+import {
+  currentQuotaPause,
+  preemptedTickets,
+  waitNotes,
+  type WaitNotes,
+} from './director/wait-reasons.js';
 
 export const DASHBOARD_TITLE = 'Tandem dashboard';
 

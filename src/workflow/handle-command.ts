@@ -11,16 +11,16 @@ import type { RepoPolicy, Role } from '../config/repo-policy.js';
 import type { CommentEvent } from '../forge/forge-event.js';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { events, requests } from '../db/schema.js';
-import { deliveryArrival } from './delivery-arrival.js';
+import { deliveryArrival } from './requests/delivery-arrival.js';
 import { recordEvent } from './event-log.js';
 import { escapeInline } from './markdown.js';
 import { repoRefOf, updateRepository, type RepositoryRow } from './repository-store.js';
-import { approveRequest, lastTransitionData } from './request-flow.js';
-import { transitionRequest, type RequestRow } from './request-store.js';
-import { forgeKind, moveTicketOnForge, scheduleTickets } from './ticket-flow.js';
-import { readWaits } from './read-waits.js';
-import { getTicket, updateTicket, type TicketRow } from './ticket-store.js';
-import type { WaitNotes } from './wait-reasons.js';
+import { approveRequest, lastTransitionData } from './requests/request-flow.js';
+import { transitionRequest, type RequestRow } from './requests/request-store.js';
+import { forgeKind, moveTicketOnForge, scheduleTickets } from './tickets/ticket-flow.js';
+import { readWaits } from './director/read-waits.js';
+import { getTicket, updateTicket, type TicketRow } from './tickets/ticket-store.js';
+import type { WaitNotes } from './director/wait-reasons.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 
 /** Where the command was given. */

@@ -20,11 +20,15 @@ import type { ForgeEvent } from '../forge/forge-event.js';
 import type { Forge, RepoRef } from '../forge/types.js';
 import { handleCommands, permissionsOf } from './handle-command.js';
 import { updateDashboard } from './dashboard.js';
-import { deliveryArrival } from './delivery-arrival.js';
+import { deliveryArrival } from './requests/delivery-arrival.js';
 import { recordEvent } from './event-log.js';
 import { CONFIG_ISSUE_TITLE, guardPolicy } from './policy-guard.js';
 import { repoRefOf, upsertRepository, type RepositoryRow } from './repository-store.js';
-import { finishRequestIfDone, holdEditedSpecs, lastTransitionData } from './request-flow.js';
+import {
+  finishRequestIfDone,
+  holdEditedSpecs,
+  lastTransitionData,
+} from './requests/request-flow.js';
 import {
   createRequest,
   findRequestByIssue,
@@ -32,7 +36,7 @@ import {
   getRequest,
   transitionRequest,
   type RequestRow,
-} from './request-store.js';
+} from './requests/request-store.js';
 import { DASHBOARD_TITLE } from './dashboard.js';
 import {
   currentActivation,
@@ -40,8 +44,8 @@ import {
   moveTicketOnForge,
   scheduleTickets,
   startTicketJob,
-} from './ticket-flow.js';
-import { findTicketByIssue, findTicketByPr } from './ticket-store.js';
+} from './tickets/ticket-flow.js';
+import { findTicketByIssue, findTicketByPr } from './tickets/ticket-store.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 import { enqueueCodeIndex } from './workflow-memory.js';
 

@@ -10,7 +10,7 @@ import { memoryScope } from '../memory/project-memory.js';
 import { withBaseCheckout } from './base-checkout.js';
 import { policyForJob } from './policy-guard.js';
 import { getRepository, repoRefOf } from './repository-store.js';
-import { forgeKind } from './ticket-flow.js';
+import { forgeKind } from './tickets/ticket-flow.js';
 import type { MemoryIndexJob } from './work-jobs.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 

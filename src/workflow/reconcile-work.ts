@@ -23,10 +23,10 @@ import { rowsOf } from '../db/rows-of.js';
 import { requests, tickets } from '../db/schema.js';
 import { blockTicketAfterFailure } from './job-failure.js';
 import { policyForJob } from './policy-guard.js';
-import { withinQuota } from './repository-quota.js';
+import { withinQuota } from './director/repository-quota.js';
 import { getRepository } from './repository-store.js';
-import { currentActivation, ensureTicketJob, scheduleTickets } from './ticket-flow.js';
-import { getTicket } from './ticket-store.js';
+import { currentActivation, ensureTicketJob, scheduleTickets } from './tickets/ticket-flow.js';
+import { getTicket } from './tickets/ticket-store.js';
 import { LIVE_JOB_STATES } from './work-jobs.js';
 import type { WorkflowDeps } from './workflow-deps.js';
 

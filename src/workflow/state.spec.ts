@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidTransitionError } from '../errors/invalid-transition-error.js';
-import { REQUEST_TRANSITIONS, RequestState, moveRequest } from './request-state.js';
-import type { TicketState } from './ticket-state.js';
-import { columnLabelChanges, moveTicket } from './ticket-state.js';
+import { REQUEST_TRANSITIONS, RequestState, moveRequest } from './requests/request-state.js';
+import type { TicketState } from './tickets/ticket-state.js';
+import { columnLabelChanges, moveTicket } from './tickets/ticket-state.js';
 
 describe('request state machine', () => {
   it('walks the happy path of DESIGN.md', () => {

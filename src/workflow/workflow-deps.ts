@@ -11,7 +11,7 @@ import type { Forge } from '../forge/types.js';
 import type { Logger } from '../log/logger.js';
 import type { ProjectMemory } from '../memory/project-memory.js';
 import type { PlanningModel } from '../planning/planning-model.js';
-import type { PairRunner } from './pair-runner.js';
+import type { PairRunner } from './tickets/pair-runner.js';
 import type { WorkEnqueuer } from './work-jobs.js';
 
 /** What a model session is opened for (budgets come from the policy; ids go to `model_calls`). */

@@ -23,10 +23,10 @@ import { DrizzleModelCallRecorder } from '../../src/llm/drizzle-model-call-recor
 import { ModelManager } from '../../src/llm/model-manager.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import { DockerSandboxProvider } from '../../src/sandbox/docker-sandbox-provider.js';
-import { createEnginePairRunner } from '../../src/workflow/engine-pair-runner.js';
-import type { PairRunner } from '../../src/workflow/pair-runner.js';
-import { getRequest } from '../../src/workflow/request-store.js';
-import { getTicket, ticketsOfRequest } from '../../src/workflow/ticket-store.js';
+import { createEnginePairRunner } from '../../src/workflow/tickets/engine-pair-runner.js';
+import type { PairRunner } from '../../src/workflow/tickets/pair-runner.js';
+import { getRequest } from '../../src/workflow/requests/request-store.js';
+import { getTicket, ticketsOfRequest } from '../../src/workflow/tickets/ticket-store.js';
 import { startWorkers, type RunningWorkers } from '../../worker/start-workers.js';
 import type { DatabaseHandle } from '../../src/db/create-database.js';
 import { openWorkflowStores } from '../helpers/workflow-stores.js';

@@ -25,8 +25,8 @@ import { createProviderFactory, type ProviderFactory } from '../../src/llm/provi
 import { createLogger } from '../../src/log/logger.js';
 import { createQueueBackend } from '../../src/queue/create-queue-backend.js';
 import { DockerSandboxProvider } from '../../src/sandbox/docker-sandbox-provider.js';
-import { createEnginePairRunner } from '../../src/workflow/engine-pair-runner.js';
-import type { PairRunner } from '../../src/workflow/pair-runner.js';
+import { createEnginePairRunner } from '../../src/workflow/tickets/engine-pair-runner.js';
+import type { PairRunner } from '../../src/workflow/tickets/pair-runner.js';
 import { startWorkers } from '../../worker/start-workers.js';
 import { createGitPairRunner } from '../workflow/git-pair-runner.js';
 

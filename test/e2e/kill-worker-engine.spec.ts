@@ -19,7 +19,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LABELS } from '../../src/sandbox/container-options.js';
 import { events, modelCalls, runs } from '../../src/db/schema.js';
-import { getTicket, ticketsOfRequest } from '../../src/workflow/ticket-store.js';
+import { getTicket, ticketsOfRequest } from '../../src/workflow/tickets/ticket-store.js';
 import { removeWorkerContainers, workerContainers } from '../sandbox/sandbox-harness.js';
 import { until } from '../workflow/harness.js';
 import { repoFiles } from './e2e-flow.js';

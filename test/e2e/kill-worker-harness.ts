@@ -22,7 +22,7 @@ import { startIngestion, type Ingestion } from '../../src/ingest/start-ingestion
 import { createLogger } from '../../src/log/logger.js';
 import { createQueueBackend } from '../../src/queue/create-queue-backend.js';
 import type { QueueBackend } from '../../src/queue/queue-backend.js';
-import { getRequest } from '../../src/workflow/request-store.js';
+import { getRequest } from '../../src/workflow/requests/request-store.js';
 import { createTestDatabase, type PgliteDatabaseHandle } from '../helpers/database.js';
 import { postDelivery } from '../ingest/post-delivery.js';
 import { until } from '../workflow/harness.js';

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { getTicket, ticketsOfRequest } from '../../src/workflow/ticket-store.js';
+import { getTicket, ticketsOfRequest } from '../../src/workflow/tickets/ticket-store.js';
 import { POLICY, SCRIPT, until } from '../workflow/harness.js';
 import { startKillHarness, type KillHarness } from './kill-worker-harness.js';
 

@@ -12,7 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { AgentModels } from '../../src/agents/agent-models.js';
 import type { RunRecord } from '../../src/agents/checkpoint.js';
-import { finishLocalTicket } from '../../src/workflow/ticket-store.js';
+import { finishLocalTicket } from '../../src/workflow/tickets/ticket-store.js';
 import { events } from '../../src/db/schema.js';
 import { createDbRunStore } from '../../src/agents/db-run-store.js';
 import { runPair, type RunPairOptions } from '../../src/agents/pair-engine.js';

@@ -9,8 +9,12 @@ import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { events, webhookDeliveries } from '../../src/db/schema.js';
 import type { ForgeEvent } from '../../src/forge/forge-event.js';
-import { getRequest } from '../../src/workflow/request-store.js';
-import { getTicket, ticketsOfRequest, type TicketRow } from '../../src/workflow/ticket-store.js';
+import { getRequest } from '../../src/workflow/requests/request-store.js';
+import {
+  getTicket,
+  ticketsOfRequest,
+  type TicketRow,
+} from '../../src/workflow/tickets/ticket-store.js';
 import {
   base,
   comment,

@@ -6,7 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { InterruptedError } from '../../src/errors/index.js';
 import { createLogger } from '../../src/log/logger.js';
-import type { PairJobInput, PairJobResult, PairRunner } from '../../src/workflow/pair-runner.js';
+import type {
+  PairJobInput,
+  PairJobResult,
+  PairRunner,
+} from '../../src/workflow/tickets/pair-runner.js';
 import { stoppablePairs } from '../../worker/stoppable-pairs.js';
 
 const logger = createLogger({ level: 'silent' });

@@ -15,10 +15,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
 import { DockerSandboxProvider } from '../../src/sandbox/docker-sandbox-provider.js';
 import type { ExecOptions, SandboxProvider } from '../../src/sandbox/types.js';
-import { createEnginePairRunner } from '../../src/workflow/engine-pair-runner.js';
-import type { PairRunner } from '../../src/workflow/pair-runner.js';
-import { getRequest } from '../../src/workflow/request-store.js';
-import { ticketsOfRequest, type TicketRow } from '../../src/workflow/ticket-store.js';
+import { createEnginePairRunner } from '../../src/workflow/tickets/engine-pair-runner.js';
+import type { PairRunner } from '../../src/workflow/tickets/pair-runner.js';
+import { getRequest } from '../../src/workflow/requests/request-store.js';
+import { ticketsOfRequest, type TicketRow } from '../../src/workflow/tickets/ticket-store.js';
 import {
   base,
   comment,

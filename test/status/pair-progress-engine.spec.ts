@@ -21,7 +21,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { createTandemMetrics } from '../../src/metrics/tandem-metrics.js';
 import { DockerSandboxProvider } from '../../src/sandbox/docker-sandbox-provider.js';
 import { readStatus } from '../../src/status/read-status.js';
-import { createEnginePairRunner } from '../../src/workflow/engine-pair-runner.js';
+import { createEnginePairRunner } from '../../src/workflow/tickets/engine-pair-runner.js';
 import { workerInstruments } from '../../worker/worker-metrics.js';
 import { FIXTURES, makeLocalRepo } from '../engine/local-repo.js';
 import { createTestDatabase, type PgliteDatabaseHandle } from '../helpers/database.js';

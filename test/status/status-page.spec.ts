@@ -33,8 +33,12 @@ import {
   type ProgressRun,
 } from '../../src/status/pair-progress-recorder.js';
 import { upsertRepository } from '../../src/workflow/repository-store.js';
-import { createRequest, transitionRequest } from '../../src/workflow/request-store.js';
-import { createTicket, getTicket, transitionTicket } from '../../src/workflow/ticket-store.js';
+import { createRequest, transitionRequest } from '../../src/workflow/requests/request-store.js';
+import {
+  createTicket,
+  getTicket,
+  transitionTicket,
+} from '../../src/workflow/tickets/ticket-store.js';
 import { startHttpSide, type HttpSide } from '../../worker/http-side.js';
 import { findChromium } from '../helpers/find-chromium.js';
 

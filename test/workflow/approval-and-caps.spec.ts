@@ -10,8 +10,8 @@
 import { eq } from 'drizzle-orm';
 import { events } from '../../src/db/schema.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { getRequest } from '../../src/workflow/request-store.js';
-import { ticketsOfRequest } from '../../src/workflow/ticket-store.js';
+import { getRequest } from '../../src/workflow/requests/request-store.js';
+import { ticketsOfRequest } from '../../src/workflow/tickets/ticket-store.js';
 import { createGitPairRunner } from './git-pair-runner.js';
 import {
   comment,

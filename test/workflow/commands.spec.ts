@@ -12,8 +12,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { modelCalls } from '../../src/db/schema.js';
 import type { ForgeEvent } from '../../src/forge/forge-event.js';
 import { getRepository } from '../../src/workflow/repository-store.js';
-import { getRequest } from '../../src/workflow/request-store.js';
-import { getTicket, ticketsOfRequest, type TicketRow } from '../../src/workflow/ticket-store.js';
+import { getRequest } from '../../src/workflow/requests/request-store.js';
+import {
+  getTicket,
+  ticketsOfRequest,
+  type TicketRow,
+} from '../../src/workflow/tickets/ticket-store.js';
 import { createGitPairRunner, type PairBehaviour } from './git-pair-runner.js';
 import {
   base,

@@ -12,7 +12,11 @@
 import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GitWorkspace } from '../../src/git/git-workspace.js';
-import type { PairJobInput, PairJobResult, PairRunner } from '../../src/workflow/pair-runner.js';
+import type {
+  PairJobInput,
+  PairJobResult,
+  PairRunner,
+} from '../../src/workflow/tickets/pair-runner.js';
 
 /** What one run does. */
 export type PairBehaviour = 'done' | 'blocked' | 'hold';

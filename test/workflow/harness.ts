@@ -17,9 +17,9 @@ import { DrizzleModelCallRecorder } from '../../src/llm/drizzle-model-call-recor
 import { ModelManager } from '../../src/llm/model-manager.js';
 import { createProviderFactory, type ProviderFactory } from '../../src/llm/provider-factory.js';
 import type { ModelRequest } from '../../src/llm/types.js';
-import { getRequest } from '../../src/workflow/request-store.js';
+import { getRequest } from '../../src/workflow/requests/request-store.js';
 import { createLogger } from '../../src/log/logger.js';
-import type { PairRunner } from '../../src/workflow/pair-runner.js';
+import type { PairRunner } from '../../src/workflow/tickets/pair-runner.js';
 import { EVENT_JOB_OPTIONS } from '../../src/ingest/outbox-relay.js';
 import { EVENTS_QUEUE } from '../../src/workflow/work-jobs.js';
 import { startWorkers, type RunningWorkers } from '../../worker/start-workers.js';

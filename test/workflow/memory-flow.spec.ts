@@ -18,8 +18,8 @@ import type { ModelRequest } from '../../src/llm/types.js';
 import { createLogger } from '../../src/log/logger.js';
 import { DrizzleMemoryStore } from '../../src/memory/drizzle-memory-store.js';
 import { ProjectMemory } from '../../src/memory/project-memory.js';
-import { getRequest } from '../../src/workflow/request-store.js';
-import { getTicket, ticketsOfRequest } from '../../src/workflow/ticket-store.js';
+import { getRequest } from '../../src/workflow/requests/request-store.js';
+import { getTicket, ticketsOfRequest } from '../../src/workflow/tickets/ticket-store.js';
 import { createGitPairRunner } from './git-pair-runner.js';
 import {
   base,

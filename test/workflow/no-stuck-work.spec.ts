@@ -9,9 +9,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ForgeEvent } from '../../src/forge/forge-event.js';
 import { ConfigError } from '../../src/errors/config-error.js';
 import type { WorkJobName } from '../../src/workflow/work-jobs.js';
-import { getRequest } from '../../src/workflow/request-store.js';
-import { getTicket, ticketsOfRequest, type TicketRow } from '../../src/workflow/ticket-store.js';
-import type { PairRunner } from '../../src/workflow/pair-runner.js';
+import { getRequest } from '../../src/workflow/requests/request-store.js';
+import {
+  getTicket,
+  ticketsOfRequest,
+  type TicketRow,
+} from '../../src/workflow/tickets/ticket-store.js';
+import type { PairRunner } from '../../src/workflow/tickets/pair-runner.js';
 import {
   base,
   comment,

@@ -8,8 +8,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { modelCalls } from '../../src/db/schema.js';
 import { getRepository } from '../../src/workflow/repository-store.js';
-import { getRequest } from '../../src/workflow/request-store.js';
-import { getTicket, ticketsOfRequest } from '../../src/workflow/ticket-store.js';
+import { getRequest } from '../../src/workflow/requests/request-store.js';
+import { getTicket, ticketsOfRequest } from '../../src/workflow/tickets/ticket-store.js';
 import { createGitPairRunner } from './git-pair-runner.js';
 import { comment, POLICY, startAtSpecReview, until, type Harness } from './harness.js';
 

@@ -8,8 +8,8 @@
  */
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { getRequest } from '../../src/workflow/request-store.js';
-import { ticketsOfRequest } from '../../src/workflow/ticket-store.js';
+import { getRequest } from '../../src/workflow/requests/request-store.js';
+import { ticketsOfRequest } from '../../src/workflow/tickets/ticket-store.js';
 import {
   base,
   comment,

@@ -1,11 +1,11 @@
-import type { RepoPolicy } from '../config/repo-policy.js';
-import type { Forge, RepoRef } from '../forge/types.js';
-import { policyForJob } from './policy-guard.js';
-import { withinQuota } from './repository-quota.js';
-import { getRepository, repoRefOf, type RepositoryRow } from './repository-store.js';
+import type { RepoPolicy } from '../../config/repo-policy.js';
+import type { Forge, RepoRef } from '../../forge/types.js';
+import { policyForJob } from '../policy-guard.js';
+import { withinQuota } from '../director/repository-quota.js';
+import { getRepository, repoRefOf, type RepositoryRow } from '../repository-store.js';
 import { getRequest, type RequestRow } from './request-store.js';
-import { forgeKind } from './ticket-flow.js';
-import type { WorkflowDeps } from './workflow-deps.js';
+import { forgeKind } from '../tickets/ticket-flow.js';
+import type { WorkflowDeps } from '../workflow-deps.js';
 
 /** What every request job (`spec`, `chat`, `plan`) starts from. */
 export interface RequestContext {

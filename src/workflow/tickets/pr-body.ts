@@ -3,8 +3,8 @@
  * table, the red/green cycle log, the final test results and the model usage per role. Test names and
  * criteria come from agents and people: they are rendered through `markdown.ts`, never as raw Markdown.
  */
-import type { RunRecord } from '../agents/checkpoint.js';
-import { escapeInline, inlineCode } from './markdown.js';
+import type { RunRecord } from '../../agents/checkpoint.js';
+import { escapeInline, inlineCode } from '../markdown.js';
 
 /** Model usage of one role on the ticket: tokens, model time (ms, from `model_calls`) and cost (USD). */
 export interface RoleUsage {

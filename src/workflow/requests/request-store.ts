@@ -4,10 +4,10 @@
  * the state the caller read (optimistic concurrency), and is logged as a `request.transition` event.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import type { Database } from '../db/create-database.js';
-import { requests } from '../db/schema.js';
-import { StaleStateError } from '../errors/stale-state-error.js';
-import { recordEvent } from './event-log.js';
+import type { Database } from '../../db/create-database.js';
+import { requests } from '../../db/schema.js';
+import { StaleStateError } from '../../errors/stale-state-error.js';
+import { recordEvent } from '../event-log.js';
 import { moveRequest, RequestState } from './request-state.js';
 
 export type RequestRow = typeof requests.$inferSelect;

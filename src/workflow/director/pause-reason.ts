@@ -7,10 +7,10 @@
  *   this pair has run at least `preemptAfterMs`, so that two priorities cannot thrash: it is re-queued at
  *   its own priority and resumes after the higher-priority work.
  */
-import type { RepoPolicy } from '../config/repo-policy.js';
+import type { RepoPolicy } from '../../config/repo-policy.js';
 import { quotaReached, type QuotaStop } from './repository-quota.js';
-import type { RepositoryRow } from './repository-store.js';
-import type { WorkflowDeps } from './workflow-deps.js';
+import type { RepositoryRow } from '../repository-store.js';
+import type { WorkflowDeps } from '../workflow-deps.js';
 
 /** Why a running pair pauses. */
 export type PauseReason =

@@ -3,7 +3,7 @@
  * Transitions are explicit; anything else is an `InvalidTransitionError`.
  */
 import { z } from 'zod';
-import { InvalidTransitionError } from '../errors/invalid-transition-error.js';
+import { InvalidTransitionError } from '../../errors/invalid-transition-error.js';
 
 export const TicketState = z.enum(['backlog', 'todo', 'in_progress', 'review', 'done', 'blocked']);
 export type TicketState = z.infer<typeof TicketState>;

@@ -12,16 +12,16 @@
  * reconciler, which runs every minute, starts work again once the next period has begun.
  */
 import { and, eq, gte, inArray, lt, or, sql } from 'drizzle-orm';
-import { effectiveQuotas } from '../config/check-policy-against-server.js';
-import type { QuotaKey, RepoPolicy } from '../config/repo-policy.js';
-import { modelCalls, tickets } from '../db/schema.js';
-import { costBudgetExhausted, tokenBudgetExhausted } from '../llm/budget-rule.js';
-import { updateDashboard } from './dashboard.js';
-import { recordEvent } from './event-log.js';
-import { getRepository, repoRefOf, type RepositoryRow } from './repository-store.js';
-import type { SessionScope, WorkflowDeps } from './workflow-deps.js';
+import { effectiveQuotas } from '../../config/check-policy-against-server.js';
+import type { QuotaKey, RepoPolicy } from '../../config/repo-policy.js';
+import { modelCalls, tickets } from '../../db/schema.js';
+import { costBudgetExhausted, tokenBudgetExhausted } from '../../llm/budget-rule.js';
+import { updateDashboard } from '../dashboard.js';
+import { recordEvent } from '../event-log.js';
+import { getRepository, repoRefOf, type RepositoryRow } from '../repository-store.js';
+import type { SessionScope, WorkflowDeps } from '../workflow-deps.js';
 
-export type { QuotaKey } from '../config/repo-policy.js';
+export type { QuotaKey } from '../../config/repo-policy.js';
 
 /** A quota that is used up: what was used of what, and when its period ends. */
 export interface QuotaStop {

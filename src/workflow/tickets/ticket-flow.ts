@@ -7,14 +7,14 @@
  * person merges its PR, an event outside any job, while a flow's parent would start when the child
  * pair job completes (PR opened). docs/deployment.md ("Design choices") records this.
  */
-import type { RepoPolicy } from '../config/repo-policy.js';
-import type { Forge, RepoRef } from '../forge/types.js';
+import type { RepoPolicy } from '../../config/repo-policy.js';
+import type { Forge, RepoRef } from '../../forge/types.js';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { events, requests } from '../db/schema.js';
-import { recordEvent } from './event-log.js';
-import { requestBudgetExhausted, requestUsage, withinQuota } from './repository-quota.js';
-import { repoRefOf, type RepositoryRow } from './repository-store.js';
+import { events, requests } from '../../db/schema.js';
+import { recordEvent } from '../event-log.js';
+import { requestBudgetExhausted, requestUsage, withinQuota } from '../director/repository-quota.js';
+import { repoRefOf, type RepositoryRow } from '../repository-store.js';
 import {
   activeTicketCount,
   todoTickets,
@@ -25,7 +25,7 @@ import {
 } from './ticket-store.js';
 import type { TicketState } from './ticket-state.js';
 import { columnLabelChanges, LABEL_COLOURS } from './ticket-state.js';
-import type { WorkflowDeps } from './workflow-deps.js';
+import type { WorkflowDeps } from '../workflow-deps.js';
 
 /** The labels Tandem uses, with colours, for `forge.ensureLabels`. */
 export const TANDEM_LABELS = Object.entries(LABEL_COLOURS).map(([name, color]) => ({

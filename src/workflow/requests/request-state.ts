@@ -3,7 +3,7 @@
  * Transitions are explicit; anything else is an `InvalidTransitionError`, never a silent no-op.
  */
 import { z } from 'zod';
-import { InvalidTransitionError } from '../errors/invalid-transition-error.js';
+import { InvalidTransitionError } from '../../errors/invalid-transition-error.js';
 
 export const RequestState = z.enum([
   'new',

@@ -3,12 +3,12 @@
  * `PairRunner.run` and turn its result into forge actions (PR, status, labels, comments). The worker
  * wires the real engine (`src/agents/pair-engine.ts`) behind it; the workflow never sees a sandbox.
  */
-import type { MemorySearch } from '../agents/agent-tools.js';
-import type { RunRecord } from '../agents/checkpoint.js';
-import type { Ticket } from '../agents/ticket.js';
-import type { RepoPolicy, Role } from '../config/repo-policy.js';
-import type { PushCredentials } from '../forge/types.js';
-import type { Logger } from '../log/logger.js';
+import type { MemorySearch } from '../../agents/agent-tools.js';
+import type { RunRecord } from '../../agents/checkpoint.js';
+import type { Ticket } from '../../agents/ticket.js';
+import type { RepoPolicy, Role } from '../../config/repo-policy.js';
+import type { PushCredentials } from '../../forge/types.js';
+import type { Logger } from '../../log/logger.js';
 
 /** One pair run: where the branch lives and what to build. */
 export interface PairJobInput {

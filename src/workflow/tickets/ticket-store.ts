@@ -3,11 +3,11 @@
  * logged as `ticket.transition`), and the dependency queries that decide which tickets may start.
  */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import type { RunRecord } from '../agents/checkpoint.js';
-import type { Database } from '../db/create-database.js';
-import { runs, tickets } from '../db/schema.js';
-import { StaleStateError } from '../errors/stale-state-error.js';
-import { recordEvent } from './event-log.js';
+import type { RunRecord } from '../../agents/checkpoint.js';
+import type { Database } from '../../db/create-database.js';
+import { runs, tickets } from '../../db/schema.js';
+import { StaleStateError } from '../../errors/stale-state-error.js';
+import { recordEvent } from '../event-log.js';
 import { moveTicket, TicketState } from './ticket-state.js';
 
 export type TicketRow = typeof tickets.$inferSelect;

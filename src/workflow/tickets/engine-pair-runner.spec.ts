@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Checkpoint } from '../agents/checkpoint.js';
+import { Checkpoint } from '../../agents/checkpoint.js';
 import { reopen, startingEscalation } from './engine-pair-runner.js';
 
 const blocked = Checkpoint.parse({

@@ -4,25 +4,25 @@
  * the request already moved and the comments carry markers.
  */
 import { join } from 'node:path';
-import { buildRepoMap } from '../agents/repo-map.js';
-import { GitCommandError } from '../errors/index.js';
-import { decideOnRequest, reviseSpec } from '../planning/pm-agent.js';
-import type { PmDecision } from '../planning/pm-decision.js';
-import type { RepoPolicy } from '../config/repo-policy.js';
-import { recallForPm } from '../memory/recall.js';
-import { specFeedbackMemory } from '../memory/workflow-memories.js';
-import { withBaseCheckout } from './base-checkout.js';
-import { updateDashboard } from './dashboard.js';
-import { repoRefOf, type RepositoryRow } from './repository-store.js';
+import { buildRepoMap } from '../../agents/repo-map.js';
+import { GitCommandError } from '../../errors/index.js';
+import { decideOnRequest, reviseSpec } from '../../planning/pm-agent.js';
+import type { PmDecision } from '../../planning/pm-decision.js';
+import type { RepoPolicy } from '../../config/repo-policy.js';
+import { recallForPm } from '../../memory/recall.js';
+import { specFeedbackMemory } from '../../memory/workflow-memories.js';
+import { withBaseCheckout } from '../base-checkout.js';
+import { updateDashboard } from '../dashboard.js';
+import { repoRefOf, type RepositoryRow } from '../repository-store.js';
 import { openRequestContext } from './request-context.js';
 import { currentSpecFile } from './request-flow.js';
 import { transitionRequest, type RequestRow } from './request-store.js';
 import { publishSpec } from './spec-publisher.js';
-import { forgeKind } from './ticket-flow.js';
-import type { SpecJob } from './work-jobs.js';
-import { requestSessionScope } from './repository-quota.js';
-import type { WorkflowDeps } from './workflow-deps.js';
-import { RECALL_BUDGET_TOKENS, recallText, remember } from './workflow-memory.js';
+import { forgeKind } from '../tickets/ticket-flow.js';
+import type { SpecJob } from '../work-jobs.js';
+import { requestSessionScope } from '../director/repository-quota.js';
+import type { WorkflowDeps } from '../workflow-deps.js';
+import { RECALL_BUDGET_TOKENS, recallText, remember } from '../workflow-memory.js';
 
 /** Runs a `spec` job. `jobId` names the scratch directory. */
 export async function runSpecJob(deps: WorkflowDeps, data: SpecJob, jobId: string): Promise<void> {

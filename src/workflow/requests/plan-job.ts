@@ -11,34 +11,39 @@
  * inserting the row), and only then creates a new issue: never two issues for one planned ticket.
  */
 import { and, desc, eq } from 'drizzle-orm';
-import { buildRepoMap } from '../agents/repo-map.js';
-import { planTickets, type PlanInput } from '../planning/architect-agent.js';
-import { architectContext } from '../planning/code-context.js';
-import { PlannedTicket } from '../planning/ticket-plan.js';
-import { events } from '../db/schema.js';
-import { withMarker } from '../forge/comment-marker.js';
+import { buildRepoMap } from '../../agents/repo-map.js';
+import { planTickets, type PlanInput } from '../../planning/architect-agent.js';
+import { architectContext } from '../../planning/code-context.js';
+import { PlannedTicket } from '../../planning/ticket-plan.js';
+import { events } from '../../db/schema.js';
+import { withMarker } from '../../forge/comment-marker.js';
 import { z } from 'zod';
-import type { Forge, RepoRef } from '../forge/types.js';
-import { recallForArchitect } from '../memory/recall.js';
-import { planMemories, specMemories } from '../memory/workflow-memories.js';
-import { withBaseCheckout } from './base-checkout.js';
-import { updateDashboard } from './dashboard.js';
-import { recordEvent } from './event-log.js';
-import { getRepository } from './repository-store.js';
+import type { Forge, RepoRef } from '../../forge/types.js';
+import { recallForArchitect } from '../../memory/recall.js';
+import { planMemories, specMemories } from '../../memory/workflow-memories.js';
+import { withBaseCheckout } from '../base-checkout.js';
+import { updateDashboard } from '../dashboard.js';
+import { recordEvent } from '../event-log.js';
+import { getRepository } from '../repository-store.js';
 import { openRequestContext } from './request-context.js';
 import { currentSpecFile, holdEditedSpecs } from './request-flow.js';
 import { transitionRequest } from './request-store.js';
-import { forgeKind, scheduleTickets, TANDEM_LABELS } from './ticket-flow.js';
+import { forgeKind, scheduleTickets, TANDEM_LABELS } from '../tickets/ticket-flow.js';
 import {
   createTicket,
   findTicketByIssue,
   ticketsOfRequest,
   type TicketRow,
-} from './ticket-store.js';
-import type { PlanJob } from './work-jobs.js';
-import { requestSessionScope } from './repository-quota.js';
-import type { WorkflowDeps } from './workflow-deps.js';
-import { enqueueCodeIndex, RECALL_BUDGET_TOKENS, recallText, remember } from './workflow-memory.js';
+} from '../tickets/ticket-store.js';
+import type { PlanJob } from '../work-jobs.js';
+import { requestSessionScope } from '../director/repository-quota.js';
+import type { WorkflowDeps } from '../workflow-deps.js';
+import {
+  enqueueCodeIndex,
+  RECALL_BUDGET_TOKENS,
+  recallText,
+  remember,
+} from '../workflow-memory.js';
 
 /** Runs a `plan` job. */
 export async function runPlanJob(deps: WorkflowDeps, data: PlanJob, jobId: string): Promise<void> {

@@ -3,16 +3,16 @@
  * approved spec is edited, and completion when every ticket is done.
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import type { RepoPolicy } from '../config/repo-policy.js';
-import { events, requests } from '../db/schema.js';
-import type { ForgeFile } from '../forge/types.js';
-import { recordEvent } from './event-log.js';
-import { repoRefOf, type RepositoryRow } from './repository-store.js';
+import type { RepoPolicy } from '../../config/repo-policy.js';
+import { events, requests } from '../../db/schema.js';
+import type { ForgeFile } from '../../forge/types.js';
+import { recordEvent } from '../event-log.js';
+import { repoRefOf, type RepositoryRow } from '../repository-store.js';
 import { transitionRequest, type RequestRow } from './request-store.js';
 import { specBranch } from './spec-publisher.js';
-import { forgeKind } from './ticket-flow.js';
-import { ticketsOfRequest } from './ticket-store.js';
-import type { WorkflowDeps } from './workflow-deps.js';
+import { forgeKind } from '../tickets/ticket-flow.js';
+import { ticketsOfRequest } from '../tickets/ticket-store.js';
+import type { WorkflowDeps } from '../workflow-deps.js';
 
 /** The spec file as it stands now: on the spec branch while the PR is open, else on the default branch. */
 export async function currentSpecFile(

@@ -5,11 +5,11 @@
  */
 import { writeFile, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { RepoPolicy } from '../config/repo-policy.js';
-import type { Forge, ForgePullRequest, RepoRef } from '../forge/types.js';
-import { GitWorkspace } from '../git/git-workspace.js';
-import type { SpecDraft } from '../planning/pm-decision.js';
-import { renderSpec } from '../planning/render-spec.js';
+import type { RepoPolicy } from '../../config/repo-policy.js';
+import type { Forge, ForgePullRequest, RepoRef } from '../../forge/types.js';
+import { GitWorkspace } from '../../git/git-workspace.js';
+import type { SpecDraft } from '../../planning/pm-decision.js';
+import { renderSpec } from '../../planning/render-spec.js';
 
 /** Inputs of {@link publishSpec}. */
 export interface PublishSpecInput {

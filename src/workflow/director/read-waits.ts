@@ -3,13 +3,13 @@
  * paused or at a quota (checked now), which pairs run (their job is active) and each queued pair job's
  * place in the pair queue (read from BullMQ, in the order it serves jobs).
  */
-import type { RepoPolicy } from '../config/repo-policy.js';
+import type { RepoPolicy } from '../../config/repo-policy.js';
 import { quotaReached } from './repository-quota.js';
-import type { RepositoryRow } from './repository-store.js';
-import { currentActivation } from './ticket-flow.js';
-import { ticketsOfRepository, type TicketRow } from './ticket-store.js';
+import type { RepositoryRow } from '../repository-store.js';
+import { currentActivation } from '../tickets/ticket-flow.js';
+import { ticketsOfRepository, type TicketRow } from '../tickets/ticket-store.js';
 import { preemptedTickets, waitNotes, type WaitNotes } from './wait-reasons.js';
-import type { WorkflowDeps } from './workflow-deps.js';
+import type { WorkflowDeps } from '../workflow-deps.js';
 
 /** The repository's tickets and why those that wait are waiting. */
 export async function readWaits(

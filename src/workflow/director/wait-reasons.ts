@@ -5,10 +5,10 @@
  * waiting for its dependencies. Plain text; callers escape it into Markdown.
  */
 import { and, desc, eq } from 'drizzle-orm';
-import type { Database } from '../db/create-database.js';
-import { events } from '../db/schema.js';
-import type { QuotaKey } from '../config/repo-policy.js';
-import type { TicketRow } from './ticket-store.js';
+import type { Database } from '../../db/create-database.js';
+import { events } from '../../db/schema.js';
+import type { QuotaKey } from '../../config/repo-policy.js';
+import type { TicketRow } from '../tickets/ticket-store.js';
 
 /** A quota the repository is paused at, as the `repository.quota_reached` event recorded it. */
 export interface QuotaPause {

@@ -9,33 +9,33 @@
  */
 import { join } from 'node:path';
 import { and, eq, gt, sql } from 'drizzle-orm';
-import { events, modelCalls } from '../db/schema.js';
-import { updateDashboard } from './dashboard.js';
-import { recordEvent } from './event-log.js';
+import { events, modelCalls } from '../../db/schema.js';
+import { updateDashboard } from '../dashboard.js';
+import { recordEvent } from '../event-log.js';
 import type { PairJobResult } from './pair-runner.js';
-import { policyForJob } from './policy-guard.js';
-import { codeBlock, escapeInline, inlineCode } from './markdown.js';
+import { policyForJob } from '../policy-guard.js';
+import { codeBlock, escapeInline, inlineCode } from '../markdown.js';
 import { renderPrBody, type RoleUsage } from './pr-body.js';
-import { specExcerpt } from '../planning/spec-excerpt.js';
-import { currentSpecFile } from './request-flow.js';
-import { getRequest } from './request-store.js';
-import { getRepository, repoRefOf, type RepositoryRow } from './repository-store.js';
-import { memoryScope } from '../memory/project-memory.js';
-import { memoryToolSearch, recallForPair } from '../memory/recall.js';
+import { specExcerpt } from '../../planning/spec-excerpt.js';
+import { currentSpecFile } from '../requests/request-flow.js';
+import { getRequest } from '../requests/request-store.js';
+import { getRepository, repoRefOf, type RepositoryRow } from '../repository-store.js';
+import { memoryScope } from '../../memory/project-memory.js';
+import { memoryToolSearch, recallForPair } from '../../memory/recall.js';
 import {
   diagnosisMemory,
   REVIEW_CRITERION_PREFIX,
   reviewMemory,
   runFactMemories,
-} from '../memory/workflow-memories.js';
+} from '../../memory/workflow-memories.js';
 import { currentActivation, forgeKind, moveTicketOnForge, scheduleTickets } from './ticket-flow.js';
 import { getTicket, updateTicket, type TicketRow } from './ticket-store.js';
-import { pauseReason, renderPauseComment, type PauseReason } from './pause-reason.js';
-import { announceQuotaPause } from './repository-quota.js';
-import type { RepoPolicy } from '../config/repo-policy.js';
-import type { ReviseJob, TicketJob } from './work-jobs.js';
-import type { WorkflowDeps } from './workflow-deps.js';
-import { RECALL_BUDGET_TOKENS, recallText, remember } from './workflow-memory.js';
+import { pauseReason, renderPauseComment, type PauseReason } from '../director/pause-reason.js';
+import { announceQuotaPause } from '../director/repository-quota.js';
+import type { RepoPolicy } from '../../config/repo-policy.js';
+import type { ReviseJob, TicketJob } from '../work-jobs.js';
+import type { WorkflowDeps } from '../workflow-deps.js';
+import { RECALL_BUDGET_TOKENS, recallText, remember } from '../workflow-memory.js';
 
 /** Options of {@link runTicketJob}. */
 export interface TicketJobOptions {

@@ -5,15 +5,15 @@
  * sets `inferApproval` and the commenter has the approver permission, otherwise the PM asks for
  * `/approve`. Comments carry a marker per answered comment, so a retried job never posts twice.
  */
-import { decideOnRequest, replyOnSpec } from '../planning/pm-agent.js';
-import { updateDashboard } from './dashboard.js';
+import { decideOnRequest, replyOnSpec } from '../../planning/pm-agent.js';
+import { updateDashboard } from '../dashboard.js';
 import { approveRequest, currentSpecFile } from './request-flow.js';
 import { openRequestContext } from './request-context.js';
 import { getRequest, transitionRequest } from './request-store.js';
 import { applyDecision, pmRepoMap } from './spec-job.js';
-import type { ChatJob } from './work-jobs.js';
-import { requestSessionScope } from './repository-quota.js';
-import type { WorkflowDeps } from './workflow-deps.js';
+import type { ChatJob } from '../work-jobs.js';
+import { requestSessionScope } from '../director/repository-quota.js';
+import type { WorkflowDeps } from '../workflow-deps.js';
 
 /** Runs a `chat` job. */
 export async function runChatJob(deps: WorkflowDeps, data: ChatJob, jobId: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
-import { webhookDeliveries } from '../db/schema.js';
-import type { WorkflowDeps } from './workflow-deps.js';
+import { webhookDeliveries } from '../../db/schema.js';
+import type { WorkflowDeps } from '../workflow-deps.js';
 
 /**
  * When the delivery `deliveryId` reached ingestion (its `webhook_deliveries` row), or null for an event

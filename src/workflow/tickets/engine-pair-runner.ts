@@ -19,18 +19,18 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { and, eq, ne, sql } from 'drizzle-orm';
-import { Checkpoint, type RunRecord } from '../agents/checkpoint.js';
-import { createDbRunStore } from '../agents/db-run-store.js';
-import { runPair, type PairProgress } from '../agents/pair-engine.js';
-import type { RunStore } from '../agents/run-store.js';
-import { sessionModels } from '../agents/session-models.js';
-import type { RepoPolicy, Role } from '../config/repo-policy.js';
-import type { Database } from '../db/create-database.js';
-import { modelCalls, runs } from '../db/schema.js';
-import { GitWorkspace, type GitIdentity } from '../git/git-workspace.js';
-import type { ModelManager } from '../llm/model-manager.js';
-import type { ModelSession } from '../llm/model-session.js';
-import type { SandboxProvider } from '../sandbox/types.js';
+import { Checkpoint, type RunRecord } from '../../agents/checkpoint.js';
+import { createDbRunStore } from '../../agents/db-run-store.js';
+import { runPair, type PairProgress } from '../../agents/pair-engine.js';
+import type { RunStore } from '../../agents/run-store.js';
+import { sessionModels } from '../../agents/session-models.js';
+import type { RepoPolicy, Role } from '../../config/repo-policy.js';
+import type { Database } from '../../db/create-database.js';
+import { modelCalls, runs } from '../../db/schema.js';
+import { GitWorkspace, type GitIdentity } from '../../git/git-workspace.js';
+import type { ModelManager } from '../../llm/model-manager.js';
+import type { ModelSession } from '../../llm/model-session.js';
+import type { SandboxProvider } from '../../sandbox/types.js';
 import type { PairJobInput, PairJobResult, PairRunner } from './pair-runner.js';
 
 /** Collaborators of {@link createEnginePairRunner}. */
