@@ -40,6 +40,7 @@ import { execa } from 'execa';
 import { MemorySampler, mib } from './process-memory.js';
 import { probotBaselineArgs } from './probot-baseline.js';
 import { freePort } from '../helpers/free-port.js';
+import { childEnv } from '../helpers/child-env.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const IDLE_MS = Number(process.env.BENCH_MEMORY_IDLE_SECONDS ?? 60) * 1000;
@@ -71,7 +72,7 @@ async function measure(
     cwd: ROOT,
     reject: false,
     extendEnv: false,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: childEnv(env),
     stdin: 'ignore',
   });
   const sampler = new MemorySampler(child.pid!);

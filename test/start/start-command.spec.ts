@@ -14,6 +14,7 @@ import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LABELS } from '../../src/sandbox/container-options.js';
 import { sandboxWorkerId } from '../../worker/worker-side.js';
+import { childEnv } from '../helpers/child-env.js';
 
 let dir = '';
 let child: Spawned | undefined;
@@ -73,7 +74,7 @@ function tandem(mode: string, env: Record<string, string>) {
   return execa(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', mode], {
     reject: false,
     extendEnv: false,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    env: childEnv(env),
     all: true,
   });
 }

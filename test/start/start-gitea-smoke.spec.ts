@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { postDelivery } from '../ingest/post-delivery.js';
+import { childEnv } from '../helpers/child-env.js';
 
 const TOKEN = 'gitea-bot-token-0123456789';
 const SECRET = 'gitea-hook-secret';
@@ -67,7 +68,7 @@ function spawnStart(env: Record<string, string>) {
     reject: false,
     extendEnv: false,
     all: true,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    env: childEnv(env),
   });
 }
 
