@@ -8,23 +8,20 @@
 import { decideOnRequest, replyOnSpec } from '../../planning/pm-agent.js';
 import { updateDashboard } from '../dashboard.js';
 import { approveRequest, currentSpecFile } from './request-flow.js';
-import { openRequestContext } from './request-context.js';
+import { openPmContext } from './request-context.js';
 import { getRequest, transitionRequest } from './request-store.js';
 import { applyDecision, pmRepoMap } from './spec-job.js';
 import type { ChatJob } from '../work-jobs.js';
-import { requestSessionScope } from '../director/repository-quota.js';
 import type { WorkflowDeps } from '../workflow-deps.js';
 
 /** Runs a `chat` job. */
 export async function runChatJob(deps: WorkflowDeps, data: ChatJob, jobId: string): Promise<void> {
-  const context = await openRequestContext(deps, data.requestId);
+  const context = await openPmContext(deps, data.requestId);
   if (context === null) {
     return;
   }
-  const { repo, policy, forge, ref } = context;
+  const { repo, policy, forge, ref, issue, model } = context;
   let { request } = context;
-  const issue = await forge.getIssue(ref, request.issueNumber);
-  const model = deps.planningModel(await requestSessionScope(deps, repo, policy, request.id));
   const marker = `pm-reply-${data.comment.id}`;
   // The PM answers with the code in view, as when it drafts.
   const repoMap = await pmRepoMap(deps, repo, policy, jobId);

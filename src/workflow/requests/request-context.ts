@@ -1,7 +1,8 @@
 import type { RepoPolicy } from '../../config/repo-policy.js';
-import type { Forge, RepoRef } from '../../forge/types.js';
+import type { Forge, ForgeIssue, RepoRef } from '../../forge/types.js';
+import type { PlanningModel } from '../../planning/planning-model.js';
 import { policyForJob } from '../policy-guard.js';
-import { withinQuota } from '../director/repository-quota.js';
+import { requestSessionScope, withinQuota } from '../director/repository-quota.js';
 import { getRepository, repoRefOf, type RepositoryRow } from '../repository-store.js';
 import { getRequest, type RequestRow } from './request-store.js';
 import { forgeKind } from '../tickets/ticket-flow.js';
@@ -34,4 +35,30 @@ export async function openRequestContext(
     return null;
   }
   return { request, repo, policy, forge: deps.forgeFor(forgeKind(repo)), ref: repoRefOf(repo) };
+}
+
+/** What the PM's jobs (`spec`, `chat`) start from: the request context, its issue and the PM's model. */
+export interface PmContext extends RequestContext {
+  issue: ForgeIssue;
+  /** The planning model, on the request's shared budget (`requestSessionScope`). */
+  model: PlanningModel;
+}
+
+/**
+ * {@link openRequestContext}, then the request's issue from the forge and the planning model on the
+ * request's budget. Null when nothing may run (as `openRequestContext`).
+ * @throws what `openRequestContext` and the forge's `getIssue` throw.
+ */
+export async function openPmContext(
+  deps: WorkflowDeps,
+  requestId: number,
+): Promise<PmContext | null> {
+  const context = await openRequestContext(deps, requestId);
+  if (context === null) {
+    return null;
+  }
+  const { repo, policy, forge, ref, request } = context;
+  const issue = await forge.getIssue(ref, request.issueNumber);
+  const model = deps.planningModel(await requestSessionScope(deps, repo, policy, request.id));
+  return { ...context, issue, model };
 }

@@ -14,26 +14,23 @@ import { specFeedbackMemory } from '../../memory/workflow-memories.js';
 import { withBaseCheckout } from '../base-checkout.js';
 import { updateDashboard } from '../dashboard.js';
 import { repoRefOf, type RepositoryRow } from '../repository-store.js';
-import { openRequestContext } from './request-context.js';
+import { openPmContext } from './request-context.js';
 import { currentSpecFile } from './request-flow.js';
 import { transitionRequest, type RequestRow } from './request-store.js';
 import { publishSpec } from './spec-publisher.js';
 import { forgeKind } from '../tickets/ticket-flow.js';
 import type { SpecJob } from '../work-jobs.js';
-import { requestSessionScope } from '../director/repository-quota.js';
 import type { WorkflowDeps } from '../workflow-deps.js';
 import { RECALL_BUDGET_TOKENS, recallText, remember } from '../workflow-memory.js';
 
 /** Runs a `spec` job. `jobId` names the scratch directory. */
 export async function runSpecJob(deps: WorkflowDeps, data: SpecJob, jobId: string): Promise<void> {
-  const context = await openRequestContext(deps, data.requestId);
+  const context = await openPmContext(deps, data.requestId);
   if (context === null) {
     return;
   }
-  const { repo, policy, forge, ref } = context;
+  const { repo, policy, forge, issue, model } = context;
   let { request } = context;
-  const issue = await forge.getIssue(ref, request.issueNumber);
-  const model = deps.planningModel(await requestSessionScope(deps, repo, policy, request.id));
   if (data.feedback === undefined) {
     if (request.state === 'new') {
       request = await transitionRequest(deps.db, request, 'drafting');
