@@ -17,6 +17,8 @@ lat_sum 0.6
 lat_count 2
 # a plain comment
 up NaN
+lag Nan
+big -inf
 `;
 
 describe('Prometheus text format reader', () => {
@@ -30,6 +32,9 @@ describe('Prometheus text format reader', () => {
     expect(families.get('req_total')!.samples[1]!.timestampMs).toBe(1_700_000_000_000);
     expect(valueOf(families, 'lat_count')).toBe(2);
     expect(valueOf(families, 'up')).toBeNaN();
+    // Special values without regard to case, as Go's ParseFloat (and so Prometheus) reads them.
+    expect(valueOf(families, 'lag')).toBeNaN();
+    expect(valueOf(families, 'big')).toBe(-Infinity);
     expect(families.get('up')!.type).toBe('untyped');
   });
 
@@ -43,6 +48,7 @@ describe('Prometheus text format reader', () => {
     ['an unterminated label value', 'x{a="1} 1\n'],
     ['a bad escape', 'x{a="\\t"} 1\n'],
     ['a value that is not a number', 'x abc\n'],
+    ['a signed NaN', 'x -NaN\n'],
     ['two spaces before the value', 'x  1\n'],
     ['text after the timestamp', 'x 1 2 3\n'],
     ['a negative counter', '# TYPE c counter\nc -1\n'],

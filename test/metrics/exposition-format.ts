@@ -252,16 +252,19 @@ function readSample(line: string, lineNo: number): Sample {
   return sample;
 }
 
-/** A float as Go's `strconv.ParseFloat` reads the format's values, or undefined. */
+/**
+ * A float as Go's `strconv.ParseFloat` reads the format's values, or undefined. Like ParseFloat, the
+ * special values are read without regard to case (`NaN`, `nan`, `Nan`; `+Inf`, `inf`, `Infinity`):
+ * prom-client writes an event-loop lag with no sample yet as `Nan`, and Prometheus reads it.
+ */
 function readFloat(text: string): number | undefined {
-  if (text === 'NaN') {
-    return NaN;
-  }
-  if (text === '+Inf' || text === 'Inf') {
-    return Infinity;
-  }
-  if (text === '-Inf') {
-    return -Infinity;
+  const special = /^([-+]?)(nan|inf|infinity)$/i.exec(text);
+  if (special) {
+    const [, sign, word] = special;
+    if (word!.toLowerCase() === 'nan') {
+      return sign ? undefined : NaN;
+    }
+    return sign === '-' ? -Infinity : Infinity;
   }
   return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) ? Number(text) : undefined;
 }

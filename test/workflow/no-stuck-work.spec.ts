@@ -154,10 +154,11 @@ describe('no stuck work', () => {
     });
     expect(first!.blockedReason).toContain('config_invalid');
     expect(calls).toBe(1);
-    const notes = x.forge.comments.filter((c) =>
-      c.body.includes('failed and was not retried further'),
-    );
-    expect(notes).toHaveLength(1);
+    // The note follows the state change in the same failure handler: wait for it, then count.
+    const failed = (): typeof x.forge.comments =>
+      x.forge.comments.filter((c) => c.body.includes('failed and was not retried further'));
+    await until('the blocked note', () => (failed().length > 0 ? true : undefined));
+    expect(failed()).toHaveLength(1);
     await x.send(comment(first!.issueNumber!, 'maria', '/retry'));
     await until(
       'ticket in review after /retry',
